@@ -1,0 +1,45 @@
+"""The resource directory: declarations, settings, the registry and the lake's storage rules."""
+
+from catalog.model import (
+    Category,
+    DataItem,
+    Department,
+    Grade,
+    ItemType,
+    Load,
+    OpenAttribute,
+    Resource,
+    Sensitivity,
+    SharingAttribute,
+    SourceFormat,
+    UpdateCycle,
+)
+from catalog.registry import BatchRecord, BatchStatus, EntryStatus, Publication, Registry
+from catalog.resources import DEPARTMENTS, RESOURCES, delivered_resources, resource
+from catalog.settings import HubSettings, get_settings
+
+__all__ = [
+    "DEPARTMENTS",
+    "RESOURCES",
+    "BatchRecord",
+    "BatchStatus",
+    "Category",
+    "DataItem",
+    "Department",
+    "EntryStatus",
+    "Grade",
+    "HubSettings",
+    "ItemType",
+    "Load",
+    "OpenAttribute",
+    "Publication",
+    "Registry",
+    "Resource",
+    "Sensitivity",
+    "SharingAttribute",
+    "SourceFormat",
+    "UpdateCycle",
+    "delivered_resources",
+    "get_settings",
+    "resource",
+]

@@ -1,0 +1,177 @@
+"""The analysts' DuckDB database: a schema per layer, views over the files the registry lists.
+
+It is rebuilt whole in a private file and renamed over the old one, so a reader (analyst, API,
+gateway) that opens it read-only always sees one consistent set of versions, and no process
+ever holds it open for writing while others read.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+from sqlalchemy import select
+
+from catalog.lake import _fsync_dir, connect
+from catalog.model import ItemType, Load, Resource
+from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
+from catalog.settings import HubSettings
+
+__all__ = ["SCHEMAS", "rebuild_analyst_db", "raw_columns", "quarantine_columns"]
+
+SCHEMAS = ("raw", "standardised", "quarantine", "history", "published", "meta")
+LINEAGE_COLUMNS = {
+    "_batch_id": "VARCHAR", "_file": "VARCHAR", "_record_no": "BIGINT", "_sha256": "VARCHAR",
+}
+_LIVE = (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)
+
+
+def raw_columns(resource: Resource) -> dict[str, str]:
+    columns = {**LINEAGE_COLUMNS, "_error": "VARCHAR", "_record": "VARCHAR"}
+    for item in resource.items:
+        columns[item.name] = "VARCHAR[]" if item.type is ItemType.ID_LIST else "VARCHAR"
+    return columns
+
+
+def standardised_columns(resource: Resource) -> dict[str, str]:
+    columns = dict(LINEAGE_COLUMNS)
+    for item in resource.items:
+        columns.update(item.lake_columns())
+    return columns
+
+
+def quarantine_columns() -> dict[str, str]:
+    return {**LINEAGE_COLUMNS, "_rule": "VARCHAR", "_item": "VARCHAR", "_rules": "VARCHAR[]",
+            "_record": "VARCHAR"}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _scan(files: list[str], columns: dict[str, str]) -> str:
+    """A query over exactly these files, or an empty one of the same shape."""
+    if not files:
+        nulls = ", ".join(f"NULL::{t} AS {_q(c)}" for c, t in columns.items())
+        return f"SELECT {nulls} WHERE false"
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    cols = ", ".join(_q(c) for c in columns)
+    return f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
+
+
+def _latest_per_key(resource: Resource, source: str) -> str:
+    key = ", ".join(_q(k) for k in resource.key)
+    return (
+        f"SELECT * FROM ({source}) "
+        f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _batch_id DESC) = 1"
+    )
+
+
+def _resource_views(con, resource: Resource, batches: list[BatchRecord],
+                    current: Publication | None) -> None:
+    t = resource.table
+    raw_files = [f"{b.raw_path}/{p.name}" for b in batches if b.raw_path
+                 for p in sorted(Path(b.raw_path).glob("*.parquet"))]
+    std_cols = standardised_columns(resource)
+    con.execute(f"CREATE VIEW raw.{t} AS {_scan(raw_files, raw_columns(resource))}")
+    live = [b.accepted_path for b in batches if b.status in _LIVE and b.accepted_path]
+    con.execute(f"CREATE VIEW standardised.{t} AS {_scan(live, std_cols)}")
+    quarantined = [b.quarantine_path for b in batches if b.quarantine_path]
+    con.execute(f"CREATE VIEW quarantine.{t} AS {_scan(quarantined, quarantine_columns())}")
+    published = [b.accepted_path for b in batches
+                 if b.status is BatchStatus.PUBLISHED and b.accepted_path]
+    con.execute(f"CREATE VIEW history.{t} AS {_scan(published, std_cols)}")
+    current_ids = set(current.batch_ids) if current else set()
+    current_files = [b.accepted_path for b in batches
+                     if b.batch_id in current_ids and b.accepted_path]
+    code = resource.code.replace("'", "''")
+    if resource.load is Load.APPEND:
+        con.execute(f"CREATE VIEW published.{t} AS "
+                    f"{_latest_per_key(resource, _scan(current_files, std_cols))}")
+        as_of_filter = "_batch_id <= b"
+        as_of_body = _latest_per_key(
+            resource, f"SELECT * FROM history.{t} WHERE {as_of_filter}")
+    else:
+        con.execute(f"CREATE VIEW published.{t} AS {_scan(current_files, std_cols)}")
+        as_of_body = (
+            f"SELECT * FROM history.{t} WHERE _batch_id = (SELECT max(batch_id) FROM "
+            f"meta.batches WHERE resource_code = '{code}' AND status = 'published' "
+            f"AND batch_id <= b)"
+        )
+    # "As of" a batch id, or a point in time (the newest batch delivered by then).
+    con.execute(f"CREATE MACRO history.{t}_as_of_batch(b) AS TABLE {as_of_body}")
+    con.execute(
+        f"CREATE MACRO history.{t}_as_of(ts) AS TABLE SELECT * FROM history.{t}_as_of_batch(("
+        f"SELECT coalesce(max(batch_id), '') FROM meta.batches WHERE resource_code = '{code}' "
+        f"AND status = 'published' AND delivered_at <= CAST(ts AS TIMESTAMPTZ)))"
+    )
+
+
+def _meta_tables(con, entries: list[ResourceEntry], batches: list[BatchRecord],
+                 publications: list[Publication]) -> None:
+    tables = {
+        "resources": pa.Table.from_pylist(
+            [{"code": e.code, "name": e.name, "provider_code": e.provider_code,
+              "status": str(e.status), "sharing": e.declaration.get("sharing"),
+              "open": e.declaration.get("open"), "load": e.declaration.get("load"),
+              "update_cycle": e.declaration.get("update_cycle")} for e in entries]),
+        "batches": pa.Table.from_pylist(
+            [{"resource_code": b.resource_code, "batch_id": b.batch_id, "status": str(b.status),
+              "reason": b.reason, "sha256": b.sha256, "delivered_at": b.delivered_at,
+              "rows_in": b.rows_in, "rows_accepted": b.rows_accepted,
+              "rows_quarantined": b.rows_quarantined} for b in batches],
+            schema=pa.schema([("resource_code", pa.string()), ("batch_id", pa.string()),
+                              ("status", pa.string()), ("reason", pa.string()),
+                              ("sha256", pa.string()), ("delivered_at", pa.timestamp("us", "UTC")),
+                              ("rows_in", pa.int64()), ("rows_accepted", pa.int64()),
+                              ("rows_quarantined", pa.int64())])),
+        "publications": pa.Table.from_pylist(
+            [{"resource_code": p.resource_code, "version": p.version,
+              "batch_ids": list(p.batch_ids), "rows": p.rows, "published_at": p.published_at}
+             for p in publications],
+            schema=pa.schema([("resource_code", pa.string()), ("version", pa.int64()),
+                              ("batch_ids", pa.list_(pa.string())), ("rows", pa.int64()),
+                              ("published_at", pa.timestamp("us", "UTC"))])),
+    }
+    for name, table in tables.items():
+        con.register("incoming", table)
+        con.execute(f"CREATE TABLE meta.{name} AS SELECT * FROM incoming")
+        con.unregister("incoming")
+
+
+def rebuild_analyst_db(settings: HubSettings, registry: Registry,
+                       resources: list[Resource]) -> Path:
+    """Write a fresh analysts' database and atomically put it in place of the old one."""
+    with registry.session() as s:
+        entries = list(s.scalars(select(ResourceEntry).order_by(ResourceEntry.code)))
+        batches = list(s.scalars(select(BatchRecord).order_by(BatchRecord.batch_id)))
+        publications = list(s.scalars(select(Publication).order_by(Publication.version)))
+    target = settings.analyst_db
+    target.parent.mkdir(parents=True, exist_ok=True)
+    building = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+    try:
+        con = connect(settings, building)
+        try:
+            for schema in SCHEMAS:
+                con.execute(f"CREATE SCHEMA {schema}")
+            _meta_tables(con, entries, batches, publications)
+            for resource in resources:
+                mine = [b for b in batches if b.resource_code == resource.code]
+                current = [p for p in publications if p.resource_code == resource.code]
+                _resource_views(con, resource, mine, current[-1] if current else None)
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        fd = os.open(building, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(building, target)
+        _fsync_dir(target.parent)
+    finally:
+        for leftover in (building, building.with_name(building.name + ".wal")):
+            leftover.unlink(missing_ok=True)
+    return target

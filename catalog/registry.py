@@ -1,0 +1,202 @@
+"""The registry: the catalog's entries and what the hub knows of each resource, in SQL.
+
+SQLite by default, any SQLAlchemy URL (PostgreSQL) in production. It is also the lake's
+manifest: a Parquet file is visible to readers only once a committed row here lists it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from catalog.model import Resource
+
+__all__ = [
+    "Base",
+    "BatchRecord",
+    "BatchStatus",
+    "EntryStatus",
+    "Publication",
+    "Registry",
+    "ResourceEntry",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class EntryStatus(enum.StrEnum):
+    """Life cycle of a catalog entry, decided by the chief data officer."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class BatchStatus(enum.StrEnum):
+    RAW = "raw"  # delivered file parsed into the raw layer
+    STANDARDISED = "standardised"  # accepted and quarantined rows written
+    PUBLISHED = "published"  # part of a published version
+    REJECTED = "rejected"  # the whole batch broke the contract; nothing of it is current
+    DUPLICATE = "duplicate"  # byte-identical to a batch already loaded
+
+
+class ResourceEntry(Base):
+    __tablename__ = "resources"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    provider_code: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[EntryStatus] = mapped_column(
+        Enum(EntryStatus, native_enum=False, length=16), default=EntryStatus.PUBLISHED
+    )
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    declaration: Mapped[dict] = mapped_column(JSON, doc="The declared entry (catalog.model).")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class BatchRecord(Base):
+    """One delivered batch and what became of every row of it."""
+
+    __tablename__ = "batches"
+    __table_args__ = (UniqueConstraint("resource_code", "batch_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_code: Mapped[str] = mapped_column(ForeignKey("resources.code"), index=True)
+    batch_id: Mapped[str] = mapped_column(String(128))
+    files: Mapped[list] = mapped_column(JSON, doc="Delivered files (landing-relative).")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    delivered_at: Mapped[datetime]
+    status: Mapped[BatchStatus] = mapped_column(Enum(BatchStatus, native_enum=False, length=16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    rows_in: Mapped[int] = mapped_column(Integer, default=0)
+    rows_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    quarantine_by_rule: Mapped[dict] = mapped_column(JSON, default=dict)
+    raw_path: Mapped[str | None] = mapped_column(Text)
+    accepted_path: Mapped[str | None] = mapped_column(Text)
+    quarantine_path: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[str | None] = mapped_column(String(128))
+    ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    standardised_at: Mapped[datetime | None]
+
+    @property
+    def balanced(self) -> bool:
+        """Nothing lost: every delivered row is accepted or quarantined."""
+        return self.rows_in == self.rows_accepted + self.rows_quarantined
+
+
+class Publication(Base):
+    """A published version of a resource: which batches make up its current state."""
+
+    __tablename__ = "publications"
+    __table_args__ = (UniqueConstraint("resource_code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_code: Mapped[str] = mapped_column(ForeignKey("resources.code"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    batch_ids: Mapped[list] = mapped_column(JSON)
+    rows: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    run_id: Mapped[str] = mapped_column(String(64), default="")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the API read while a pipeline writes; FULL sync makes a commit survive a kill.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class Registry:
+    """Sessions on the registry database, and the catalog's declared entries kept in it."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def sync_declarations(self, resources: list[Resource]) -> None:
+        """Store each declared resource; the status a reviewer gave an entry is kept."""
+        with self.session() as s:
+            for resource in resources:
+                entry = s.get(ResourceEntry, resource.code)
+                declaration = resource.model_dump(mode="json")
+                if entry is None:
+                    s.add(
+                        ResourceEntry(
+                            code=resource.code,
+                            name=resource.name,
+                            provider_code=resource.provider.code,
+                            declaration=declaration,
+                        )
+                    )
+                elif entry.declaration != declaration:
+                    entry.name = resource.name
+                    entry.provider_code = resource.provider.code
+                    entry.declaration = declaration
+                    entry.updated_at = utcnow()
+
+    def batches(self, resource_code: str) -> list[BatchRecord]:
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(BatchRecord)
+                    .where(BatchRecord.resource_code == resource_code)
+                    .order_by(BatchRecord.batch_id)
+                )
+            )
+
+    def publications(self, resource_code: str) -> list[Publication]:
+        with self.session() as s:
+            return list(
+                s.scalars(
+                    select(Publication)
+                    .where(Publication.resource_code == resource_code)
+                    .order_by(Publication.version)
+                )
+            )
+
+    def current_publication(self, resource_code: str) -> Publication | None:
+        publications = self.publications(resource_code)
+        return publications[-1] if publications else None
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,137 @@
+"""The contract's standardisation rules as DuckDB functions, for bulk use in the lake.
+
+Each rule has a vectorised SQL fast path for values that are already clean (the vast majority)
+and falls back to the reference Python implementation in `catalog.identifiers` only for values
+that need folding. A property test keeps the SQL and the Python in agreement.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import duckdb
+import pyarrow as pa
+
+from catalog.identifiers import (
+    USCC_CHARSET,
+    fold_code,
+    fold_name,
+    fold_text,
+    normalise_name,
+    standardise_id,
+    traditional_to_simplified_table,
+)
+
+__all__ = ["register_functions", "id_check_sql"]
+
+_ID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+# Excel's day 0 (with its 1900 leap-year bug folded in): serial 45000 is 2023-03-15.
+_EXCEL_EPOCH = "DATE '1899-12-30'"
+_DATE_FORMATS = "['%Y-%m-%d', '%Y/%m/%d', '%Y%m%d', '%Y.%m.%d', '%Y年%m月%d日']"
+
+
+def id_check_sql(value: str) -> str:
+    """SQL for the GB 11643 check character of the first 17 digits of `value` (unrolled)."""
+    terms = " + ".join(
+        f"(ascii(substr({value}, {i + 1}, 1)) - 48) * {w}" for i, w in enumerate(_ID_WEIGHTS)
+    )
+    return f"substr('10X98765432', (({terms}) % 11)::INTEGER + 1, 1)"
+
+
+def _uscc_check_sql(value: str) -> str:
+    terms = " + ".join(
+        f"(instr('{USCC_CHARSET}', substr({value}, {i + 1}, 1)) - 1) * {w}"
+        for i, w in enumerate(_USCC_WEIGHTS)
+    )
+    return f"substr('{USCC_CHARSET}', ((31 - ({terms}) % 31) % 31)::INTEGER + 1, 1)"
+
+
+@functools.cache
+def _traditional_class() -> str:
+    return "".join(sorted(traditional_to_simplified_table()))
+
+
+def _macros() -> list[str]:
+    """Macro definitions; `hub_py_*` are the Python fallbacks registered beside them."""
+    trad = _traditional_class()
+    return [
+        # ID numbers: clean 18-character values pass straight through.
+        "CREATE OR REPLACE MACRO hub_std_id(s) AS CASE "
+        "WHEN regexp_full_match(s, '[0-9]{17}[0-9X]') THEN s ELSE hub_py_std_id(s) END",
+        "CREATE OR REPLACE MACRO hub_id_valid(s) AS coalesce("
+        f"regexp_full_match(s, '[0-9]{{17}}[0-9X]') AND {id_check_sql('s')} = substr(s, 18, 1),"
+        " false)",
+        "CREATE OR REPLACE MACRO hub_std_uscc(s) AS CASE "
+        "WHEN regexp_full_match(s, '[0-9A-Z]{18}') THEN s ELSE upper(hub_py_fold_code(s)) END",
+        "CREATE OR REPLACE MACRO hub_uscc_valid(s) AS coalesce("
+        "regexp_full_match(s, '[0-9A-HJ-NPQRTUWXY]{18}') AND "
+        f"{_uscc_check_sql('s')} = substr(s, 18, 1), false)",
+        # Names: pure (simplified) Han names with a middle dot need no folding.
+        "CREATE OR REPLACE MACRO hub_name(s) AS CASE "
+        "WHEN NOT regexp_matches(s, '[^\\p{Han}·]') THEN s ELSE hub_py_fold_name(s) END",
+        "CREATE OR REPLACE MACRO hub_name_norm(s) AS CASE "
+        f"WHEN NOT regexp_matches(s, '[^\\p{{Han}}·]|[{trad}]') THEN s "
+        "ELSE hub_py_normalise_name(s) END",
+        "CREATE OR REPLACE MACRO hub_text(s) AS CASE "
+        "WHEN regexp_full_match(s, '[^\\s\\x{3000}\\x{FF01}-\\x{FF5E}]+( [^\\s\\x{3000}\\x{FF01}-\\x{FF5E}]+)*') "
+        "THEN s ELSE hub_py_fold_text(s) END",
+        "CREATE OR REPLACE MACRO hub_code(s) AS CASE "
+        "WHEN regexp_full_match(s, '[^\\s\\x{3000}\\x{FF01}-\\x{FF5E}]+') THEN s "
+        "ELSE hub_py_fold_code(s) END",
+        # Dates: ISO, slashes, compact, dotted, Chinese, or an Excel serial; years 1900-2100.
+        "CREATE OR REPLACE MACRO hub_date(s) AS (SELECT CASE "
+        "WHEN d IS NULL OR year(d) NOT BETWEEN 1900 AND 2100 THEN NULL ELSE d END FROM (SELECT CASE "
+        "WHEN regexp_full_match(c, '[1-9][0-9]{4}(\\.0+)?') "
+        f"THEN {_EXCEL_EPOCH} + CAST(CAST(c AS DOUBLE) AS INTEGER) "
+        f"ELSE CAST(try_strptime(c, {_DATE_FORMATS}) AS DATE) END AS d "
+        "FROM (SELECT hub_code(s) AS c)))",
+        # Months as 'YYYYMM': YYYYMM, YYYY-MM, YYYY/M, or any date form above.
+        "CREATE OR REPLACE MACRO hub_month(s) AS (SELECT CASE "
+        "WHEN regexp_full_match(c, '(19|20)[0-9]{2}(0[1-9]|1[0-2])') THEN c "
+        "WHEN regexp_full_match(c, '(19|20)[0-9]{2}[-/.年](0?[1-9]|1[0-2])月?') THEN "
+        "substr(c, 1, 4) || lpad(regexp_extract(c, '^[0-9]{4}[-/.年]([0-9]{1,2})', 1), 2, '0') "
+        "ELSE strftime(hub_date(c), '%Y%m') END FROM (SELECT hub_code(s) AS c))",
+        "CREATE OR REPLACE MACRO hub_amount(s) AS "
+        "TRY_CAST(replace(hub_code(s), ',', '') AS DECIMAL(14,2))",
+        "CREATE OR REPLACE MACRO hub_integer(s) AS (SELECT CASE "
+        "WHEN regexp_full_match(c, '-?[0-9]+(\\.0+)?') THEN TRY_CAST(TRY_CAST(c AS DECIMAL(38,2)) AS BIGINT) "
+        "END FROM (SELECT replace(hub_code(s), ',', '') AS c))",
+        "CREATE OR REPLACE MACRO hub_decimal(s) AS (SELECT CASE "
+        "WHEN isfinite(v) THEN v END FROM (SELECT TRY_CAST(replace(hub_code(s), ',', '') AS DOUBLE) AS v))",
+    ]
+
+
+def _arrow_udf(fn: Callable[[str | None], str | None]) -> Callable[[pa.Array], pa.Array]:
+    def udf(values: pa.Array) -> pa.Array:
+        return pa.array([fn(v) for v in values.to_pylist()], pa.string())
+
+    return udf
+
+
+_PYTHON_FALLBACKS: dict[str, Callable[[str | None], str | None]] = {
+    "hub_py_std_id": standardise_id,
+    "hub_py_fold_name": fold_name,
+    "hub_py_normalise_name": normalise_name,
+    "hub_py_fold_text": fold_text,
+    "hub_py_fold_code": fold_code,
+}
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Register the standardisation functions on a pipeline connection (not the gateway's)."""
+    for name, fn in _PYTHON_FALLBACKS.items():
+        con.create_function(
+            name, _arrow_udf(fn), ["VARCHAR"], "VARCHAR", type="arrow",
+            null_handling="special", side_effects=False,
+        )
+    for sql in _macros():
+        con.execute(sql)
+
+
+def unregister_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the Python functions before closing, so no Python objects outlive the connection."""
+    for name in _PYTHON_FALLBACKS:
+        con.remove_function(name)

@@ -1,0 +1,1 @@
+"""Dagster pipelines of the hub: ingestion, the city generator, derived datasets."""

@@ -1,0 +1,105 @@
+"""`hub` commands of the pipelines: generate a city, materialise, run the demo, start Dagster."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from catalog import get_settings
+
+__all__ = ["register"]
+
+
+def _materialize(resource_codes: tuple[str, ...]) -> bool:
+    """Run the `ingest_all` job (or the families of the given resources) in this process."""
+    from catalog import resource
+    from pipelines.assets import LAYERS, layer_key
+    from pipelines.definitions import defs
+    from pipelines.instance import hub_instance
+
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    selection = None
+    if resource_codes:
+        selection = [layer_key(layer, resource(code)) for code in resource_codes
+                     for layer in LAYERS]
+    job = defs.resolve_job_def("ingest_all")
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    result = job.execute_in_process(instance=hub_instance(settings), asset_selection=selection,
+                                    run_config=quiet, raise_on_error=False)
+    return result.success
+
+
+def register(main: click.Group) -> None:
+    @main.command()
+    @click.option("--persons", default=20_000, show_default=True, help="Residents of the city.")
+    @click.option("--seed", default=7, show_default=True, help="Same seed, same files.")
+    @click.option("--out", type=click.Path(path_type=Path), required=True,
+                  help="Writes OUT/landing/<resource>/<batch> and OUT/truth/.")
+    @click.option("--clean", is_flag=True, help="No noise at all.")
+    def generate(persons: int, seed: int, out: Path, clean: bool) -> None:
+        """Generate a synthetic city's department deliveries (with noise and planted cases)."""
+        from pipelines.citygen import NoiseRates, generate_city
+
+        summary = generate_city(out, persons=persons, seed=seed,
+                                noise=NoiseRates.none() if clean else None)
+        click.echo(summary)
+
+    @main.command()
+    @click.option("--resource", "resources", multiple=True, help="Only these resources.")
+    def materialize(resources: tuple[str, ...]) -> None:
+        """Ingest every new batch in the landing directory and publish (the ingest_all job)."""
+        from catalog.cli import open_registry
+        from pipelines.summary import summary_lines
+
+        ok = _materialize(resources)
+        click.echo("\n".join(summary_lines(get_settings(), open_registry())))
+        if not ok:
+            click.echo("some assets failed: see the Dagster run log", err=True)
+            sys.exit(1)
+
+    @main.command()
+    def summary() -> None:
+        """What landed, what was quarantined and why."""
+        from catalog.cli import open_registry
+        from pipelines.summary import summary_lines
+
+        click.echo("\n".join(summary_lines(get_settings(), open_registry())))
+
+    @main.command()
+    @click.option("--persons", default=20_000, show_default=True)
+    @click.option("--seed", default=7, show_default=True)
+    def demo(persons: int, seed: int) -> None:
+        """Generate a small city into the hub's home, materialise every asset, print a summary."""
+        from catalog.cli import open_registry
+        from pipelines.citygen import generate_city
+        from pipelines.summary import summary_lines
+
+        settings = get_settings()
+        city = settings.home / "demo-city"
+        click.echo(f"Generating a city of {persons} persons (seed {seed}) in {city} …")
+        click.echo(generate_city(city, persons=persons, seed=seed))
+        os.environ["HUB_LANDING"] = str(city / "landing")
+        get_settings.cache_clear()
+        click.echo("Materialising every asset (Dagster job ingest_all) …")
+        ok = _materialize(())
+        settings = get_settings()
+        click.echo("")
+        click.echo("\n".join(summary_lines(settings, open_registry())))
+        click.echo("")
+        click.echo(f"Analysts' database: {settings.analyst_db}  (duckdb -readonly)")
+        click.echo("Dagster UI: make dev   |   catalog: .venv/bin/hub catalog list")
+        if not ok:
+            sys.exit(1)
+
+    @main.command()
+    @click.option("--port", default=3000, show_default=True)
+    def dev(port: int) -> None:
+        """Start the Dagster UI on this hub's instance (`dagster dev -m pipelines.definitions`)."""
+        from pipelines.instance import dagster_home
+
+        dagster_home(get_settings())
+        os.execvp("dagster", ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(port)])

@@ -1,0 +1,16 @@
+"""Ingestion of department deliveries: landing → raw → standardised → published."""
+
+from pipelines.ingest.landing import Delivery, find_deliveries
+from pipelines.ingest.readers import BatchRejected
+from pipelines.ingest.service import BatchOutcome, QualityGate, ingest_raw, publish, standardise
+
+__all__ = [
+    "BatchOutcome",
+    "BatchRejected",
+    "Delivery",
+    "QualityGate",
+    "find_deliveries",
+    "ingest_raw",
+    "publish",
+    "standardise",
+]

@@ -1,0 +1,399 @@
+"""Delivered files → the raw layer: every record as delivered, with lineage, as Parquet parts.
+
+Text formats (CSV, JSON Lines) are read as physical lines, so a broken line (bad bytes, wrong
+field count, unbalanced quote, malformed JSON) is one record with an `_error` and never
+swallows its neighbours. Decoding and splitting run in bulk: Python decodes byte chunks, Arrow
+splits lines, DuckDB splits fields and writes Parquet.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+from python_calamine import CalamineWorkbook
+
+from catalog import ItemType, Resource, SourceFormat
+from pipelines.ingest.landing import Delivery
+
+__all__ = ["BatchRejected", "RawResult", "write_raw"]
+
+LINEAGE = ("_batch_id", "_file", "_record_no", "_sha256")
+REPLACEMENT = "\ufffd"  # what undecodable bytes become; such a record is quarantined
+
+
+class BatchRejected(Exception):
+    """The whole batch breaks the contract; the reason is shown to the department."""
+
+
+@dataclass
+class RawResult:
+    rows: int = 0
+    blank_lines: int = 0
+    parts: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Context:
+    con: duckdb.DuckDBPyConnection
+    resource: Resource
+    delivery: Delivery
+    sha256: str
+    landing: Path
+    out: Path
+
+
+def write_raw(
+    con: duckdb.DuckDBPyConnection,
+    resource: Resource,
+    delivery: Delivery,
+    sha256: str,
+    landing: Path,
+    out: Path,
+    chunk_bytes: int,
+) -> RawResult:
+    """Write the raw layer of one delivery into `out` (a staging directory)."""
+    if delivery.unexpected:
+        names = ", ".join(p.name for p in delivery.unexpected)
+        raise BatchRejected(f"unexpected file type for a {resource.format} resource: {names}")
+    if not delivery.files:
+        raise BatchRejected("the batch holds no files")
+    ctx = _Context(con, resource, delivery, sha256, landing, out)
+    result = RawResult()
+    for file in delivery.files:
+        if file.stat().st_size == 0:
+            raise BatchRejected(f"{file.name} is empty")
+        reader = {
+            SourceFormat.CSV: _read_csv,
+            SourceFormat.JSONL: _read_jsonl,
+            SourceFormat.XLSX: _read_xlsx,
+            SourceFormat.PARQUET: _read_parquet,
+        }[resource.format]
+        rows_before = result.rows
+        reader(ctx, file, result, chunk_bytes)
+        if result.rows == rows_before:
+            raise BatchRejected(f"{file.name} holds no records")
+    errors = con.execute(
+        f"SELECT _error, count(*) FROM read_parquet('{_sql_path(out)}/*.parquet') "
+        "WHERE _error IS NOT NULL GROUP BY ALL"
+    ).fetchall()
+    result.errors = dict(errors)
+    return result
+
+
+# --- text: physical lines -------------------------------------------------------------------
+
+
+def _lines(path: Path, encoding: str, chunk_bytes: int) -> Iterator[tuple[int, pa.Array]]:
+    """Yield (number of the first line, lines) per chunk of the file.
+
+    Chunks end at a newline byte; 0x0A never occurs inside a multi-byte character of UTF-8,
+    GBK or GB18030, so cutting there never splits a character. Undecodable bytes become
+    U+FFFD, which marks their record.
+    """
+    # GB18030 is a superset of GBK: decode GBK deliveries as GB18030 and lose nothing.
+    codec = "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
+    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    line_no = 1
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(chunk_bytes)
+            eof = not block
+            data = carry + block
+            carry = b""
+            if not eof:
+                cut = data.rfind(b"\n")
+                if cut < 0:
+                    carry = data
+                    continue
+                data, carry = data[: cut + 1], data[cut + 1 :]
+            if not data:
+                return
+            text = decoder.decode(data, final=eof)
+            if line_no == 1:
+                text = text.removeprefix("\ufeff")  # a BOM, declared or not, is no data
+            text = text.replace("\r\n", "\n").removesuffix("\n")
+            lines = pc.split_pattern(pa.array([text]), "\n").flatten()
+            yield line_no, lines
+            line_no += len(lines)
+            if eof:
+                return
+
+
+def _line_table(first_line: int, lines: pa.Array) -> pa.Table:
+    numbers = pa.array(range(first_line, first_line + len(lines)), pa.int64())
+    return pa.table({"line_no": numbers, "line": lines})
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _copy_part(ctx: _Context, select_sql: str, result: RawResult) -> None:
+    part = ctx.out / f"part-{result.parts:05d}.parquet"
+    ctx.con.execute(
+        f"COPY ({select_sql}) TO '{_sql_path(part)}' (FORMAT parquet, COMPRESSION zstd)"
+    )
+    result.parts += 1
+
+
+def _lineage_sql(ctx: _Context, file: Path, record_no: str) -> str:
+    rel = str(file.relative_to(ctx.landing)) if file.is_relative_to(ctx.landing) else str(file)
+    return (
+        f"{_sql_str(ctx.delivery.batch_id)} AS _batch_id, {_sql_str(rel)} AS _file, "
+        f"{record_no} AS _record_no, {_sql_str(ctx.sha256)} AS _sha256"
+    )
+
+
+def _csv_header(resource: Resource, header_line: str) -> dict[str, int]:
+    """Position of each data item's column; a renamed, missing or unknown column rejects."""
+    names = [h.strip().strip('"').strip() for h in header_line.split(resource.delimiter)]
+    expected = [item.source for item in resource.items]
+    missing = [h for h in expected if h not in names]
+    unknown = [h for h in names if h not in expected]
+    duplicated = sorted({h for h in names if names.count(h) > 1})
+    problems = []
+    if missing:
+        problems.append(f"missing column(s) {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unexpected column(s) {', '.join(unknown)}")
+    if duplicated:
+        problems.append(f"repeated column(s) {', '.join(duplicated)}")
+    if problems:
+        raise BatchRejected(
+            "header does not match the contract: " + "; ".join(problems)
+            + f" (expected {resource.delimiter.join(expected)})"
+        )
+    return {item.name: names.index(item.source) for item in resource.items}
+
+
+def _csv_split_sql(delimiter: str) -> str:
+    """Fields of a line: a plain split, or an RFC 4180 split when the line has quotes.
+
+    A quoted line whose fields do not rebuild it exactly (an unbalanced or stray quote) gives
+    NULL, which marks the record malformed.
+    """
+    d = _sql_str(delimiter)
+    d_re = re.escape(delimiter).replace("'", "''")
+    pattern = f"(?:^|{d_re})(\"(?:[^\"]|\"\")*\"|[^{d_re}\"]*)"
+    return (
+        f"CASE WHEN NOT contains(line, '\"') THEN string_split(line, {d}) ELSE ("
+        f"SELECT CASE WHEN array_to_string(f, {d}) = line THEN list_transform(f, lambda x: "
+        "CASE WHEN starts_with(x, '\"') AND ends_with(x, '\"') AND length(x) >= 2 "
+        "THEN replace(x[2:-2], '\"\"', '\"') ELSE x END) END "
+        f"FROM (SELECT regexp_extract_all(line, '{pattern}', 1) AS f)) END"
+    )
+
+
+def _read_csv(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
+    resource = ctx.resource
+    positions: dict[str, int] | None = None
+    for first_line, lines in _lines(file, resource.encoding, chunk_bytes):
+        if positions is None:
+            positions = _csv_header(resource, lines[0].as_py())
+            lines, first_line = lines[1:], first_line + 1
+        table = _blank_filtered(_line_table(first_line, lines), result)
+        if table.num_rows == 0:
+            continue
+        ctx.con.register("chunk", table)
+        items = ", ".join(
+            f"CASE WHEN _error IS NULL THEN fields[{pos + 1}] END AS {_ident(name)}"
+            for name, pos in positions.items()
+        )
+        _copy_part(
+            ctx,
+            f"SELECT {_lineage_sql(ctx, file, 'line_no')}, _error, line AS _record, {items} "
+            f"FROM (SELECT line_no, line, fields, CASE "
+            f"WHEN contains(line, '{REPLACEMENT}') THEN 'invalid_encoding' "
+            "WHEN fields IS NULL THEN 'unbalanced_quote' "
+            f"WHEN len(fields) <> {len(resource.items)} THEN 'field_count' END AS _error "
+            f"FROM (SELECT line_no, line, {_csv_split_sql(resource.delimiter)} AS fields "
+            "FROM chunk))",
+            result,
+        )
+        ctx.con.unregister("chunk")
+        result.rows += table.num_rows
+    if positions is None:
+        raise BatchRejected(f"{file.name} is empty")
+
+
+def _blank_filtered(table: pa.Table, result: RawResult) -> pa.Table:
+    """Whitespace-only lines are no records (counted, not loaded)."""
+    blank = pc.match_substring_regex(table["line"], r"^\s*$")
+    kept = table.filter(pc.invert(blank))
+    result.blank_lines += table.num_rows - kept.num_rows
+    return kept
+
+
+def _json_path(source: str) -> str:
+    return "$." + ".".join(f'"{part}"' for part in source.split("."))
+
+
+def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
+    resource = ctx.resource
+    checked = False
+    for first_line, lines in _lines(file, resource.encoding, chunk_bytes):
+        table = _blank_filtered(_line_table(first_line, lines), result)
+        if table.num_rows == 0:
+            continue
+        ctx.con.register("chunk", table)
+        # Parsing functions raise on malformed JSON, so each step only sees what passed the
+        # previous one: readable text, then valid JSON, then an object.
+        ctx.con.execute(
+            "CREATE OR REPLACE TEMP VIEW json_chunk AS SELECT line_no, line, CASE "
+            f"WHEN contains(line, '{REPLACEMENT}') THEN 'invalid_encoding' "
+            "WHEN json_type(doc) IS DISTINCT FROM 'OBJECT' THEN 'malformed_json' END AS _error, "
+            "CASE WHEN json_type(doc) = 'OBJECT' THEN doc END AS doc FROM ("
+            "SELECT line_no, line, CASE WHEN NOT contains(line, chr(65533)) "
+            "AND json_valid(line) THEN line END AS doc FROM chunk)"
+        )
+        if not checked:
+            _check_json_fields(ctx)
+            checked = True
+        items = ", ".join(
+            f"json_extract_string(doc, {_sql_str(_json_path(item.source))}) AS {_ident(item.name)}"
+            for item in resource.items
+        )
+        _copy_part(
+            ctx,
+            f"SELECT {_lineage_sql(ctx, file, 'line_no')}, _error, line AS _record, {items} "
+            "FROM json_chunk",
+            result,
+        )
+        ctx.con.unregister("chunk")
+        result.rows += table.num_rows
+
+
+def _check_json_fields(ctx: _Context) -> None:
+    """A field absent from every record of the first chunk was renamed or dropped: reject."""
+    checks = ", ".join(
+        f"bool_or(json_exists(doc, {_sql_str(_json_path(item.source))}))"
+        for item in ctx.resource.items
+    )
+    present = ctx.con.execute(
+        f"SELECT count(*), {checks} FROM json_chunk WHERE doc IS NOT NULL"
+    ).fetchone()
+    assert present is not None
+    if present[0] == 0:
+        return  # no valid record at all: every line is quarantined as malformed
+    missing = [item.source for item, ok in zip(ctx.resource.items, present[1:]) if not ok]
+    if missing:
+        raise BatchRejected(f"field(s) {', '.join(missing)} missing from every record")
+
+
+# --- spreadsheets ---------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str | None:
+    """A cell as the text a person reads; Excel numbers that are whole print without `.0`."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _read_xlsx(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
+    resource = ctx.resource
+    try:
+        workbook = CalamineWorkbook.from_path(str(file))
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
+    if not rows:
+        raise BatchRejected(f"{file.name} is empty")
+    header = [(_cell_text(v) or "").strip() for v in rows[0]]
+    while header and not header[-1]:
+        header.pop()
+    positions = _csv_header(resource, resource.delimiter.join(header))
+    width = len(header)
+    numbers, records, errors = [], [], []
+    columns: dict[str, list[str | None]] = {name: [] for name in positions}
+    for row_no, row in enumerate(rows[1:], start=2):
+        cells = [_cell_text(v) for v in row]
+        if not any(cells):
+            result.blank_lines += 1
+            continue
+        extra = any(c is not None for c in cells[width:])
+        numbers.append(row_no)
+        records.append(json.dumps(cells[: max(width, _last_filled(cells))], ensure_ascii=False))
+        errors.append("field_count" if extra else None)
+        for name, pos in positions.items():
+            columns[name].append(None if extra or pos >= len(cells) else cells[pos])
+    table = pa.table(
+        {"line_no": pa.array(numbers, pa.int64()), "_error": pa.array(errors, pa.string()),
+         "_record": pa.array(records, pa.string()),
+         **{name: pa.array(values, pa.string()) for name, values in columns.items()}}
+    )
+    _write_table(ctx, file, table, result)
+
+
+def _last_filled(cells: list[str | None]) -> int:
+    return max((i + 1 for i, c in enumerate(cells) if c is not None), default=0)
+
+
+def _write_table(ctx: _Context, file: Path, table: pa.Table, result: RawResult) -> None:
+    ctx.con.register("chunk", table)
+    items = ", ".join(_ident(item.name) for item in ctx.resource.items)
+    _copy_part(
+        ctx,
+        f"SELECT {_lineage_sql(ctx, file, 'line_no')}, _error, _record, {items} FROM chunk",
+        result,
+    )
+    ctx.con.unregister("chunk")
+    result.rows += table.num_rows
+
+
+# --- parquet --------------------------------------------------------------------------------
+
+
+def _read_parquet(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
+    resource = ctx.resource
+    source = f"read_parquet('{_sql_path(file)}', file_row_number = true)"
+    try:
+        described = ctx.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
+    except duckdb.Error as exc:
+        raise BatchRejected(f"{file.name} is not a readable Parquet file ({exc})") from None
+    columns = [row[0] for row in described if row[0] != "file_row_number"]
+    _csv_header(resource, resource.delimiter.join(columns))
+    values = []
+    for item in resource.items:
+        col = _ident(item.source)
+        if item.type is ItemType.ID_LIST:
+            values.append(f"CAST({col} AS VARCHAR[]) AS {_ident(item.name)}")
+        else:
+            values.append(f"CAST({col} AS VARCHAR) AS {_ident(item.name)}")
+    record = "to_json(struct_pack(" + ", ".join(
+        f"{_ident(item.source)} := {_ident(item.source)}" for item in resource.items
+    ) + "))::VARCHAR"
+    _copy_part(
+        ctx,
+        f"SELECT {_lineage_sql(ctx, file, 'file_row_number + 1')}, NULL::VARCHAR AS _error, "
+        f"{record} AS _record, {', '.join(values)} FROM {source}",
+        result,
+    )
+    result.rows += ctx.con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]

@@ -1,0 +1,168 @@
+"""The three steps of ingestion for one resource: raw, standardised, published.
+
+Each step is idempotent and crash-safe: it writes into staging, promotes atomically, and only
+then records the result in the registry, which is what readers follow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+
+from catalog import BatchRecord, BatchStatus, HubSettings, Load, Publication, Registry, Resource
+from catalog.lake import Lake, connect
+from catalog.registry import utcnow
+from catalog.sqlfunctions import register_functions, unregister_functions
+from pipelines.ingest.landing import Delivery, find_deliveries
+from pipelines.ingest.readers import BatchRejected, write_raw
+from pipelines.ingest.standardise import standardise_batch
+
+__all__ = ["BatchOutcome", "QualityGate", "ingest_raw", "publish", "standardise"]
+
+# A quality gate decides whether a standardised batch may become current: (ok, reason).
+QualityGate = Callable[[Resource, BatchRecord], tuple[bool, str]]
+
+
+@dataclass
+class BatchOutcome:
+    """What a step did to one batch, reported as asset metadata."""
+
+    batch_id: str
+    status: str
+    rows_in: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    reason: str = ""
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+
+def _known_batches(registry: Registry, resource: Resource) -> dict[str, BatchRecord]:
+    return {b.batch_id: b for b in registry.batches(resource.code)}
+
+
+def ingest_raw(settings: HubSettings, registry: Registry, resource: Resource) -> list[BatchOutcome]:
+    """Parse every new complete batch in the landing directory into the raw layer."""
+    lake = Lake(settings)
+    known = _known_batches(registry, resource)
+    outcomes = []
+    for delivery in find_deliveries(settings.landing_dir, resource):
+        if delivery.batch_id in known:
+            continue
+        sha = delivery.sha256()
+        same = next((b for b in known.values() if b.sha256 == sha
+                     and b.status not in (BatchStatus.DUPLICATE, BatchStatus.REJECTED)), None)
+        record = BatchRecord(
+            resource_code=resource.code, batch_id=delivery.batch_id,
+            files=delivery.relative_files(settings.landing_dir), sha256=sha,
+            size_bytes=delivery.size_bytes, delivered_at=delivery.delivered_at,
+            status=BatchStatus.RAW,
+        )
+        if same is not None:
+            record.status = BatchStatus.DUPLICATE
+            record.duplicate_of = same.batch_id
+            record.reason = f"identical to batch {same.batch_id} (SHA-256 {sha[:12]}…)"
+        else:
+            _parse_raw(settings, lake, resource, delivery, record)
+        with registry.session() as s:
+            s.add(record)
+        known[record.batch_id] = record
+        outcomes.append(BatchOutcome(record.batch_id, str(record.status), record.rows_in,
+                                     reason=record.reason))
+    return outcomes
+
+
+def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: Delivery,
+               record: BatchRecord) -> None:
+    with lake.staging() as staged, connect(settings) as con:
+        try:
+            result = write_raw(con, resource, delivery, record.sha256, settings.landing_dir,
+                               staged, settings.ingest_chunk_bytes)
+        except BatchRejected as exc:
+            record.status = BatchStatus.REJECTED
+            record.reason = str(exc)
+            return
+        final = lake.promote(staged, lake.batch_dir("raw", resource.table, delivery.batch_id))
+    record.rows_in = result.rows
+    record.raw_path = str(final)
+    record.quarantine_by_rule = {"blank_lines_skipped": result.blank_lines} if result.blank_lines else {}
+
+
+def standardise(settings: HubSettings, registry: Registry, resource: Resource) -> list[BatchOutcome]:
+    """Standardise every raw batch: accepted rows and quarantined rows, nothing lost."""
+    lake = Lake(settings)
+    pending = [b for b in registry.batches(resource.code) if b.status is BatchStatus.RAW]
+    outcomes = []
+    for batch in pending:
+        with lake.staging() as staged, connect(settings) as con:
+            register_functions(con)
+            try:
+                result = standardise_batch(con, resource, Path(batch.raw_path or ""), staged)
+            finally:
+                unregister_functions(con)
+            if result.rows_in != batch.rows_in:
+                raise RuntimeError(
+                    f"{resource.code} {batch.batch_id}: raw has {batch.rows_in} rows but "
+                    f"{result.rows_in} were standardised")
+            final = lake.promote(staged, lake.batch_dir("standardised", resource.table,
+                                                        batch.batch_id))
+        with registry.session() as s:
+            row = s.get(BatchRecord, batch.id)
+            assert row is not None
+            row.rows_accepted = result.accepted
+            row.rows_quarantined = result.quarantined
+            row.quarantine_by_rule = {**(row.quarantine_by_rule or {}), **result.by_rule}
+            row.accepted_path = str(final / "accepted.parquet")
+            row.quarantine_path = str(final / "quarantine.parquet")
+            row.standardised_at = utcnow()
+            if result.accepted == 0:
+                row.status = BatchStatus.REJECTED
+                row.reason = "no record of the batch could be accepted (see quarantine)"
+            else:
+                row.status = BatchStatus.STANDARDISED
+        outcomes.append(BatchOutcome(batch.batch_id, str(row.status), result.rows_in,
+                                     result.accepted, result.quarantined, row.reason,
+                                     result.by_rule))
+    return outcomes
+
+
+def publish(
+    settings: HubSettings, registry: Registry, resource: Resource, run_id: str = "",
+    gate: QualityGate | None = None,
+) -> tuple[Publication | None, list[BatchOutcome]]:
+    """Make the newest accepted state current; a batch the gate refuses leaves the old one.
+
+    Snapshot: the newest standardised batch that passes the gate. Append: every batch that has
+    passed. Returns the current publication (new or unchanged) and the batches refused.
+    """
+    refused: list[BatchOutcome] = []
+    with registry.session() as s:
+        batches = list(s.scalars(select(BatchRecord).where(
+            BatchRecord.resource_code == resource.code).order_by(BatchRecord.batch_id)))
+        for batch in batches:
+            if batch.status is BatchStatus.STANDARDISED and gate is not None:
+                ok, reason = gate(resource, batch)
+                if not ok:
+                    batch.status = BatchStatus.REJECTED
+                    batch.reason = f"quality gate: {reason}"
+                    refused.append(BatchOutcome(batch.batch_id, "rejected", batch.rows_in,
+                                                reason=batch.reason))
+        live = [b for b in batches if b.status in (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)]
+        current = s.scalars(select(Publication).where(Publication.resource_code == resource.code)
+                            .order_by(Publication.version.desc())).first()
+        if not live:
+            return current, refused
+        chosen = live if resource.load is Load.APPEND else [live[-1]]
+        batch_ids = [b.batch_id for b in chosen]
+        if current is not None and list(current.batch_ids) == batch_ids:
+            return current, refused
+        for batch in chosen:
+            batch.status = BatchStatus.PUBLISHED
+        publication = Publication(
+            resource_code=resource.code, version=(current.version + 1) if current else 1,
+            batch_ids=batch_ids, rows=sum(b.rows_accepted for b in chosen), run_id=run_id,
+        )
+        s.add(publication)
+    return publication, refused

@@ -1,0 +1,176 @@
+"""The raw layer → standardised rows and quarantined rows, by the catalog's data items.
+
+Every value is standardised per its item type (`catalog.sqlfunctions`) with the original kept
+beside it. A row is quarantined with the rules it failed when it cannot be typed: a broken
+line, a required value missing, a date, month or number that cannot be read, a negative or
+impossible amount, or a duplicate. Validity that does not stop typing (an ID number's check
+character, an unknown district, a code outside its list) is left to the quality checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from catalog import DataItem, ItemType, Resource
+
+__all__ = ["StandardiseResult", "standardise_batch"]
+
+_LINEAGE = "_batch_id, _file, _record_no, _sha256"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _value_sql(item: DataItem, raw: str) -> str:
+    return {
+        ItemType.ID_NUMBER: f"hub_std_id({raw})",
+        ItemType.ID_LIST: f"list_transform({raw}, lambda x: hub_std_id(x))",
+        ItemType.USCC: f"hub_std_uscc({raw})",
+        ItemType.NAME: f"hub_name({raw})",
+        ItemType.TEXT: f"hub_text({raw})",
+        ItemType.CODE: f"hub_code({raw})",
+        ItemType.DISTRICT: f"hub_code({raw})",
+        ItemType.DATE: f"hub_date({raw})",
+        ItemType.MONTH: f"hub_month({raw})",
+        ItemType.AMOUNT: f"hub_amount({raw})",
+        ItemType.INTEGER: f"hub_integer({raw})",
+        ItemType.DECIMAL: f"hub_decimal({raw})",
+    }[item.type]
+
+
+def _columns_sql(item: DataItem) -> list[str]:
+    raw = _q(item.name)
+    value = _value_sql(item, raw)
+    columns = [f"{value} AS {raw}"]
+    if item.type is ItemType.ID_LIST:
+        columns.append(f"CAST(to_json({raw}) AS VARCHAR) AS {_q(item.name + '_orig')}")
+    else:
+        columns.append(f"{raw} AS {_q(item.name + '_orig')}")
+    return columns
+
+
+def _derived_sql(item: DataItem) -> list[str]:
+    """Columns computed from the standardised value (validity, the name used for matching)."""
+    if item.type is ItemType.ID_NUMBER:
+        return [f"hub_id_valid({_q(item.name)}) AS {_q(item.name + '_valid')}"]
+    if item.type is ItemType.NAME:
+        return [f"hub_name_norm({_q(item.name)}) AS {_q(item.name + '_norm')}"]
+    return []
+
+
+def _rules_sql(item: DataItem) -> list[str]:
+    """(condition, rule) pairs on the standardised value `v` and original `o` of an item."""
+    v, o = _q(item.name), _q(item.name + "_orig")
+    given = f"nullif(trim({o}), '') IS NOT NULL"
+    rules = []
+    if item.required:
+        empty = f" OR len({v}) = 0" if item.type is ItemType.ID_LIST else ""
+        rules.append((f"NOT ({given}){empty}", "missing_required"))
+    unreadable = {
+        ItemType.DATE: "invalid_date",
+        ItemType.MONTH: "invalid_month",
+        ItemType.AMOUNT: "invalid_number",
+        ItemType.INTEGER: "invalid_number",
+        ItemType.DECIMAL: "invalid_number",
+    }.get(item.type)
+    if unreadable:
+        rules.append((f"{given} AND {v} IS NULL", unreadable))
+    if item.type in (ItemType.AMOUNT, ItemType.INTEGER, ItemType.DECIMAL):
+        rules.append((f"{v} < 0", "negative_amount"))
+        if item.max_value is not None:
+            rules.append((f"{v} > {item.max_value}", "amount_out_of_range"))
+    return [f"CASE WHEN {cond} THEN '{rule}:{item.name}' END" for cond, rule in rules]
+
+
+@dataclass
+class StandardiseResult:
+    rows_in: int
+    accepted: int
+    quarantined: int
+    by_rule: dict[str, int]
+
+
+def standardise_batch(
+    con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Path, out: Path
+) -> StandardiseResult:
+    """Write `accepted.parquet` and `quarantine.parquet` for one batch into `out` (staging).
+
+    Within a batch, an exact duplicate of an accepted row (same standardised values) is
+    quarantined as `duplicate_row`; when one key comes with different values, the last
+    delivered row is kept and the earlier ones are quarantined as `duplicate_key`.
+    """
+    items = resource.items
+    value_cols = ", ".join(c for item in items for c in _columns_sql(item))
+    derived = ", ".join(c for item in items for c in _derived_sql(item))
+    checks = ", ".join(c for item in items for c in _rules_sql(item))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE std AS "
+        f"SELECT *, CASE WHEN _error IS NOT NULL THEN [_error] "
+        f"ELSE list_filter([{checks}], lambda r: r IS NOT NULL) END AS _rules "
+        f"FROM (SELECT *{', ' + derived if derived else ''} FROM ("
+        f"SELECT {_LINEAGE}, _error, _record, {value_cols} "
+        f"FROM read_parquet('{_sql_path(raw_dir)}/*.parquet')))"
+    )
+    _mark_duplicates(con, resource)
+    kept = [c for item in items for c in item.lake_columns()]
+    col_list = ", ".join(_q(c) for c in kept)
+    con.execute(
+        f"COPY (SELECT {_LINEAGE}, {col_list} FROM std WHERE len(_rules) = 0 "
+        f"ORDER BY _file, _record_no) "
+        f"TO '{_sql_path(out / 'accepted.parquet')}' (FORMAT parquet, COMPRESSION zstd)"
+    )
+    con.execute(
+        f"COPY (SELECT {_LINEAGE}, split_part(_rules[1], ':', 1) AS _rule, "
+        f"nullif(split_part(_rules[1], ':', 2), '') AS _item, _rules, _record "
+        f"FROM std WHERE len(_rules) > 0 ORDER BY _file, _record_no) "
+        f"TO '{_sql_path(out / 'quarantine.parquet')}' (FORMAT parquet, COMPRESSION zstd)"
+    )
+    rows_in, accepted = con.execute(
+        "SELECT count(*), count(*) FILTER (len(_rules) = 0) FROM std"
+    ).fetchone()
+    by_rule = dict(
+        con.execute(
+            "SELECT split_part(_rules[1], ':', 1) AS rule, count(*) FROM std "
+            "WHERE len(_rules) > 0 GROUP BY ALL ORDER BY rule"
+        ).fetchall()
+    )
+    con.execute("DROP TABLE std")
+    return StandardiseResult(rows_in, accepted, rows_in - accepted, by_rule)
+
+
+def _mark_duplicates(con: duckdb.DuckDBPyConnection, resource: Resource) -> None:
+    """Quarantine exact duplicates and superseded rows of a repeated key (see above).
+
+    Only keys that occur more than once are ranked, so the common case is one hash aggregate.
+    """
+    key = ", ".join(_q(k) for k in resource.key)
+    values = ", ".join(_q(item.name) for item in resource.items)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE dup AS "
+        f"WITH repeated AS (SELECT {key} FROM std WHERE len(_rules) = 0 "
+        f"GROUP BY ALL HAVING count(*) > 1), "
+        f"candidates AS (SELECT s._file, s._record_no, s.* EXCLUDE (_file, _record_no) "
+        f"FROM std s SEMI JOIN repeated USING ({key}) WHERE len(s._rules) = 0), "
+        f"ranked AS (SELECT _file, _record_no, "
+        f"row_number() OVER (PARTITION BY {values} ORDER BY _file, _record_no) AS copy_no, "
+        f"max(_file || lpad(_record_no::VARCHAR, 20, '0')) OVER (PARTITION BY {key}) AS last_pos, "
+        f"max(_file || lpad(_record_no::VARCHAR, 20, '0')) "
+        f"OVER (PARTITION BY {values}) AS last_copy_pos "
+        f"FROM candidates) "
+        f"SELECT _file, _record_no, CASE WHEN copy_no > 1 THEN 'duplicate_row' "
+        f"ELSE 'duplicate_key' END AS rule FROM ranked "
+        f"WHERE copy_no > 1 OR last_copy_pos <> last_pos"
+    )
+    con.execute(
+        "UPDATE std SET _rules = [dup.rule] FROM dup "
+        "WHERE std._file = dup._file AND std._record_no = dup._record_no"
+    )
+    con.execute("DROP TABLE dup")

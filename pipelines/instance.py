@@ -1,0 +1,31 @@
+"""The Dagster instance of a hub home: `<home>/dagster`, configured by the repo's dagster.yaml."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import dagster as dg
+
+from catalog import HubSettings
+
+__all__ = ["dagster_home", "hub_instance"]
+
+_REPO_CONFIG = Path(__file__).resolve().parents[1] / "dagster.yaml"
+
+
+def dagster_home(settings: HubSettings) -> Path:
+    """`DAGSTER_HOME` if set, else `<home>/dagster` holding a copy of the repo's dagster.yaml."""
+    if os.environ.get("DAGSTER_HOME"):
+        return Path(os.environ["DAGSTER_HOME"])
+    home = settings.home / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_REPO_CONFIG, home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def hub_instance(settings: HubSettings) -> dg.DagsterInstance:
+    dagster_home(settings)
+    return dg.DagsterInstance.get()
