@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from datetime import date
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["HubSettings", "get_settings"]
@@ -40,12 +42,56 @@ class HubSettings(BaseSettings):
         description="Bytes of a delivered text file decoded and split per step of ingestion.",
     )
 
+    # --- deployment ------------------------------------------------------------------------
+    mode: Literal["demo", "production"] = Field(
+        default="demo",
+        description="`production` refuses to start with demo secrets or a missing key.",
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr("demo-only-secret-change-me"),
+        description="Master secret: derives per-grant HMAC keys and encrypts stored keys.",
+    )
+
+    # --- sharing API (exchange) --------------------------------------------------------------
+    api_issuer: str = Field(default="https://hub.huizhou.example", description="JWT `iss`.")
+    api_audience: str = Field(default="city-data-hub", description="JWT `aud`.")
+    token_ttl_seconds: int = Field(default=900, ge=60, description="Access-token lifetime.")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
+    max_page_size: int = Field(default=500, ge=1, description="Largest page of any list.")
+    request_timeout_seconds: float = Field(default=30.0, gt=0, description="Per request.")
+    review_days_compliance: int = Field(
+        default=2, ge=1, description="Working days for the compliance check of an order."
+    )
+    review_days_provider: int = Field(
+        default=5, ge=1, description="Working days for the provider department's reply."
+    )
+    review_holidays: list[date] = Field(
+        default_factory=list,
+        description="Public holidays that are not working days for review deadlines (JSON list).",
+    )
+    review_workdays: list[date] = Field(
+        default_factory=list,
+        description="Weekend days that are working days (调休) for review deadlines (JSON list).",
+    )
+
+    # --- SQL gateway and policies --------------------------------------------------------------
+    gateway_max_query_chars: int = Field(default=20_000, ge=100, description="Longest query.")
+    gateway_max_depth: int = Field(default=40, ge=5, description="Deepest expression nesting.")
+    gateway_timeout_seconds: float = Field(default=30.0, gt=0, description="Query run time.")
+    gateway_max_rows: int = Field(default=100_000, ge=1, description="Most rows returned.")
+    gateway_memory_limit: str = Field(default="2GB", description="DuckDB memory per query.")
+    min_group_size: int = Field(
+        default=10, ge=1, description="Smallest group an aggregate-only grant may see (k)."
+    )
+
     @model_validator(mode="after")
     def _resolve_paths(self) -> HubSettings:
         self.home = self.home.expanduser().resolve()
         self.landing = (self.landing or self.home / "landing").expanduser().resolve()
         if self.registry_url is None:
             self.registry_url = f"sqlite:///{self.home / 'registry.db'}"
+        if self.mode == "production" and self.secret_key.get_secret_value().startswith("demo"):
+            raise ValueError("HUB_SECRET_KEY must be set to a real secret in production mode")
         return self
 
     @property

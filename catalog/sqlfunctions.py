@@ -71,9 +71,9 @@ def _macros() -> list[str]:
         f"{_uscc_check_sql('s')} = substr(s, 18, 1), false)",
         # Names: pure (simplified) Han names with a middle dot need no folding.
         "CREATE OR REPLACE MACRO hub_name(s) AS CASE "
-        "WHEN NOT regexp_matches(s, '[^\\p{Han}·]') THEN s ELSE hub_py_fold_name(s) END",
+        "WHEN NOT regexp_matches(s, '[^\\p{Han}·]') THEN nullif(s, '') ELSE hub_py_fold_name(s) END",
         "CREATE OR REPLACE MACRO hub_name_norm(s) AS CASE "
-        f"WHEN NOT regexp_matches(s, '[^\\p{{Han}}·]|[{trad}]') THEN s "
+        f"WHEN NOT regexp_matches(s, '[^\\p{{Han}}·]|[{trad}]') THEN nullif(s, '') "
         "ELSE hub_py_normalise_name(s) END",
         "CREATE OR REPLACE MACRO hub_text(s) AS CASE "
         "WHEN regexp_full_match(s, '[^\\s\\x{3000}\\x{FF01}-\\x{FF5E}]+( [^\\s\\x{3000}\\x{FF01}-\\x{FF5E}]+)*') "

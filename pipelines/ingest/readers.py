@@ -290,8 +290,7 @@ def _check_json_fields(ctx: _Context) -> None:
     )
     present = ctx.con.execute(
         f"SELECT count(*), {checks} FROM json_chunk WHERE doc IS NOT NULL"
-    ).fetchone()
-    assert present is not None
+    ).fetchall()[0]
     if present[0] == 0:
         return  # no valid record at all: every line is quarantined as malformed
     missing = [item.source for item, ok in zip(ctx.resource.items, present[1:]) if not ok]
@@ -396,4 +395,4 @@ def _read_parquet(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int
         f"{record} AS _record, {', '.join(values)} FROM {source}",
         result,
     )
-    result.rows += ctx.con.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+    result.rows += ctx.con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]

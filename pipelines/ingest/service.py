@@ -154,12 +154,14 @@ def publish(
                             .order_by(Publication.version.desc())).first()
         if not live:
             return current, refused
+        # Every batch that passed the gate joins the history ("as of" queries); the current
+        # version is the newest snapshot, or every month of an append resource.
+        for batch in live:
+            batch.status = BatchStatus.PUBLISHED
         chosen = live if resource.load is Load.APPEND else [live[-1]]
         batch_ids = [b.batch_id for b in chosen]
         if current is not None and list(current.batch_ids) == batch_ids:
             return current, refused
-        for batch in chosen:
-            batch.status = BatchStatus.PUBLISHED
         publication = Publication(
             resource_code=resource.code, version=(current.version + 1) if current else 1,
             batch_ids=batch_ids, rows=sum(b.rows_accepted for b in chosen), run_id=run_id,

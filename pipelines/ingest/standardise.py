@@ -135,7 +135,7 @@ def standardise_batch(
     )
     rows_in, accepted = con.execute(
         "SELECT count(*), count(*) FILTER (len(_rules) = 0) FROM std"
-    ).fetchone()
+    ).fetchall()[0]
     by_rule = dict(
         con.execute(
             "SELECT split_part(_rules[1], ':', 1) AS rule, count(*) FROM std "

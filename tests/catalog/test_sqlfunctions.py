@@ -1,0 +1,89 @@
+"""The DuckDB standardisation functions agree with the reference Python implementations."""
+
+from datetime import date
+from decimal import Decimal
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from catalog.identifiers import fold_name, is_valid_id, is_valid_uscc, normalise_name, standardise_id
+from catalog.sqlfunctions import register_functions, unregister_functions
+
+
+@pytest.fixture(scope="module")
+def con():
+    con = duckdb.connect(config={"autoinstall_known_extensions": False,
+                                 "autoload_known_extensions": False})
+    register_functions(con)
+    yield con
+    unregister_functions(con)
+    con.close()
+
+
+def sql(con, expression: str, value):
+    return con.execute(f"SELECT {expression}", [value]).fetchall()[0][0]
+
+
+id_chars = st.sampled_from(list("0123456789Xx０１２３４５６７８９ｘＸ \t"))
+ids = st.one_of(st.text(id_chars, min_size=0, max_size=20), st.none(),
+                st.text(st.sampled_from("0123456789"), min_size=15, max_size=18))
+
+
+@given(ids)
+@settings(max_examples=300, deadline=None)
+def test_std_id_matches_python(con, value):
+    standard = sql(con, "hub_std_id(?)", value)
+    assert standard == standardise_id(value)
+    assert sql(con, "hub_id_valid(?)", standard) == is_valid_id(standard)
+
+
+name_chars = st.sampled_from(list("张張三陈陳黄黃刘劉李·•.．　 ＡBc阿依古丽"))
+
+
+@given(st.one_of(st.text(name_chars, max_size=8), st.none()))
+@settings(max_examples=300, deadline=None)
+def test_names_match_python(con, value):
+    assert sql(con, "hub_name(?)", value) == fold_name(value)
+    assert sql(con, "hub_name_norm(hub_name(?))", value) == normalise_name(value)
+
+
+@given(st.text(st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXYIOZ"), min_size=18, max_size=18))
+@settings(max_examples=300, deadline=None)
+def test_uscc_validity_matches_python(con, value):
+    assert sql(con, "hub_uscc_valid(?)", value) == is_valid_uscc(value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("2026-03-14", date(2026, 3, 14)), ("2026/3/14", date(2026, 3, 14)),
+     ("20260314", date(2026, 3, 14)), ("２０２６-０３-１４", date(2026, 3, 14)),
+     ("45000", date(2023, 3, 15)), ("2026年3月14日", date(2026, 3, 14)),
+     ("2026-02-30", None), ("1850-01-01", None), ("tomorrow", None), ("", None)],
+)
+def test_dates(con, text, expected):
+    assert sql(con, "hub_date(?)", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("202610", "202610"), ("2026-9", "202609"), ("2026/09", "202609"), ("45000", "202303"),
+     ("2026-10-05", "202610"), ("202613", None), ("2026", None)],
+)
+def test_months(con, text, expected):
+    assert sql(con, "hub_month(?)", text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("8,500.00", Decimal("8500.00")), (" 120 ", Decimal("120.00")), ("-5", Decimal("-5.00")),
+     ("１２０", Decimal("120.00")), ("abc", None)],
+)
+def test_amounts(con, text, expected):
+    assert sql(con, "hub_amount(?)", text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [("20,000", 20000), ("12.0", 12), ("1.5", None)])
+def test_integers(con, text, expected):
+    assert sql(con, "hub_integer(?)", text) == expected
