@@ -16,12 +16,11 @@ _REPO_CONFIG = Path(__file__).resolve().parents[1] / "dagster.yaml"
 
 
 def dagster_home(settings: HubSettings) -> Path:
-    """`DAGSTER_HOME` if set, else `<home>/dagster` holding a copy of the repo's dagster.yaml."""
-    if os.environ.get("DAGSTER_HOME"):
-        return Path(os.environ["DAGSTER_HOME"])
-    home = settings.home / "dagster"
+    """`DAGSTER_HOME`, by default `<home>/dagster`; given the repo's dagster.yaml if it has none."""
+    home = Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(_REPO_CONFIG, home / "dagster.yaml")
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(_REPO_CONFIG, home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

@@ -30,8 +30,9 @@ def run_ingest(selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProces
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("ingest_all")
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),
-                                  asset_selection=selection)
+                                  asset_selection=selection, run_config=quiet)
 
 
 def open_registry(settings: HubSettings) -> Registry:
