@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -102,4 +103,8 @@ def register(main: click.Group) -> None:
         from pipelines.instance import dagster_home
 
         dagster_home(get_settings())
+        # A shell's background job starts with SIGINT/SIGTERM ignored, and dagster dev would
+        # inherit that and outlive Ctrl-C or `kill`: restore the defaults before exec.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.execvp("dagster", ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(port)])

@@ -1,0 +1,134 @@
+"""Governed ingest throughput against a bare conversion of the same files to Parquet.
+
+For each city size: generate the city (cached under bench/out/), convert every delivered file
+to Parquet the fastest plain way (DuckDB; Python transcoding for GB18030/GBK; calamine for
+XLSX) — the baseline — then run the hub's `ingest_all` job in a child process with a fresh
+home, recording wall time and the child's peak RSS. Both are measured in the same run.
+
+    python bench/ingest.py --persons 1000000 --persons 10000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from python_calamine import CalamineWorkbook
+
+ROOT = Path(__file__).resolve().parent
+OUT = ROOT / "out"
+sys.path.insert(0, str(ROOT.parent))
+
+from catalog import RESOURCES, SourceFormat  # noqa: E402
+
+
+def ensure_city(persons: int, seed: int) -> tuple[Path, float | None]:
+    city = OUT / f"city-{persons}"
+    if (city / "truth" / "manifest.json").exists():
+        return city, None
+    from pipelines.citygen import generate_city
+
+    started = time.perf_counter()
+    generate_city(city, persons=persons, seed=seed)
+    return city, time.perf_counter() - started
+
+
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(config={"autoinstall_known_extensions": False,
+                                  "autoload_known_extensions": False, "threads": 2})
+
+
+def bare_convert(city: Path, out: Path) -> float:
+    """The baseline: every delivered file to Parquet, no standardisation, no governance."""
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    started = time.perf_counter()
+    con = _duckdb()
+    for n, file in enumerate(sorted((city / "landing").rglob("*.*"))):
+        resource = RESOURCES[file.relative_to(city / "landing").parts[0]]
+        target = str(out / f"{n}.parquet")
+        path = str(file)
+        if resource.format is SourceFormat.CSV:
+            if resource.encoding.lower() in {"gbk", "gb18030"}:
+                utf8 = out / f"{n}.csv"
+                decoder = codecs.getincrementaldecoder("gb18030")(errors="replace")
+                with file.open("rb") as src, utf8.open("w", encoding="utf-8") as dst:
+                    while block := src.read(64 << 20):
+                        dst.write(decoder.decode(block))
+                    dst.write(decoder.decode(b"", final=True))
+                path = str(utf8)
+            con.execute(f"COPY (SELECT * FROM read_csv('{path}', delim='{resource.delimiter}', "
+                        "header=true, all_varchar=true, ignore_errors=true, quote='\"')) "
+                        f"TO '{target}' (FORMAT parquet)")
+        elif resource.format is SourceFormat.JSONL:
+            con.execute(f"COPY (SELECT * FROM read_json('{path}', format='newline_delimited', "
+                        f"ignore_errors=true)) TO '{target}' (FORMAT parquet)")
+        elif resource.format is SourceFormat.PARQUET:
+            con.execute(f"COPY (SELECT * FROM read_parquet('{path}')) TO '{target}' (FORMAT parquet)")
+        else:
+            rows = CalamineWorkbook.from_path(path).get_sheet_by_index(0).to_python()
+            columns = list(zip(*rows[1:])) if len(rows) > 1 else []
+            table = pa.table({str(h): pa.array([None if v == "" else str(v) for v in col])
+                              for h, col in zip(rows[0], columns)})
+            pq.write_table(table, target)
+    con.close()
+    return time.perf_counter() - started
+
+
+def governed_ingest(city: Path, home: Path) -> tuple[float, int, bool]:
+    """The hub's ingest_all job in a child process: (seconds, peak RSS in MiB, success)."""
+    shutil.rmtree(home, ignore_errors=True)
+    env = {**os.environ, "HUB_HOME": str(home), "HUB_LANDING": str(city / "landing"),
+           "DAGSTER_HOME": str(home / "dagster")}
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-c", "from catalog.cli import main; main()",
+                              "materialize"], env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    return time.perf_counter() - started, usage.ru_maxrss // 1024, status == 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--persons", type=int, action="append", default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    results = []
+    for persons in args.persons or [100_000]:
+        city, generated = ensure_city(persons, args.seed)
+        manifest = json.loads((city / "truth" / "manifest.json").read_text())
+        rows = sum(f["records"] for f in manifest["files"])
+        bare = bare_convert(city, OUT / f"bare-{persons}")
+        governed, rss, ok = governed_ingest(city, OUT / f"hub-{persons}")
+        result = {
+            "persons": persons, "rows": rows, "generate_seconds": generated,
+            "bare_seconds": round(bare, 2), "governed_seconds": round(governed, 2),
+            "bare_rows_per_s": round(rows / bare), "governed_rows_per_s": round(rows / governed),
+            "ratio": round(bare / governed, 3), "peak_rss_mib": rss, "success": ok,
+            "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
+            "date": date.today().isoformat(),
+        }
+        results.append(result)
+        (OUT / f"ingest-{persons}.json").write_text(json.dumps(result, indent=2))
+        print(json.dumps(result))
+    if len(results) > 1:
+        small, large = results[0], results[-1]
+        growth = (large["governed_seconds"] / small["governed_seconds"]) / (
+            large["rows"] / small["rows"])
+        print(f"time per row at {large['persons']} vs {small['persons']} persons: {growth:.2f}×")
+
+
+if __name__ == "__main__":
+    main()
