@@ -15,7 +15,7 @@ import pyarrow as pa
 from sqlalchemy import select
 
 from catalog.lake import _fsync_dir, connect
-from catalog.model import ItemType, Load, Resource
+from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
 from catalog.settings import HubSettings
 
@@ -29,13 +29,20 @@ _LIVE = (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)
 
 
 def raw_columns(resource: Resource) -> dict[str, str]:
+    """Text deliveries keep each record as its delivered line; others keep their fields too."""
     columns = {**LINEAGE_COLUMNS, "_error": "VARCHAR", "_record": "VARCHAR"}
+    if resource.format in (SourceFormat.CSV, SourceFormat.JSONL):
+        return columns
     for item in resource.items:
         columns[item.name] = "VARCHAR[]" if item.type is ItemType.ID_LIST else "VARCHAR"
     return columns
 
 
 def standardised_columns(resource: Resource) -> dict[str, str]:
+    if not resource.is_delivered:
+        # A derived dataset holds computed values only: no originals, one run id as lineage.
+        return {"_batch_id": "VARCHAR",
+                **{i.name: i.lake_columns()[i.name] for i in resource.items}}
     columns = dict(LINEAGE_COLUMNS)
     for item in resource.items:
         columns.update(item.lake_columns())

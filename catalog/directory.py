@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from catalog.model import Resource
+from catalog.quality_scores import quality_summary
 from catalog.registry import BatchStatus, Registry, ResourceEntry, utcnow
 from catalog.resources import RESOURCES
 
@@ -29,7 +30,8 @@ def lineage(resource: Resource) -> dict[str, list[str]]:
 
 
 def describe(registry: Registry, resource: Resource) -> dict:
-    """One catalog entry: the declared metadata, its status, versions, rows, freshness, lineage."""
+    """One catalog entry: the declared metadata, its status, versions, rows, freshness, lineage,
+    and its quality (latest GB/T 36344 scores per dimension and item, trend, history)."""
     batches = registry.batches(resource.code)
     publications = registry.publications(resource.code)
     with registry.session() as s:
@@ -56,5 +58,6 @@ def describe(registry: Registry, resource: Resource) -> dict:
                 for b in batches
             ],
             "lineage": lineage(resource),
+            "quality": quality_summary(registry, resource.code),
         },
     }

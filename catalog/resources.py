@@ -303,11 +303,53 @@ MEMBERS = Resource(
     ),
 )
 
+# Derived: the social-assistance cross-check (shared/spec/crosscheck.md), one row per
+# (case, rule, member); written by `pipelines.crosscheck`, reviewed by civil-affairs staff.
+CROSSCHECK_FLAGS = Resource(
+    code="mz.crosscheck_flags", name="社会救助比对疑点",
+    name_en="Social-assistance cross-check flags",
+    provider=DEPARTMENTS["mz"], category=Category.THEMATIC, format=SourceFormat.PARQUET,
+    load=Load.SNAPSHOT, update_cycle=UpdateCycle.MONTHLY, sharing=SharingAttribute.CONDITIONAL,
+    sharing_conditions="仅用于社会救助核查，供民政复核，不作为直接停保依据", release_date=_RELEASED,
+    related=("mz.recipients", "mz.members"),
+    derived_from=("ga.population", "wj.deaths", "rs.social_insurance", "rs.pensions",
+                  "ga.vehicles", "zr.real_estate", "sj.enterprises", "gjj.deposits",
+                  "mz.recipients", "mz.members"),
+    abstract="在保救助家庭与七个部门数据比对发现的疑点，附理由与证据记录，待民政复核。",
+    items=(
+        DataItem(name="case_no", zh_name="案件编号", source="case_no", type=T.TEXT, key=True,
+                 required=True),
+        DataItem(name="rule", zh_name="比对规则", source="rule", type=T.CODE, key=True,
+                 required=True, codes=("deceased", "duplicate_case", "income", "vehicle",
+                                       "real_estate", "business", "provident_fund", "identity")),
+        _id(source="id_number", key=True),
+        _name(source="name"),
+        _district(source="district_code"),
+        DataItem(name="assistance_type", zh_name="救助类型", source="assistance_type",
+                 type=T.CODE, codes=("低保", "特困")),
+        DataItem(name="severity", zh_name="疑点等级", source="severity", type=T.CODE,
+                 required=True, codes=("high", "medium", "low", "review")),
+        DataItem(name="reason", zh_name="疑点说明", source="reason", type=T.TEXT, required=True,
+                 description="一句话说明疑点，含成员姓名与证据摘要",
+                 sensitivity=S.NAME, grade=G.IMPORTANT),
+        DataItem(name="evidence", zh_name="证据记录", source="evidence", type=T.TEXT,
+                 required=True, description="JSON 数组：来源资源代码、记录主键、摘要",
+                 sensitivity=S.ID_NUMBER, grade=G.CORE),
+        DataItem(name="fingerprint", zh_name="证据指纹", source="fingerprint", type=T.TEXT,
+                 required=True, description="证据未变的驳回疑点不再提出"),
+        DataItem(name="reference_month", zh_name="比对基准月", source="reference_month",
+                 type=T.MONTH),
+        DataItem(name="review_status", zh_name="复核状态", source="review_status", type=T.CODE,
+                 codes=("new", "confirmed", "changed")),
+        DataItem(name="run_id", zh_name="比对批次", source="run_id", type=T.TEXT, required=True),
+    ),
+)
+
 RESOURCES: dict[str, Resource] = {
     r.code: r
     for r in (
         POPULATION, VEHICLES, DEATHS, SOCIAL_INSURANCE, PENSIONS, DEPOSITS, REAL_ESTATE,
-        ENTERPRISES, RECIPIENTS, MEMBERS,
+        ENTERPRISES, RECIPIENTS, MEMBERS, CROSSCHECK_FLAGS,
     )
 }
 

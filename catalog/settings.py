@@ -59,6 +59,10 @@ class HubSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     max_page_size: int = Field(default=500, ge=1, description="Largest page of any list.")
     request_timeout_seconds: float = Field(default=30.0, gt=0, description="Per request.")
+    extract_stream_max_rows: int = Field(
+        default=5_000_000, ge=0, description="Extracts of resources with more published rows "
+        "are prepared as a Dagster run and downloaded when done; smaller ones stream at once.",
+    )
     review_days_compliance: int = Field(
         default=2, ge=1, description="Working days for the compliance check of an order."
     )

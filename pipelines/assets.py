@@ -6,6 +6,7 @@ import dagster as dg
 from catalog import Resource, delivered_resources
 from pipelines.hub_resource import HubResource
 from pipelines.ingest import BatchOutcome, ingest_raw, publish, standardise
+from quality import quality_gate
 
 __all__ = ["ingestion_assets", "layer_key"]
 
@@ -85,9 +86,12 @@ def _family(resource: Resource) -> list[dg.AssetsDefinition]:
               description=f"{resource.name}: the current version analysts and orders read "
               "(newest accepted snapshot, or every accepted month).")
     def published(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
-        publication, refused = publish(hub.settings, hub.registry, resource, context.run_id)
+        gate = quality_gate(hub.settings, hub.registry)
+        publication, refused = publish(hub.settings, hub.registry, resource, context.run_id,
+                                       gate=gate)
         hub.refresh_analyst_db()
-        metadata: dict = {"refused_batches": [o.batch_id for o in refused]}
+        metadata: dict = {"refused_batches": [o.batch_id for o in refused],
+                          "refused_reasons": [o.reason for o in refused]}
         if publication is not None:
             metadata.update({
                 "version": publication.version,

@@ -35,6 +35,10 @@ def _materialize(resource_codes: tuple[str, ...]) -> bool:
 
 
 def register(main: click.Group) -> None:
+    from pipelines.crosscheck.cli import register_crosscheck, run_crosscheck_job
+
+    register_crosscheck(main)
+
     @main.command()
     @click.option("--persons", default=20_000, show_default=True, help="Residents of the city.")
     @click.option("--seed", default=7, show_default=True, help="Same seed, same files.")
@@ -87,6 +91,8 @@ def register(main: click.Group) -> None:
         get_settings.cache_clear()
         click.echo("Materialising every asset (Dagster job ingest_all) …")
         ok = _materialize(())
+        click.echo("Cross-checking assistance cases (Dagster job crosscheck) …")
+        ok = run_crosscheck_job() and ok
         settings = get_settings()
         click.echo("")
         click.echo("\n".join(summary_lines(settings, open_registry())))

@@ -5,19 +5,30 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets import ingestion_assets
+from pipelines.crosscheck.assets import (
+    CROSSCHECK_KEY,
+    crosscheck_flags,
+    crosscheck_job,
+    crosscheck_schedule,
+)
+from pipelines.extracts import DELIVERIES, delivery_assets, extract_job, extract_sensor
 from pipelines.hub_resource import HubResource
+from pipelines.quality_checks import quality_checks
 from pipelines.sensors import landing_sensor
 
 __all__ = ["defs", "ingest_all_job"]
 
 ingest_all_job = dg.define_asset_job(
-    "ingest_all", selection=dg.AssetSelection.all(),
+    "ingest_all", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CROSSCHECK_KEY)
+    - dg.AssetSelection.groups(DELIVERIES),
     description="Ingest every new batch of every resource and publish.",
 )
 
 defs = dg.Definitions(
-    assets=ingestion_assets(),
-    jobs=[ingest_all_job],
-    sensors=[landing_sensor],
+    assets=[*ingestion_assets(), crosscheck_flags, *delivery_assets()],
+    asset_checks=quality_checks(),
+    jobs=[ingest_all_job, crosscheck_job, extract_job],
+    schedules=[crosscheck_schedule],
+    sensors=[landing_sensor, extract_sensor],
     resources={"hub": HubResource()},
 )

@@ -6,6 +6,7 @@ from collections import Counter
 
 from catalog import BatchStatus, HubSettings, Registry, delivered_resources
 from catalog.lake import connect
+from pipelines.crosscheck.summary import crosscheck_lines
 
 __all__ = ["summary_lines"]
 
@@ -54,4 +55,4 @@ def summary_lines(settings: HubSettings, registry: Registry, examples: int = 1) 
                     f"ORDER BY _rule LIMIT 4", [examples]).fetchall()
                 for no, rule, record in rows:
                     lines.append(f"  {resource.code:22} {no:>8} {rule:34} {(record or '')[:70]}")
-    return lines
+    return lines + crosscheck_lines(settings, registry)

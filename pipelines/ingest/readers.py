@@ -17,11 +17,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from catalog import ItemType, Resource, SourceFormat
+from pipelines.ingest.fields import csv_split_sql, ident, json_path, sql_str
 from pipelines.ingest.landing import Delivery
 
 __all__ = ["BatchRejected", "RawResult", "write_raw"]
@@ -40,6 +42,7 @@ class RawResult:
     blank_lines: int = 0
     parts: int = 0
     errors: dict[str, int] = field(default_factory=dict)
+    layout: dict[str, dict[str, int]] = field(default_factory=dict)  # CSV: file → item → column
 
 
 @dataclass(frozen=True)
@@ -97,37 +100,52 @@ def _lines(path: Path, encoding: str, chunk_bytes: int) -> Iterator[tuple[int, p
     """Yield (number of the first line, lines) per chunk of the file.
 
     Chunks end at a newline byte; 0x0A never occurs inside a multi-byte character of UTF-8,
-    GBK or GB18030, so cutting there never splits a character. Undecodable bytes become
-    U+FFFD, which marks their record.
+    GBK or GB18030, so each chunk decodes on its own. Undecodable bytes become U+FFFD, which
+    marks their record.
     """
     # GB18030 is a superset of GBK: decode GBK deliveries as GB18030 and lose nothing.
     codec = "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
-    decoder = codecs.getincrementaldecoder(codec)(errors="replace")
     line_no = 1
     carry = b""
     with path.open("rb") as fh:
         while True:
             block = fh.read(chunk_bytes)
-            eof = not block
             data = carry + block
-            carry = b""
-            if not eof:
+            if block:
                 cut = data.rfind(b"\n")
                 if cut < 0:
                     carry = data
                     continue
                 data, carry = data[: cut + 1], data[cut + 1 :]
-            if not data:
+            elif not data:
                 return
-            text = decoder.decode(data, final=eof)
+            utf8 = _to_utf8(data, codec)
             if line_no == 1:
-                text = text.removeprefix("\ufeff")  # a BOM, declared or not, is no data
-            text = text.replace("\r\n", "\n").removesuffix("\n")
-            lines = pc.split_pattern(pa.array([text]), "\n").flatten()
+                utf8 = utf8.removeprefix(codecs.BOM_UTF8)  # a BOM, declared or not, is no data
+            lines = _split_lines(utf8)
             yield line_no, lines
             line_no += len(lines)
-            if eof:
+            if not block:
                 return
+
+
+def _to_utf8(data: bytes, codec: str) -> bytes:
+    """The chunk as UTF-8; valid UTF-8 input is passed through without a copy."""
+    if codecs.lookup(codec).name in {"utf-8", "utf-8-sig"}:
+        try:
+            data.decode("utf-8")
+            return data
+        except UnicodeDecodeError:
+            pass
+    return data.decode(codec, errors="replace").encode("utf-8")
+
+
+def _split_lines(utf8: bytes) -> pa.Array:
+    """Lines of a UTF-8 chunk as Arrow strings, built without a Python object per line."""
+    utf8 = utf8.replace(b"\r\n", b"\n").removesuffix(b"\n")
+    offsets = pa.py_buffer(np.array([0, len(utf8)], dtype=np.int32))
+    whole = pa.StringArray.from_buffers(1, offsets, pa.py_buffer(utf8))
+    return pc.split_pattern(whole, "\n").flatten()
 
 
 def _line_table(first_line: int, lines: pa.Array) -> pa.Table:
@@ -135,31 +153,29 @@ def _line_table(first_line: int, lines: pa.Array) -> pa.Table:
     return pa.table({"line_no": numbers, "line": lines})
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
 
 def _copy_part(ctx: _Context, select_sql: str, result: RawResult) -> None:
     part = ctx.out / f"part-{result.parts:05d}.parquet"
     ctx.con.execute(
-        f"COPY ({select_sql}) TO '{_sql_path(part)}' (FORMAT parquet, COMPRESSION zstd)"
+        f"COPY ({select_sql}) TO '{_sql_path(part)}' (FORMAT parquet, COMPRESSION snappy)"
     )
     result.parts += 1
 
 
+def _relative(ctx: _Context, file: Path) -> str:
+    return str(file.relative_to(ctx.landing)) if file.is_relative_to(ctx.landing) else str(file)
+
+
 def _lineage_sql(ctx: _Context, file: Path, record_no: str) -> str:
-    rel = str(file.relative_to(ctx.landing)) if file.is_relative_to(ctx.landing) else str(file)
+    rel = _relative(ctx, file)
     return (
-        f"{_sql_str(ctx.delivery.batch_id)} AS _batch_id, {_sql_str(rel)} AS _file, "
-        f"{record_no} AS _record_no, {_sql_str(ctx.sha256)} AS _sha256"
+        f"{sql_str(ctx.delivery.batch_id)} AS _batch_id, {sql_str(rel)} AS _file, "
+        f"{record_no} AS _record_no, {sql_str(ctx.sha256)} AS _sha256"
     )
 
 
@@ -185,48 +201,28 @@ def _csv_header(resource: Resource, header_line: str) -> dict[str, int]:
     return {item.name: names.index(item.source) for item in resource.items}
 
 
-def _csv_split_sql(delimiter: str) -> str:
-    """Fields of a line: a plain split, or an RFC 4180 split when the line has quotes.
-
-    A quoted line whose fields do not rebuild it exactly (an unbalanced or stray quote) gives
-    NULL, which marks the record malformed.
-    """
-    d = _sql_str(delimiter)
-    d_re = re.escape(delimiter).replace("'", "''")
-    pattern = f"(?:^|{d_re})(\"(?:[^\"]|\"\")*\"|[^{d_re}\"]*)"
-    return (
-        f"CASE WHEN NOT contains(line, '\"') THEN string_split(line, {d}) ELSE ("
-        f"SELECT CASE WHEN array_to_string(f, {d}) = line THEN list_transform(f, lambda x: "
-        "CASE WHEN starts_with(x, '\"') AND ends_with(x, '\"') AND length(x) >= 2 "
-        "THEN replace(x[2:-2], '\"\"', '\"') ELSE x END) END "
-        f"FROM (SELECT regexp_extract_all(line, '{pattern}', 1) AS f)) END"
-    )
-
-
 def _read_csv(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
+    """Lines with their lineage and structural error; fields are derived later (`fields.py`)."""
     resource = ctx.resource
     positions: dict[str, int] | None = None
+    parts, fields = csv_split_sql(resource.delimiter)
     for first_line, lines in _lines(file, resource.encoding, chunk_bytes):
         if positions is None:
             positions = _csv_header(resource, lines[0].as_py())
+            result.layout[_relative(ctx, file)] = positions
             lines, first_line = lines[1:], first_line + 1
         table = _blank_filtered(_line_table(first_line, lines), result)
         if table.num_rows == 0:
             continue
         ctx.con.register("chunk", table)
-        items = ", ".join(
-            f"CASE WHEN _error IS NULL THEN fields[{pos + 1}] END AS {_ident(name)}"
-            for name, pos in positions.items()
-        )
         _copy_part(
             ctx,
-            f"SELECT {_lineage_sql(ctx, file, 'line_no')}, _error, line AS _record, {items} "
-            f"FROM (SELECT line_no, line, fields, CASE "
+            f"SELECT {_lineage_sql(ctx, file, 'line_no')}, CASE "
             f"WHEN contains(line, '{REPLACEMENT}') THEN 'invalid_encoding' "
             "WHEN fields IS NULL THEN 'unbalanced_quote' "
-            f"WHEN len(fields) <> {len(resource.items)} THEN 'field_count' END AS _error "
-            f"FROM (SELECT line_no, line, {_csv_split_sql(resource.delimiter)} AS fields "
-            "FROM chunk))",
+            f"WHEN len(fields) <> {len(resource.items)} THEN 'field_count' END AS _error, "
+            f"line AS _record FROM (SELECT line_no, line, {fields} AS fields "
+            f"FROM (SELECT line_no, line, {parts} AS parts FROM chunk))",
             result,
         )
         ctx.con.unregister("chunk")
@@ -242,9 +238,6 @@ def _blank_filtered(table: pa.Table, result: RawResult) -> pa.Table:
     result.blank_lines += table.num_rows - kept.num_rows
     return kept
 
-
-def _json_path(source: str) -> str:
-    return "$." + ".".join(f'"{part}"' for part in source.split("."))
 
 
 def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
@@ -268,13 +261,9 @@ def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) 
         if not checked:
             _check_json_fields(ctx)
             checked = True
-        items = ", ".join(
-            f"json_extract_string(doc, {_sql_str(_json_path(item.source))}) AS {_ident(item.name)}"
-            for item in resource.items
-        )
         _copy_part(
             ctx,
-            f"SELECT {_lineage_sql(ctx, file, 'line_no')}, _error, line AS _record, {items} "
+            f"SELECT {_lineage_sql(ctx, file, 'line_no')}, _error, line AS _record "
             "FROM json_chunk",
             result,
         )
@@ -285,7 +274,7 @@ def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) 
 def _check_json_fields(ctx: _Context) -> None:
     """A field absent from every record of the first chunk was renamed or dropped: reject."""
     checks = ", ".join(
-        f"bool_or(json_exists(doc, {_sql_str(_json_path(item.source))}))"
+        f"bool_or(json_exists(doc, {sql_str(json_path(item.source))}))"
         for item in ctx.resource.items
     )
     present = ctx.con.execute(
@@ -357,7 +346,7 @@ def _last_filled(cells: list[str | None]) -> int:
 
 def _write_table(ctx: _Context, file: Path, table: pa.Table, result: RawResult) -> None:
     ctx.con.register("chunk", table)
-    items = ", ".join(_ident(item.name) for item in ctx.resource.items)
+    items = ", ".join(ident(item.name) for item in ctx.resource.items)
     _copy_part(
         ctx,
         f"SELECT {_lineage_sql(ctx, file, 'line_no')}, _error, _record, {items} FROM chunk",
@@ -381,13 +370,13 @@ def _read_parquet(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int
     _csv_header(resource, resource.delimiter.join(columns))
     values = []
     for item in resource.items:
-        col = _ident(item.source)
+        col = ident(item.source)
         if item.type is ItemType.ID_LIST:
-            values.append(f"CAST({col} AS VARCHAR[]) AS {_ident(item.name)}")
+            values.append(f"CAST({col} AS VARCHAR[]) AS {ident(item.name)}")
         else:
-            values.append(f"CAST({col} AS VARCHAR) AS {_ident(item.name)}")
+            values.append(f"CAST({col} AS VARCHAR) AS {ident(item.name)}")
     record = "to_json(struct_pack(" + ", ".join(
-        f"{_ident(item.source)} := {_ident(item.source)}" for item in resource.items
+        f"{ident(item.source)} := {ident(item.source)}" for item in resource.items
     ) + "))::VARCHAR"
     _copy_part(
         ctx,

@@ -87,6 +87,7 @@ def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: 
         final = lake.promote(staged, lake.batch_dir("raw", resource.table, delivery.batch_id))
     record.rows_in = result.rows
     record.raw_path = str(final)
+    record.layout = result.layout or None
     record.quarantine_by_rule = {"blank_lines_skipped": result.blank_lines} if result.blank_lines else {}
 
 
@@ -99,7 +100,8 @@ def standardise(settings: HubSettings, registry: Registry, resource: Resource) -
         with lake.staging() as staged, connect(settings) as con:
             register_functions(con)
             try:
-                result = standardise_batch(con, resource, Path(batch.raw_path or ""), staged)
+                result = standardise_batch(con, resource, Path(batch.raw_path or ""), staged,
+                                           batch.layout)
             finally:
                 unregister_functions(con)
             if result.rows_in != batch.rows_in:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import DataItem, ItemType, Resource
+from pipelines.ingest.fields import delivered_fields_sql
 
 __all__ = ["StandardiseResult", "standardise_batch"]
 
@@ -69,7 +70,8 @@ def _derived_sql(item: DataItem) -> list[str]:
 def _rules_sql(item: DataItem) -> list[str]:
     """(condition, rule) pairs on the standardised value `v` and original `o` of an item."""
     v, o = _q(item.name), _q(item.name + "_orig")
-    given = f"nullif(trim({o}), '') IS NOT NULL"
+    # Given: something other than white space, Unicode spaces (U+3000 …) included.
+    given = f"coalesce(regexp_matches({o}, '[^\\s\\p{{Z}}]'), false)"
     rules = []
     if item.required:
         empty = f" OR len({v}) = 0" if item.type is ItemType.ID_LIST else ""
@@ -99,7 +101,8 @@ class StandardiseResult:
 
 
 def standardise_batch(
-    con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Path, out: Path
+    con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Path, out: Path,
+    layout: dict[str, dict[str, int]] | None = None,
 ) -> StandardiseResult:
     """Write `accepted.parquet` and `quarantine.parquet` for one batch into `out` (staging).
 
@@ -108,6 +111,7 @@ def standardise_batch(
     delivered row is kept and the earlier ones are quarantined as `duplicate_key`.
     """
     items = resource.items
+    raw = f"read_parquet('{_sql_path(raw_dir)}/*.parquet')"
     value_cols = ", ".join(c for item in items for c in _columns_sql(item))
     derived = ", ".join(c for item in items for c in _derived_sql(item))
     checks = ", ".join(c for item in items for c in _rules_sql(item))
@@ -116,22 +120,23 @@ def standardise_batch(
         f"SELECT *, CASE WHEN _error IS NOT NULL THEN [_error] "
         f"ELSE list_filter([{checks}], lambda r: r IS NOT NULL) END AS _rules "
         f"FROM (SELECT *{', ' + derived if derived else ''} FROM ("
-        f"SELECT {_LINEAGE}, _error, _record, {value_cols} "
-        f"FROM read_parquet('{_sql_path(raw_dir)}/*.parquet')))"
+        f"SELECT {_LINEAGE}, _error, {value_cols} FROM ("
+        f"{delivered_fields_sql(resource, raw, layout)})))"
     )
     _mark_duplicates(con, resource)
     kept = [c for item in items for c in item.lake_columns()]
     col_list = ", ".join(_q(c) for c in kept)
     con.execute(
-        f"COPY (SELECT {_LINEAGE}, {col_list} FROM std WHERE len(_rules) = 0 "
-        f"ORDER BY _file, _record_no) "
-        f"TO '{_sql_path(out / 'accepted.parquet')}' (FORMAT parquet, COMPRESSION zstd)"
+        f"COPY (SELECT {_LINEAGE}, {col_list} FROM std WHERE len(_rules) = 0) "
+        f"TO '{_sql_path(out / 'accepted.parquet')}' (FORMAT parquet, COMPRESSION snappy)"
     )
+    # The original text is fetched from the raw layer for the (few) quarantined rows only.
     con.execute(
         f"COPY (SELECT {_LINEAGE}, split_part(_rules[1], ':', 1) AS _rule, "
-        f"nullif(split_part(_rules[1], ':', 2), '') AS _item, _rules, _record "
-        f"FROM std WHERE len(_rules) > 0 ORDER BY _file, _record_no) "
-        f"TO '{_sql_path(out / 'quarantine.parquet')}' (FORMAT parquet, COMPRESSION zstd)"
+        f"nullif(split_part(_rules[1], ':', 2), '') AS _item, _rules, raw._record "
+        f"FROM std JOIN (SELECT _file, _record_no, _record FROM {raw}) raw "
+        f"USING (_file, _record_no) WHERE len(_rules) > 0 ORDER BY _file, _record_no) "
+        f"TO '{_sql_path(out / 'quarantine.parquet')}' (FORMAT parquet, COMPRESSION snappy)"
     )
     rows_in, accepted = con.execute(
         "SELECT count(*), count(*) FILTER (len(_rules) = 0) FROM std"

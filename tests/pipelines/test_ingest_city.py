@@ -6,7 +6,7 @@ from collections import Counter
 import dagster as dg
 import pytest
 
-from catalog import RESOURCES, BatchStatus
+from catalog import RESOURCES, BatchStatus, delivered_resources
 from catalog.lake import connect
 from pipelines.definitions import defs
 from pipelines.sensors import landing_sensor
@@ -30,9 +30,9 @@ STRUCTURAL = {
 def test_every_delivered_record_is_accepted_or_quarantined(ingested, noisy_city):
     manifest = json.loads((noisy_city / "truth" / "manifest.json").read_text())
     registry = open_registry(ingested)
-    batches = {(b.resource_code, b.batch_id): b for code in RESOURCES
-               for b in registry.batches(code)}
-    assert {f["resource"] for f in manifest["files"]} == set(RESOURCES)
+    batches = {(b.resource_code, b.batch_id): b for r in delivered_resources()
+               for b in registry.batches(r.code)}
+    assert {f["resource"] for f in manifest["files"]} == {r.code for r in delivered_resources()}
     for delivered in manifest["files"]:
         batch = batches[(delivered["resource"], delivered["batch_id"])]
         assert batch.status is BatchStatus.PUBLISHED, batch.reason
@@ -47,7 +47,8 @@ def test_every_delivered_record_is_accepted_or_quarantined(ingested, noisy_city)
 def test_lake_rows_match_the_registry(ingested):
     registry = open_registry(ingested)
     with connect(ingested, ingested.analyst_db, read_only=True) as con:
-        for code, resource in RESOURCES.items():
+        for resource in delivered_resources():
+            code = resource.code
             for batch in registry.batches(code):
                 t = resource.table
                 accepted, = con.execute(f"SELECT count(*) FROM standardised.{t} "
@@ -61,7 +62,7 @@ def test_lake_rows_match_the_registry(ingested):
 
 
 def test_every_quarantined_row_keeps_its_original_text_and_rule(ingested):
-    for resource in RESOURCES.values():
+    for resource in delivered_resources():
         missing = query(ingested, f"SELECT count(*) FROM quarantine.{resource.table} "
                                   "WHERE _record IS NULL OR _rule IS NULL OR _record_no IS NULL")
         assert missing == [(0,)], resource.code
@@ -99,8 +100,9 @@ def test_append_resource_keeps_every_month_and_the_latest_value_per_key(ingested
 def test_definitions_describe_every_asset():
     graph = defs.resolve_asset_graph()
     keys = graph.get_all_asset_keys()
-    assert len(keys) >= 3 * len(RESOURCES)
-    for code, resource in RESOURCES.items():
+    assert len(keys) >= 3 * len(delivered_resources())
+    for resource in delivered_resources():
+        code = resource.code
         for layer in ("raw", "standardised", "published"):
             node = graph.get(dg.AssetKey([layer, resource.table]))
             assert node.description
@@ -114,17 +116,18 @@ def test_sensor_requests_runs_for_new_batches_only(settings):
 
     with dg.build_sensor_context(resources={"hub": HubResource()}) as context:
         requests = list(landing_sensor(context))
-    assert {r.tags["resource"] for r in requests} == set(RESOURCES)
+    delivered = {r.code for r in delivered_resources()}
+    assert {r.tags["resource"] for r in requests} == delivered
     assert run_ingest([dg.AssetKey([layer, "mz_members"])
                        for layer in ("raw", "standardised", "published")]).success
     with dg.build_sensor_context(resources={"hub": HubResource()}) as context:
         requests = list(landing_sensor(context))
     assert "mz.members" not in {r.tags["resource"] for r in requests}
-    assert len(requests) == len(RESOURCES) - 1
+    assert len(requests) == len(delivered) - 1
 
 
 def test_rerun_with_nothing_new_changes_nothing(ingested):
     registry = open_registry(ingested)
-    before = [(p.resource_code, p.version) for code in RESOURCES
-              for p in registry.publications(code)]
-    assert sorted(Counter(code for code, _ in before).values()) == [1] * len(RESOURCES)
+    before = [(p.resource_code, p.version) for r in delivered_resources()
+              for p in registry.publications(r.code)]
+    assert sorted(Counter(code for code, _ in before).values()) == [1] * len(delivered_resources())

@@ -1,0 +1,40 @@
+"""The sharing API's application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from catalog import HubSettings
+from exchange.access import TokenVerifier
+from exchange.context import Hub
+from exchange.errors import install_error_handlers
+from exchange.middleware import HubMiddleware
+from exchange.oauth import HubAuthorizationServer
+from exchange.routes import audit, auth, catalog, clients, crosscheck, extracts, orders, sql, verify
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """\
+惠州 一网共享 sharing API. Obtain a token at `/oauth/token` (client credentials), order a
+resource, follow its review, then download extracts, query through the SQL gateway or ask
+verification (核验) questions under the approved order. Every request is audited.
+
+Errors have one shape: `{"error": {"code": "...", "message": "..."}}` — except the token
+endpoint, which answers in the OAuth2 shape of RFC 6749 §5.2 as OAuth2 client libraries expect.
+"""
+
+
+def create_app(settings: HubSettings) -> FastAPI:
+    """Build the API over one hub home; nothing is read from the environment here."""
+    hub = Hub.build(settings)
+    hub.keys.signing_keys()  # creates the first signing key if there is none
+    app = FastAPI(title="惠州 Data-Sharing Hub API", version="1", description=DESCRIPTION,
+                  docs_url="/docs", redoc_url=None)
+    app.state.hub = hub
+    app.state.oauth = HubAuthorizationServer(settings, hub.store, hub.keys)
+    app.state.tokens = TokenVerifier(settings, hub.store, hub.keys)
+    install_error_handlers(app)
+    for module in (auth, catalog, orders, verify, extracts, sql, audit, clients, crosscheck):
+        app.include_router(module.router)
+    app.add_middleware(HubMiddleware, settings=settings, audit=hub.audit)
+    return app

@@ -1,0 +1,31 @@
+"""The services one API process shares: settings, stores, keys, audit log, lake reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from catalog import HubSettings
+from exchange.audit import AuditLog
+from exchange.keys import KeyRing
+from exchange.lakeread import LakeReader
+from exchange.store import Store
+from policies import GrantStore
+
+__all__ = ["Hub"]
+
+
+@dataclass
+class Hub:
+    settings: HubSettings
+    store: Store
+    keys: KeyRing
+    audit: AuditLog
+    lake: LakeReader
+    grants: GrantStore
+
+    @classmethod
+    def build(cls, settings: HubSettings) -> Hub:
+        store = Store(settings)
+        return cls(settings=settings, store=store, keys=KeyRing(settings, store),
+                   audit=AuditLog(store), lake=LakeReader(settings),
+                   grants=GrantStore(store.registry))

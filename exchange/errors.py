@@ -1,0 +1,80 @@
+"""The API's one error shape, `{"error": {"code": ..., "message": ...}}`, and its handlers.
+
+Messages are written for the caller and never carry stack traces, SQL, file paths or the
+internals of a failed dependency; the full exception goes to the server log only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+__all__ = ["ApiError", "error_body", "install_error_handlers"]
+
+log = logging.getLogger("exchange")
+
+_STATUS_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "body_too_large",
+    415: "unsupported_media_type", 422: "invalid_request", 429: "quota_exhausted",
+    500: "internal_error", 503: "unavailable", 504: "timeout",
+}
+
+
+class ApiError(Exception):
+    """An error the caller can act on: HTTP status, stable code, readable message."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def error_body(code: str, message: str, **extra: object) -> dict:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def _respond(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+             **extra: object) -> JSONResponse:
+    return JSONResponse(error_body(code, message, **extra), status_code=status, headers=headers)
+
+
+def _field(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc if p not in ("body", "query", "path", "header"))
+
+
+async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    return _respond(exc.status, exc.code, exc.message, exc.headers)
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _STATUS_CODES.get(exc.status_code, "error")
+    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    return _respond(exc.status_code, code, message, getattr(exc, "headers", None))
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    # Only the location, the type and pydantic's own message: never the input echoed back.
+    fields = [{"field": _field(tuple(e.get("loc", ()))), "type": e.get("type", ""),
+               "message": str(e.get("msg", ""))[:200]} for e in exc.errors()[:20]]
+    return _respond(422, "invalid_request", "The request does not match the API schema.",
+                    fields=fields)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return _respond(500, "internal_error", "The hub could not complete the request.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,114 @@
+"""ASGI middleware: body-size and time limits, security headers, and the audit of every request.
+
+Each request gets an `AuditRecord` that handlers fill in. Unless a handler already appended it
+(data uses are appended with their metering, before the answer leaves), it is appended here
+with the response status, before the response starts: a request is never answered unlogged.
+"""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from catalog import HubSettings
+from exchange.audit import AuditLog, AuditRecord
+from exchange.errors import error_body
+
+__all__ = ["HubMiddleware"]
+
+_HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
+_STREAMING = ("/extract", "/file")  # downloads may run longer than the per-request limit
+
+
+class _TooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body parsing re-raises it instead of calling it a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Bodies are limited to {limit} bytes.")
+
+
+def _finish(record: AuditRecord, status: int) -> None:
+    record.status = status
+    record.decision = "allow" if status < 400 else "deny"
+    if status >= 400:
+        record.rows, record.result_sha256 = None, None
+
+
+class HubMiddleware:
+    def __init__(self, app: ASGIApp, settings: HubSettings, audit: AuditLog) -> None:
+        self.app = app
+        self.settings = settings
+        self.audit = audit
+
+    async def _reply(self, send: Send, status: int, code: str, message: str) -> None:
+        body = json.dumps(error_body(code, message)).encode()
+        await send({"type": "http.response.start", "status": status, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+            *_HEADERS]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        record = AuditRecord(method=scope["method"], route=scope["path"][:200])
+        scope.setdefault("state", {})["audit"] = record
+        limit = self.settings.max_body_bytes
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await self._append(record, scope, 413)
+            await self._reply(send, 413, "body_too_large", f"Bodies are limited to {limit} bytes.")
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _TooLarge(limit)
+            return message
+
+        async def audited_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if record.written is None:
+                    await self._append(record, scope, message["status"])
+                message["headers"] = [*message.get("headers", []), *_HEADERS]
+            await send(message)
+
+        streaming = scope["path"].endswith(_STREAMING)
+        try:
+            if streaming:
+                await self.app(scope, limited_receive, audited_send)
+            else:
+                with anyio.fail_after(self.settings.request_timeout_seconds):
+                    await self.app(scope, limited_receive, audited_send)
+        except _TooLarge:
+            if not started:
+                await self._append(record, scope, 413)
+                await self._reply(send, 413, "body_too_large",
+                                  f"Bodies are limited to {limit} bytes.")
+        except TimeoutError:
+            if not started:
+                await self._append(record, scope, 504)
+                await self._reply(send, 504, "timeout", "The request took too long.")
+        except Exception:
+            if not started and record.written is None:
+                await self._append(record, scope, 500)
+            raise
+
+    async def _append(self, record: AuditRecord, scope: Scope, status: int) -> None:
+        route = scope.get("route")
+        if route is not None:
+            record.route = getattr(route, "path", record.route)[:200]
+            if record.route != scope["path"]:
+                record.detail = {**record.detail, "path": scope["path"][:500]}
+        _finish(record, status)
+        await anyio.to_thread.run_sync(self.audit.append, record)

@@ -1,0 +1,49 @@
+"""The resource directory as departments see it before ordering."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Path
+
+from catalog import RESOURCES
+from catalog.directory import describe
+from exchange.access import authorize
+from exchange.deps import CurrentCaller, HubDep
+from exchange.errors import ApiError
+from exchange.roles import Action
+from exchange.checks import CHECKS
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+def _summary(code: str) -> dict:
+    r = RESOURCES[code]
+    return {"code": r.code, "name": r.name, "name_en": r.name_en, "provider": r.provider.code,
+            "sharing": r.sharing.value, "sharing_conditions": r.sharing_conditions,
+            "items": [{"name": i.name, "zh_name": i.zh_name, "sensitivity": i.sensitivity.value,
+                       "grade": i.grade.value} for i in r.items],
+            "checks": sorted(c.name for c in CHECKS.values() if c.resource == r.code)}
+
+
+@router.get("/resources")
+def list_resources(caller: CurrentCaller) -> list[dict]:
+    """Every catalogued resource: provider, sharing attribute, data items, verification checks."""
+    authorize(caller, Action.CATALOG_READ)
+    return [_summary(code) for code in sorted(RESOURCES)]
+
+
+@router.get("/resources/{code}")
+def get_resource(caller: CurrentCaller, hub: HubDep,
+                 code: str = Path(max_length=64, pattern=r"^[a-z]+\.[a-z_]+$")) -> dict:
+    """One catalog entry in full: metadata, data items, versions, freshness, lineage."""
+    authorize(caller, Action.CATALOG_READ)
+    if code not in RESOURCES:
+        raise ApiError(404, "not_found", "No such resource.")
+    return {**describe(hub.store.registry, RESOURCES[code]), **_summary(code)}
+
+
+@router.get("/checks")
+def list_checks(caller: CurrentCaller) -> list[dict]:
+    """The verification (核验) questions, the resource each reads and the items it uses."""
+    authorize(caller, Action.CATALOG_READ)
+    return [{"check": c.name, "resource": c.resource, "question": c.question,
+             "items": list(c.items), "needs_name": c.needs_name} for c in CHECKS.values()]

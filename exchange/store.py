@@ -1,0 +1,52 @@
+"""The exchange's tables in the registry database, and sessions on them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from sqlalchemy.orm import Session
+
+from catalog import HubSettings, Registry, extracts
+from exchange.models import ExchangeBase
+
+__all__ = ["Store", "aware", "on_rollback"]
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time the exchange stores is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def on_rollback(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` if the session's unit of work does not commit: the undo of a change made
+    outside it (the policy engine's grant store commits on its own)."""
+    session.info["undo"].append(action)
+
+
+class Store:
+    """The registry database (SQLite with WAL, or PostgreSQL) with the exchange's tables."""
+
+    def __init__(self, settings: HubSettings) -> None:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        self.registry = Registry(settings.registry_url or "")
+        ExchangeBase.metadata.create_all(self.registry.engine)
+        extracts.ensure_tables(self.registry)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on any error — and then the
+        compensations registered with `on_rollback` run, newest first."""
+        undo: list[Callable[[], None]] = []
+        try:
+            with self.registry.session() as s:
+                s.info["undo"] = undo
+                yield s
+        except BaseException:
+            for action in reversed(undo):
+                action()
+            raise
+
+    def dispose(self) -> None:
+        self.registry.dispose()

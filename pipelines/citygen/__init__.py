@@ -1,0 +1,18 @@
+"""Synthetic city generator: the ten department deliveries of 惠州 with planted cross-check cases,
+configurable noise, and the expected results (truth, decoys, manifest)."""
+
+from .generate import CitySummary, generate_city
+from .noise import HARMLESS, NoiseRates
+from .truth import DEFAULT_STANDARDS, RULES
+from .writers import BROKEN_KINDS, write_broken_batch
+
+__all__ = [
+    "BROKEN_KINDS",
+    "CitySummary",
+    "DEFAULT_STANDARDS",
+    "HARMLESS",
+    "NoiseRates",
+    "RULES",
+    "generate_city",
+    "write_broken_batch",
+]

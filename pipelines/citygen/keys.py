@@ -1,0 +1,72 @@
+"""Unique record keys shared by the planted and the bulk records: plates, certificates, accounts,
+USCCs. Keys are drawn as integers from a key space and formatted afterwards."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from catalog.identifiers import USCC_CHARSET
+
+__all__ = ["KeyRegistry", "PLATE_SPACE", "plate", "uscc_strings", "ORG_SPACE"]
+
+_PLATE_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+PLATE_SPACE = len(_PLATE_CHARS) ** 5
+ORG_SPACE = 10**8
+_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+_ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
+
+
+class KeyRegistry:
+    """Draws keys unique within their kind, in a deterministic order."""
+
+    def __init__(self) -> None:
+        self._used: dict[str, set[int]] = {}
+
+    def one(self, kind: str, rng: np.random.Generator, space: int) -> int:
+        used = self._used.setdefault(kind, set())
+        while True:
+            value = int(rng.integers(0, space))
+            if value not in used:
+                used.add(value)
+                return value
+
+    def many(self, kind: str, rng: np.random.Generator, space: int, n: int) -> np.ndarray:
+        used = self._used.setdefault(kind, set())
+        values = rng.choice(space, size=min(space, n + len(used) + 16), replace=False)
+        if used:
+            values = values[~np.isin(values, np.fromiter(used, dtype=np.int64))]
+        values = values[:n]
+        if len(values) < n:
+            raise ValueError(f"key space for {kind} exhausted")
+        used.update(values.tolist())
+        return values
+
+
+def plate(code: int) -> str:
+    """Huizhou plate 粤L + five characters."""
+    chars = []
+    for _ in range(5):
+        code, r = divmod(code, len(_PLATE_CHARS))
+        chars.append(_PLATE_CHARS[r])
+    return "粤L" + "".join(chars)
+
+
+def uscc_strings(org: np.ndarray, category: np.ndarray, district: np.ndarray) -> list[str]:
+    """GB 32100 codes: 9 (market regulation), category (1 enterprise, 2 个体, 3 cooperative),
+    6-digit district, 9-character organisation code with its GB 11714 check, MOD 31 check."""
+    n = len(org)
+    body = np.empty((n, 17), dtype=np.int64)
+    body[:, 0] = 9
+    body[:, 1] = category
+    for j in range(6):
+        body[:, 2 + j] = (district // 10 ** (5 - j)) % 10
+    for j in range(8):
+        body[:, 8 + j] = (org // 10 ** (7 - j)) % 10
+    org_check = 11 - (body[:, 8:16] @ _ORG_WEIGHTS) % 11
+    body[:, 16] = np.where(org_check == 10, USCC_CHARSET.index("X"), org_check % 11)
+    check = (31 - (body @ _USCC_WEIGHTS) % 31) % 31
+    charset = np.frombuffer(USCC_CHARSET.encode(), dtype=np.uint8)
+    chars = np.empty((n, 18), dtype=np.uint8)
+    chars[:, :17] = charset[body]
+    chars[:, 17] = charset[check]
+    return chars.view("S18").ravel().astype("U18").tolist()

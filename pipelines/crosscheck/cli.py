@@ -1,0 +1,153 @@
+"""`hub crosscheck run|score|review|stats|show|issues`: the cross-check from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from catalog import get_settings
+
+__all__ = ["register_crosscheck", "run_crosscheck_job"]
+
+
+def run_crosscheck_job(policy: Path | None = None) -> bool:
+    """Run the `crosscheck` Dagster job in this process, on the hub's Dagster instance."""
+    from pipelines.definitions import defs
+    from pipelines.instance import hub_instance
+
+    settings = get_settings()
+    config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    if policy is not None:
+        config["ops"] = {"crosscheck__flags": {"config": {"policy_path": str(policy.resolve())}}}
+    job = defs.resolve_job_def("crosscheck")
+    result = job.execute_in_process(instance=hub_instance(settings), run_config=config,
+                                    raise_on_error=False)
+    return result.success
+
+
+def _connection():
+    from catalog.lake import connect
+
+    settings = get_settings()
+    if not settings.analyst_db.exists():
+        raise click.ClickException("nothing is published yet: run `hub materialize` first")
+    return connect(settings, settings.analyst_db, read_only=True)
+
+
+def register_crosscheck(main: click.Group) -> None:
+    @main.group("crosscheck")
+    def group() -> None:
+        """社会救助数据比对: flags, reviews, accuracy."""
+
+    @group.command("run")
+    @click.option("--policy", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="Policy file (default: policies/crosscheck.toml).")
+    def run(policy: Path | None) -> None:
+        """Cross-check every active case now (the `crosscheck` job) and print flags per rule."""
+        from catalog.cli import open_registry
+        from catalog.reviews import latest_run
+
+        if not run_crosscheck_job(policy):
+            raise click.ClickException("the cross-check failed: see the Dagster run log")
+        done = latest_run(open_registry())
+        assert done is not None
+        click.echo(f"run {done.run_id}: {done.rows} flags, reference month "
+                   f"{done.reference_month}")
+        for rule, n in done.raised.items():
+            click.echo(f"  {rule:16} {n:>6}")
+        for code, n in done.unlinked.items():
+            click.echo(f"  unlinked {code:22} {n:>6}  (reported to the department)")
+
+    @group.command("score")
+    @click.option("--truth", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  required=True, help="CSV with case_no,rule (e.g. <city>/truth/crosscheck.csv).")
+    @click.option("--flags", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="A flags Parquet file (default: the latest run's).")
+    def score_command(truth: Path, flags: Path | None) -> None:
+        """Precision and recall per rule at (case_no, rule) level against a truth."""
+        from catalog.cli import open_registry
+        from catalog.reviews import latest_run
+        from pipelines.crosscheck.score import read_flag_pairs, read_truth, score, score_lines
+
+        if flags is None:
+            done = latest_run(open_registry())
+            if done is None:
+                raise click.ClickException("no cross-check has run yet: `hub crosscheck run`")
+            flags = Path(done.flags_path)
+        try:
+            expected = read_truth(truth)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo("\n".join(score_lines(score(read_flag_pairs(flags), expected))))
+
+    @group.command("review")
+    @click.argument("case_no")
+    @click.argument("rule")
+    @click.argument("id_number")
+    @click.option("--decision", type=click.Choice(["confirmed", "dismissed"]), required=True)
+    @click.option("--note", required=True, help="Why: what the reviewer checked.")
+    @click.option("--reviewer", required=True, help="Who decided.")
+    def review(case_no: str, rule: str, id_number: str, decision: str, note: str,
+               reviewer: str) -> None:
+        """Confirm or dismiss one flag of the current run, with a note."""
+        from catalog.cli import open_registry
+        from catalog.reviews import FlagKey, ReviewError, review_flag
+
+        with _connection() as con:
+            try:
+                done = review_flag(open_registry(), con, FlagKey(case_no, rule, id_number),
+                                   decision, note, reviewer)
+            except ReviewError as exc:
+                raise click.ClickException(f"{exc.code}: {exc.message}") from None
+        click.echo(f"{done.decision}: {case_no} {rule} {id_number} (evidence "
+                   f"{done.fingerprint[:12]}…)")
+
+    @group.command("stats")
+    def stats() -> None:
+        """Per rule: flags raised by the latest run, suppressed, confirmed and dismissed."""
+        from catalog.cli import open_registry
+        from catalog.reviews import review_stats
+
+        rows = review_stats(open_registry())
+        click.echo(f"{'rule':16} {'raised':>7} {'suppressed':>10} {'confirmed':>9} "
+                   f"{'dismissed':>9} {'confirm rate':>12}")
+        for rule, n in rows.items():
+            decided = n["confirmed"] + n["dismissed"]
+            rate = f"{n['confirmed'] / decided:.2f}" if decided else "-"
+            click.echo(f"{rule:16} {n['raised']:>7} {n['suppressed']:>10} "
+                       f"{n['confirmed']:>9} {n['dismissed']:>9} {rate:>12}")
+
+    @group.command("show")
+    @click.argument("case_no")
+    def show(case_no: str) -> None:
+        """The current flags of one case (JSON), with their evidence."""
+        from catalog.reviews import flags_of_case
+
+        with _connection() as con:
+            rows = flags_of_case(con, case_no)
+        for row in rows:
+            row["evidence"] = json.loads(row["evidence"])
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+
+    @group.command("issues")
+    @click.option("--department", help="Only this department's records, e.g. ga.")
+    @click.option("--limit", default=20, show_default=True)
+    def issues(department: str | None, limit: int) -> None:
+        """Records the latest run could not link, as reported to their departments."""
+        import duckdb
+
+        from catalog.cli import open_registry
+        from catalog.reviews import latest_run
+
+        done = latest_run(open_registry())
+        if done is None:
+            raise click.ClickException("no cross-check has run yet: `hub crosscheck run`")
+        with duckdb.connect() as con:
+            rows = con.execute(
+                "SELECT department, resource_code, batch_id, record_no, record_key, id_number, "
+                "message FROM read_parquet(?) WHERE ? IS NULL OR department = ? LIMIT ?",
+                [done.issues_path, department, department, limit]).fetchall()
+        for row in rows:
+            click.echo("  ".join(str(v) for v in row))

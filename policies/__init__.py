@@ -1,0 +1,53 @@
+"""Access policies and the enforcement engine (issue 5): one engine for the SQL gateway,
+extract orders, query orders and verification.
+
+Public API (see docs/policies-api.md):
+
+- `Principal(subject, department, roles, district)` — the caller.
+- `Grant`, `GrantMode` (extract | query | verify | aggregate), `GrantStatus`.
+- `GrantStore(registry)`: `provision_grant(...)`, `revoke_grant(id, reason)`,
+  `active_grants(principal_or_department, at=None)`, `get_grant(id)`, `list_grants()`,
+  `consume(id)` (call quota), `expire_due()`, `record_query(...)` (audit).
+- `plan(principal, grants, sql, settings=..., grant_ids=None) -> GovernedQuery` — checks and
+  rewrites; `execute(settings, governed) -> pyarrow.Table`;
+  `extract(settings, grant) -> pyarrow.RecordBatchReader`;
+  `verify(settings, grant, records) -> list[bool]`.
+- `run_query(settings, store, principal, sql, surface=...)` — plan + quota + execute + audit,
+  what every surface calls.
+- `PolicyError(code, message)` with `.status` and `.to_dict()`; codes in `ERROR_CODES`.
+- `default_policy()` / `load_policy(dir)`: the rules in `policies/rules/*.toml`.
+"""
+
+from policies.engine import GovernedQuery, execute, extract, plan, verify
+from policies.errors import ERROR_CODES, PolicyError
+from policies.gateway import QueryResult, run_query
+from policies.grants import Grant, GrantMode, GrantStatus
+from policies.masks import grant_key, token
+from policies.policy import Decision, Outcome, Policy, default_policy, load_policy
+from policies.principal import ROLES, Principal
+from policies.store import GrantStore
+
+__all__ = [
+    "ERROR_CODES",
+    "ROLES",
+    "Decision",
+    "GovernedQuery",
+    "Grant",
+    "GrantMode",
+    "GrantStatus",
+    "GrantStore",
+    "Outcome",
+    "Policy",
+    "PolicyError",
+    "Principal",
+    "QueryResult",
+    "default_policy",
+    "execute",
+    "extract",
+    "grant_key",
+    "load_policy",
+    "plan",
+    "run_query",
+    "token",
+    "verify",
+]

@@ -1,0 +1,115 @@
+"""First line of the gateway: one read-only query, within the limits, made of allowed parts.
+
+Runs before any table is resolved, on the user's text and its syntax tree. Every refusal is
+a `PolicyError` whose message names the construct, never a value from the query.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+from sqlglot.tokens import TokenType
+
+from policies.allowlist import ALLOWED_NODES, function_allowed
+from policies.errors import PolicyError
+
+__all__ = ["RESERVED_PREFIX", "check_query", "parse_query"]
+
+RESERVED_PREFIX = "__hub"
+_OPENERS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE}
+_CLOSERS = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE}
+_NESTING = (exp.Query, exp.Subquery, exp.Func, exp.Case, exp.Window, exp.Lambda, exp.Paren)
+_MAX_TREE_DEPTH = 400  # operator chains (a + b + …) nest too; the generator recurses on them
+
+
+def parse_query(sql: str, *, max_chars: int, max_depth: int) -> exp.Query:
+    """The one query statement of `sql`, identifiers normalised as DuckDB resolves them."""
+    if len(sql) > max_chars:
+        raise PolicyError("query_too_long", f"the query is longer than {max_chars} characters")
+    try:
+        tokens = sqlglot.tokenize(sql, read="duckdb")
+    except TokenError:
+        raise PolicyError("syntax_error", "the query text could not be read (unclosed quote or "
+                          "comment?)") from None
+    depth = deepest = 0
+    for token in tokens:
+        if token.token_type in _OPENERS:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token.token_type in _CLOSERS:
+            depth -= 1
+    if deepest > max_depth:
+        raise PolicyError("too_deep", f"the query nests deeper than {max_depth} levels")
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    except ParseError as err:
+        where = err.errors[0] if err.errors else {}
+        raise PolicyError("syntax_error", f"syntax error at line {where.get('line', '?')}, "
+                          f"column {where.get('col', '?')}") from None
+    except (TokenError, RecursionError):
+        raise PolicyError("syntax_error", "the query could not be parsed") from None
+    if len(statements) != 1:
+        raise PolicyError("multiple_statements" if statements else "syntax_error",
+                          None if statements else "the query is empty")
+    statement = statements[0]
+    if not isinstance(statement, exp.Query) or statement.args.get("into"):
+        raise PolicyError("not_a_query")
+    return normalize_identifiers(statement, dialect="duckdb")
+
+
+def check_query(query: exp.Query, *, max_depth: int) -> None:
+    """Refuse any node, function, identifier or depth the gateway does not allow."""
+    stack: list[tuple[exp.Expr, int, int]] = [(query, 0, 0)]
+    while stack:
+        node, nesting, depth = stack.pop()
+        if depth > _MAX_TREE_DEPTH:
+            raise PolicyError("too_deep", "the query's expressions are chained too deeply")
+        if isinstance(node, _NESTING):
+            nesting += 1
+            if nesting > max_depth:
+                raise PolicyError("too_deep", f"the query nests deeper than {max_depth} levels")
+        _check_node(node)
+        stack.extend((child, nesting, depth + 1) for child in node.iter_expressions())
+
+
+def _check_node(node: exp.Expr) -> None:
+    if isinstance(node, exp.Func) and type(node) not in ALLOWED_NODES:
+        if not function_allowed(node):
+            raise PolicyError("function_not_allowed",
+                              f"function {_function_name(node)} is not allowed")
+    elif type(node) not in ALLOWED_NODES:
+        raise PolicyError("not_allowed", f"{_construct(node)} is not allowed")
+    if isinstance(node, exp.Identifier) and node.name.lower().startswith(RESERVED_PREFIX):
+        raise PolicyError("reserved_identifier")
+    if isinstance(node, exp.Table):
+        _check_table(node)
+    if isinstance(node, exp.Column) and (node.args.get("catalog")):
+        raise PolicyError("not_allowed", "column references with a catalog are not allowed")
+    if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+        raise PolicyError("not_allowed", "MATERIALIZED hints are not allowed")
+
+
+def _check_table(table: exp.Table) -> None:
+    """A table reference is a plain name, at most `schema.table`, with no modifiers."""
+    if not isinstance(table.this, exp.Identifier):
+        raise PolicyError("not_allowed", "table functions are not allowed")
+    if table.args.get("catalog"):
+        raise PolicyError("not_allowed", "catalog-qualified tables are not allowed")
+    extra = [k for k, v in table.args.items()
+             if v and k not in ("this", "db", "alias")]
+    if extra:
+        raise PolicyError("not_allowed", f"table modifiers ({', '.join(sorted(extra))}) are not "
+                          "allowed")
+
+
+def _function_name(node: exp.Func) -> str:
+    name = str(node.this) if isinstance(node, exp.Anonymous) else node.sql_name()
+    return name.lower()[:64]
+
+
+def _construct(node: exp.Expr) -> str:
+    """A readable name for a refused construct (its SQL keyword where sqlglot has one)."""
+    key = node.key.replace("_", " ").upper()
+    return key[:40]

@@ -1,0 +1,152 @@
+"""`hub sql` (the gateway from a terminal) and `hub grants` (provision, list, revoke, expire)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from catalog import get_settings
+
+__all__ = ["register"]
+
+_SHOWN_ROWS = 200
+
+
+def _store():
+    from catalog.cli import open_registry
+    from policies.store import GrantStore
+
+    return GrantStore(open_registry())
+
+
+def _fail(error) -> None:
+    click.echo(json.dumps(error.to_dict(), ensure_ascii=False), err=True)
+    sys.exit(2)
+
+
+def _print_table(table: pa.Table) -> None:
+    rows = table.slice(0, _SHOWN_ROWS).to_pylist()
+    names = table.column_names
+    cells = [[("" if r[n] is None else str(r[n])) for n in names] for r in rows]
+    widths = [max([len(n)] + [len(c[i]) for c in cells]) for i, n in enumerate(names)]
+    click.echo("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+    for c in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+    more = table.num_rows - len(rows)
+    click.echo(f"({table.num_rows} rows{f', {more} not shown; use --format csv' if more else ''})")
+
+
+def register(main: click.Group) -> None:
+    @main.command("sql")
+    @click.argument("query")
+    @click.option("--subject", required=True, help="Who is asking (client or user id).")
+    @click.option("--department", required=True, help="The caller's department code.")
+    @click.option("--role", "roles", multiple=True, default=("analyst",), show_default=True)
+    @click.option("--district", default=None, help="A district officer's GB/T 2260 code.")
+    @click.option("--grant", "grant_ids", multiple=True, help="Use this grant (if several fit).")
+    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "arrow"]),
+                  default="table", show_default=True)
+    @click.option("--out", type=click.Path(path_type=Path), help="Write here, not to stdout.")
+    def sql_command(query, subject, department, roles, district, grant_ids, fmt, out) -> None:
+        """Run QUERY through the governed SQL gateway, as the given principal (audited)."""
+        from policies.errors import PolicyError
+        from policies.gateway import run_query
+        from policies.principal import Principal
+
+        try:
+            principal = Principal(subject, department, frozenset(roles), district)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        try:
+            result = run_query(get_settings(), _store(), principal, query, surface="cli",
+                               grant_ids=list(grant_ids) or None)
+        except PolicyError as error:
+            _fail(error)
+        table = result.table
+        if fmt == "arrow":
+            if out is None:
+                raise click.BadParameter("--format arrow needs --out", param_hint="--out")
+            with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
+                w.write_table(table)
+        elif fmt == "csv":
+            pacsv.write_csv(table, str(out) if out else sys.stdout.buffer)
+        elif fmt == "json":
+            text = json.dumps(table.to_pylist(), ensure_ascii=False, default=str)
+            out.write_text(text) if out else click.echo(text)
+        else:
+            _print_table(table)
+        click.echo(f"policy {result.governed.policy_version}; grants "
+                   f"{', '.join(result.governed.grant_ids)}", err=True)
+
+    @main.group("grants")
+    def grants_group() -> None:
+        """Access grants (the sharing API makes them for approved orders; admins for analysts)."""
+
+    @grants_group.command("provision")
+    @click.option("--resource", "resource_code", required=True)
+    @click.option("--department", required=True, help="Grantee department code.")
+    @click.option("--items", required=True, help="Comma-separated data item names.")
+    @click.option("--purpose", required=True)
+    @click.option("--legal-basis", required=True)
+    @click.option("--mode", type=click.Choice(["extract", "query", "verify", "aggregate"]),
+                  default="query", show_default=True)
+    @click.option("--days", type=click.IntRange(1, 3660), default=90, show_default=True,
+                  help="Validity from now.")
+    @click.option("--row-filter", "filters", multiple=True, help="ITEM=VALUE (repeatable).")
+    @click.option("--quota", type=click.IntRange(1), default=None, help="Most calls.")
+    @click.option("--subject", default=None, help="Only this user or client.")
+    @click.option("--by", "created_by", default="admin", show_default=True)
+    def provision(resource_code, department, items, purpose, legal_basis, mode, days, filters,
+                  quota, subject, created_by) -> None:
+        """Provision a grant and print it as JSON."""
+        from policies.errors import PolicyError
+
+        row_filter: dict[str, list[str]] = {}
+        for f in filters:
+            name, sep, value = f.partition("=")
+            if not sep:
+                raise click.BadParameter("use ITEM=VALUE", param_hint="--row-filter")
+            row_filter.setdefault(name.strip(), []).append(value.strip())
+        try:
+            grant = _store().provision_grant(
+                resource_code=resource_code, department=department,
+                items=[i.strip() for i in items.split(",") if i.strip()], purpose=purpose,
+                legal_basis=legal_basis, mode=mode,
+                valid_until=datetime.now(UTC) + timedelta(days=days), row_filter=row_filter,
+                call_quota=quota, subject=subject, created_by=created_by)
+        except PolicyError as error:
+            _fail(error)
+        click.echo(grant.model_dump_json(indent=2))
+
+    @grants_group.command("list")
+    @click.option("--department", default=None)
+    def list_grants(department) -> None:
+        """Every grant (JSON lines), with its effective status."""
+        for grant in _store().list_grants(department):
+            data = grant.model_dump(mode="json")
+            data["status"] = grant.effective_status().value
+            click.echo(json.dumps(data, ensure_ascii=False))
+
+    @grants_group.command("revoke")
+    @click.argument("grant_id")
+    @click.option("--reason", required=True)
+    def revoke(grant_id, reason) -> None:
+        """Revoke a grant now."""
+        from policies.errors import PolicyError
+
+        try:
+            grant = _store().revoke_grant(grant_id, reason)
+        except PolicyError as error:
+            _fail(error)
+        click.echo(f"revoked {grant.id} at {grant.revoked_at}")
+
+    @grants_group.command("expire")
+    def expire() -> None:
+        """Mark grants past their validity as expired."""
+        click.echo(f"{_store().expire_due()} grants expired")

@@ -1,0 +1,51 @@
+"""The one error the policy engine raises: a stable code, a sanitised message, an HTTP status.
+
+Messages never carry data values, file paths or engine internals; callers show them as they are.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ERROR_CODES", "PolicyError"]
+
+# code -> (HTTP status, what it means). The codes are an API: add, never rename.
+ERROR_CODES: dict[str, tuple[int, str]] = {
+    "query_too_long": (400, "the query text is longer than the gateway accepts"),
+    "too_deep": (400, "the query nests expressions or subqueries too deeply"),
+    "syntax_error": (400, "the query is not valid SQL"),
+    "multiple_statements": (400, "exactly one statement is accepted"),
+    "not_a_query": (400, "only read-only SELECT queries are accepted"),
+    "not_allowed": (400, "the query uses a construct the gateway does not allow"),
+    "function_not_allowed": (400, "the query calls a function that is not on the allowlist"),
+    "reserved_identifier": (400, "identifiers starting with __hub are reserved"),
+    "unknown_table": (400, "the query reads a table that is not a published resource"),
+    "cte_shadows_table": (400, "a WITH name may not reuse the name of a published table"),
+    "aggregate_only": (403, "the grant allows aggregate queries of a restricted shape only"),
+    "no_grant": (403, "no active grant of the caller covers a resource the query reads"),
+    "ambiguous_grant": (400, "several grants cover one resource; name the grant to use"),
+    "role_not_allowed": (403, "the caller's roles may not use this kind of grant"),
+    "denied": (403, "the policy refuses this use of the resource"),
+    "grant_inactive": (403, "the grant is revoked, expired or not yet valid"),
+    "quota_exhausted": (429, "the grant's call quota is used up"),
+    "invalid_grant": (400, "the grant's definition is not valid"),
+    "invalid_query": (400, "the query could not be run as written"),
+    "timeout": (408, "the query ran longer than the gateway allows and was interrupted"),
+    "memory_limit": (413, "the query needed more memory than the gateway allows"),
+    "too_many_rows": (413, "the result has more rows than the gateway returns"),
+    "unavailable": (503, "the analysts' database is not available"),
+}
+
+
+class PolicyError(Exception):
+    """A refused or failed request; `code` is stable, `message` is safe to show to anyone."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown policy error code {code!r}")
+        self.code = code
+        self.status = ERROR_CODES[code][0]
+        self.message = message or ERROR_CODES[code][1]
+        super().__init__(f"{code}: {self.message}")
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        """The JSON body every surface returns: `{"error": {"code": ..., "message": ...}}`."""
+        return {"error": {"code": self.code, "message": self.message}}

@@ -1,0 +1,55 @@
+"""The SQL gateway as every surface uses it (API route, `hub sql`, Python client via the API):
+the caller's grants, plan, quota, execute, and one audit entry per query, refused or not."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+from catalog import HubSettings
+from policies.engine import GovernedQuery, execute, plan
+from policies.errors import PolicyError
+from policies.policy import default_policy
+from policies.principal import Principal
+from policies.store import GrantStore
+
+__all__ = ["QueryResult", "run_query"]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    table: pa.Table
+    governed: GovernedQuery
+
+
+def run_query(settings: HubSettings, store: GrantStore, principal: Principal, sql: str, *,
+              surface: str, grant_ids: Sequence[str] | None = None) -> QueryResult:
+    """Run `sql` for `principal` under its active grants; audited whatever the outcome."""
+    started = time.perf_counter()
+    governed: GovernedQuery | None = None
+    entry = {"surface": surface, "subject": principal.subject,
+             "department": principal.department, "roles": sorted(principal.roles),
+             "district": principal.district, "original_sql": sql}
+    try:
+        governed = plan(principal, store.active_grants(principal), sql, settings=settings,
+                        grant_ids=grant_ids)
+        for grant in governed.grants:
+            store.consume(grant.id)
+        table = execute(settings, governed)
+    except PolicyError as error:
+        store.record_query(**entry, **_planned(governed), outcome=error.code, rows=None,
+                           elapsed_ms=(time.perf_counter() - started) * 1000)
+        raise
+    store.record_query(**entry, **_planned(governed), outcome="ok", rows=table.num_rows,
+                       elapsed_ms=(time.perf_counter() - started) * 1000)
+    return QueryResult(table, governed)
+
+
+def _planned(governed: GovernedQuery | None) -> dict[str, object]:
+    if governed is None:
+        return {"grant_ids": [], "policy_version": default_policy().version, "rewritten_sql": ""}
+    return {"grant_ids": list(governed.grant_ids), "policy_version": governed.policy_version,
+            "rewritten_sql": governed.sql}

@@ -1,0 +1,30 @@
+"""Who is asking: the authenticated caller as the policy sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["ROLES", "Principal"]
+
+ROLES = frozenset({"requester", "reviewer", "cdo", "analyst", "auditor", "admin"})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A client or user: its department code (e.g. `hub`, `mz`), roles and, for a district
+    officer, the GB/T 2260 code of the one district whose rows it may see."""
+
+    subject: str
+    department: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    district: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "roles", frozenset(self.roles))
+        unknown = self.roles - ROLES
+        if unknown:
+            raise ValueError(f"unknown roles: {sorted(unknown)}")
+        if not self.subject or not self.department:
+            raise ValueError("a principal needs a subject and a department")
+        if self.district is not None and not (len(self.district) == 6 and self.district.isdigit()):
+            raise ValueError("district must be a six-digit GB/T 2260 code")

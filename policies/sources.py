@@ -1,0 +1,86 @@
+"""Which relation each table reference in a query reads: a WITH query or a published resource.
+
+Resolution follows sqlglot's scopes (the same visibility rules DuckDB applies to WITH names).
+Any reference that is neither a visible WITH name nor a published table is refused, and so
+is a WITH name that would shadow a published table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+from sqlglot.optimizer.scope import Scope, traverse_scope
+
+from catalog import RESOURCES, Resource
+from policies.errors import PolicyError
+
+__all__ = ["PUBLISHED_SCHEMA", "TableRefs", "classify_tables"]
+
+PUBLISHED_SCHEMA = "published"
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?")
+_TABLES = {r.table: r for r in RESOURCES.values()}
+
+
+@dataclass
+class TableRefs:
+    """Every `exp.Table` of the query, sorted into WITH references and protected reads."""
+
+    cte_refs: list[tuple[exp.Table, exp.CTE]] = field(default_factory=list)
+    protected: list[tuple[exp.Table, Resource]] = field(default_factory=list)
+
+    @property
+    def resources(self) -> list[Resource]:
+        """Each resource read once, in code order (so token parameter names are stable)."""
+        return sorted({r.code: r for _, r in self.protected}.values(), key=lambda r: r.code)
+
+
+def classify_tables(query: exp.Query) -> TableRefs:
+    refs = TableRefs()
+    for cte in query.find_all(exp.CTE):
+        if cte.alias_or_name in _TABLES:
+            raise PolicyError("cte_shadows_table",
+                              f"WITH name {cte.alias_or_name} is the name of a published table")
+    seen: set[int] = set()
+    try:
+        scopes = list(traverse_scope(query))
+    except Exception:  # sqlglot raises several types for queries it cannot scope
+        raise PolicyError("not_allowed", "the query's structure could not be analysed") from None
+    for scope in scopes:
+        for table in scope.tables:
+            if id(table) in seen:
+                continue
+            seen.add(id(table))
+            cte = _cte_of(scope, table)
+            if cte is not None:
+                refs.cte_refs.append((table, cte))
+            else:
+                refs.protected.append((table, _resource_of(table)))
+    if any(id(t) not in seen for t in query.find_all(exp.Table)):
+        raise PolicyError("not_allowed", "a table reference is in a position the gateway does "
+                          "not support")
+    return refs
+
+
+def _cte_of(scope: Scope, table: exp.Table) -> exp.CTE | None:
+    if table.args.get("db"):
+        return None
+    source = scope.cte_sources.get(table.name)
+    if isinstance(source, Scope) and isinstance(source.expression.parent, exp.CTE):
+        return source.expression.parent
+    return None
+
+
+def _resource_of(table: exp.Table) -> Resource:
+    schema = table.db
+    if schema not in ("", PUBLISHED_SCHEMA) or table.name not in _TABLES:
+        raise PolicyError("unknown_table", f"{_shown(table)} is not a published table; "
+                          f"query published.<resource table>, e.g. published.ga_population")
+    return _TABLES[table.name]
+
+
+def _shown(table: exp.Table) -> str:
+    """The name as written when it is a plain identifier; never echo paths or odd strings."""
+    name = ".".join(p for p in (table.db, table.name) if p)
+    return name if _PLAIN.fullmatch(name) else "the table"

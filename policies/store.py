@@ -1,0 +1,245 @@
+"""The grant store and the gateway's audit trail, in the registry database (own tables).
+
+The sharing API provisions a grant when an order is approved and revokes it on expiry,
+cancellation or revocation; admins provision analysts' grants with `hub grants`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, select, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from catalog import Registry, resource
+from catalog.model import ItemType, SharingAttribute
+from policies.errors import PolicyError
+from policies.grants import Grant, GrantMode, GrantStatus
+from policies.policy import default_policy
+from policies.principal import Principal
+
+__all__ = ["GrantRecord", "GrantStore", "PolicyBase", "QueryAudit"]
+
+_FILTERABLE = {ItemType.CODE, ItemType.DISTRICT, ItemType.TEXT, ItemType.MONTH}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Times cross the store's boundary in UTC. SQLite drops the offset of an aware datetime
+    without converting it (a +08:00 `valid_from` would become usable 8 hours late) and hands
+    back naive values, which are UTC."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class PolicyBase(DeclarativeBase):
+    type_annotation_map = {datetime: DateTime(timezone=True)}
+
+
+class GrantRecord(PolicyBase):
+    __tablename__ = "pol_grants"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    resource_code: Mapped[str] = mapped_column(String(64), index=True)
+    department: Mapped[str] = mapped_column(String(16), index=True)
+    subject: Mapped[str | None] = mapped_column(String(128))
+    items: Mapped[list] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    mode: Mapped[str] = mapped_column(String(16))
+    row_filter: Mapped[dict] = mapped_column(JSON, default=dict)
+    valid_from: Mapped[datetime]
+    valid_until: Mapped[datetime]
+    call_quota: Mapped[int | None] = mapped_column(Integer)
+    calls_used: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    policy_version: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    created_at: Mapped[datetime] = mapped_column(default=_now)
+    revoked_at: Mapped[datetime | None]
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+
+    def to_grant(self) -> Grant:
+        return Grant(
+            id=self.id, resource_code=self.resource_code, department=self.department,
+            subject=self.subject, items=tuple(self.items), purpose=self.purpose,
+            legal_basis=self.legal_basis, mode=GrantMode(self.mode),
+            row_filter={k: tuple(v) for k, v in (self.row_filter or {}).items()},
+            valid_from=_utc(self.valid_from), valid_until=_utc(self.valid_until),
+            call_quota=self.call_quota, calls_used=self.calls_used,
+            status=GrantStatus(self.status), policy_version=self.policy_version,
+            order_id=self.order_id, created_by=self.created_by,
+            created_at=_utc(self.created_at), revoked_at=_utc(self.revoked_at),
+            revoke_reason=self.revoke_reason,
+        )
+
+
+class QueryAudit(PolicyBase):
+    """One gateway decision: who, under which grants and policy version, original and rewritten
+    SQL, and the outcome (`ok` or an error code). Never the result values."""
+
+    __tablename__ = "pol_query_audit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=_now, index=True)
+    surface: Mapped[str] = mapped_column(String(16))  # cli | api | python | extract | verify
+    subject: Mapped[str] = mapped_column(String(128), index=True)
+    department: Mapped[str] = mapped_column(String(16))
+    roles: Mapped[list] = mapped_column(JSON)
+    district: Mapped[str | None] = mapped_column(String(6))
+    grant_ids: Mapped[list] = mapped_column(JSON, default=list)
+    policy_version: Mapped[str] = mapped_column(String(64))
+    original_sql: Mapped[str] = mapped_column(Text)
+    rewritten_sql: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(32))
+    rows: Mapped[int | None] = mapped_column(Integer)
+    elapsed_ms: Mapped[float | None]
+
+
+class GrantStore:
+    """Grants and audit entries on the registry's engine; tables are created on first use."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        PolicyBase.metadata.create_all(registry.engine)
+
+    def provision_grant(
+        self, *, resource_code: str, department: str, items: list[str] | tuple[str, ...],
+        purpose: str, legal_basis: str, mode: GrantMode | str, valid_until: datetime,
+        valid_from: datetime | None = None, row_filter: dict[str, list[str]] | None = None,
+        call_quota: int | None = None, subject: str | None = None, order_id: str | None = None,
+        created_by: str = "",
+    ) -> Grant:
+        """Check the grant against the catalog and the policy, store it active, return it."""
+        mode = _parse_mode(mode)
+        valid_from = valid_from or _now()
+        filters = {k: sorted({str(v) for v in vals}) for k, vals in (row_filter or {}).items()}
+        _validate(resource_code, items, purpose, legal_basis, filters, valid_from, valid_until,
+                  call_quota)
+        valid_from, valid_until = _utc(valid_from), _utc(valid_until)
+        record = GrantRecord(
+            id=f"grt_{uuid.uuid4().hex}", resource_code=resource_code, department=department,
+            subject=subject, items=list(dict.fromkeys(items)), purpose=purpose,
+            legal_basis=legal_basis, mode=mode.value, row_filter=filters,
+            valid_from=valid_from, valid_until=valid_until, call_quota=call_quota,
+            calls_used=0, status=GrantStatus.ACTIVE.value,
+            policy_version=default_policy().version, order_id=order_id, created_by=created_by,
+            created_at=_now(),
+        )
+        with self.registry.session() as s:
+            s.add(record)
+            s.flush()
+            return record.to_grant()
+
+    def revoke_grant(self, grant_id: str, reason: str) -> Grant:
+        """Revoke now; revoking twice keeps the first time and reason."""
+        if not reason.strip():
+            raise PolicyError("invalid_grant", "a revocation needs a reason")
+        with self.registry.session() as s:
+            record = s.get(GrantRecord, grant_id)
+            if record is None:
+                raise PolicyError("invalid_grant", "no such grant")
+            if record.status != GrantStatus.REVOKED.value:
+                record.status = GrantStatus.REVOKED.value
+                record.revoked_at = _now()
+                record.revoke_reason = reason
+            return record.to_grant()
+
+    def get_grant(self, grant_id: str) -> Grant | None:
+        with self.registry.session() as s:
+            record = s.get(GrantRecord, grant_id)
+            return record.to_grant() if record else None
+
+    def list_grants(self, department: str | None = None) -> list[Grant]:
+        query = select(GrantRecord).order_by(GrantRecord.created_at)
+        if department is not None:
+            query = query.where(GrantRecord.department == department)
+        with self.registry.session() as s:
+            return [r.to_grant() for r in s.scalars(query)]
+
+    def active_grants(self, who: Principal | str, at: datetime | None = None) -> list[Grant]:
+        """Usable grants of a principal (its department's, and its own) or of a department."""
+        at = at or _now()
+        department = who.department if isinstance(who, Principal) else who
+        query = select(GrantRecord).where(GrantRecord.department == department,
+                                          GrantRecord.status == GrantStatus.ACTIVE.value)
+        with self.registry.session() as s:
+            grants = [r.to_grant() for r in s.scalars(query.order_by(GrantRecord.created_at))]
+        if isinstance(who, Principal):
+            grants = [g for g in grants if g.covers(who.department, who.subject)]
+        return [g for g in grants if g.is_usable(at)]
+
+    def consume(self, grant_id: str, calls: int = 1) -> None:
+        """Count uses against the quota, atomically; refuses once the quota is used up."""
+        with self.registry.session() as s:
+            result = s.execute(
+                update(GrantRecord)
+                .where(GrantRecord.id == grant_id,
+                       (GrantRecord.call_quota.is_(None))
+                       | (GrantRecord.calls_used + calls <= GrantRecord.call_quota))
+                .values(calls_used=GrantRecord.calls_used + calls)
+            )
+            if result.rowcount != 1:
+                raise PolicyError("quota_exhausted")
+
+    def expire_due(self, at: datetime | None = None) -> int:
+        """Mark active grants past their validity as expired; returns how many."""
+        with self.registry.session() as s:
+            result = s.execute(
+                update(GrantRecord)
+                .where(GrantRecord.status == GrantStatus.ACTIVE.value,
+                       GrantRecord.valid_until <= _utc(at or _now()))
+                .values(status=GrantStatus.EXPIRED.value)
+            )
+            return result.rowcount
+
+    def record_query(self, **entry: object) -> None:
+        """Append one audit entry (fields of `QueryAudit`)."""
+        with self.registry.session() as s:
+            s.add(QueryAudit(**entry))
+
+    def audit_entries(self, subject: str | None = None, limit: int = 100) -> list[QueryAudit]:
+        query = select(QueryAudit).order_by(QueryAudit.id.desc()).limit(limit)
+        if subject is not None:
+            query = query.where(QueryAudit.subject == subject)
+        with self.registry.session() as s:
+            return list(s.scalars(query))
+
+
+def _parse_mode(mode: GrantMode | str) -> GrantMode:
+    try:
+        return GrantMode(mode)
+    except ValueError:
+        raise PolicyError("invalid_grant", f"mode must be one of {[m.value for m in GrantMode]}")
+
+
+def _validate(code: str, items, purpose: str, legal_basis: str, filters: dict[str, list[str]],
+              valid_from: datetime, valid_until: datetime, call_quota: int | None) -> None:
+    try:
+        declared = resource(code)
+    except KeyError:
+        raise PolicyError("invalid_grant", "unknown resource") from None
+    if declared.sharing is SharingAttribute.NOT_SHARED:
+        raise PolicyError("invalid_grant", "the resource is not shared (不予共享)")
+    names = {item.name for item in declared.items}
+    if not items or any(item not in names for item in items):
+        raise PolicyError("invalid_grant", "items must be data items of the resource")
+    if not purpose.strip():
+        raise PolicyError("invalid_grant", "a grant needs a purpose")
+    if declared.sharing is SharingAttribute.CONDITIONAL and not legal_basis.strip():
+        raise PolicyError("invalid_grant", "a conditional resource needs a legal basis")
+    for name, values in filters.items():
+        if name not in names or declared.item(name).type not in _FILTERABLE or not values:
+            raise PolicyError("invalid_grant", "row filters name code items and their values")
+    if valid_from.tzinfo is None or valid_until.tzinfo is None:
+        raise PolicyError("invalid_grant", "validity times must carry a time zone")
+    if valid_until <= valid_from:
+        raise PolicyError("invalid_grant", "valid_until must be after valid_from")
+    if call_quota is not None and call_quota < 1:
+        raise PolicyError("invalid_grant", "call_quota must be positive")

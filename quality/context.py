@@ -1,0 +1,80 @@
+"""The Great Expectations data context of a hub home, and where quality reports live.
+
+Suites, validation results and checkpoints are stored as files under `<home>/quality/gx`; the
+Data Docs site (HTML, one page per validation run plus the suites) under `<home>/quality/docs`.
+The context itself is ephemeral: datasources are made per run and never written to a
+`great_expectations.yml`, so concurrent runs do not rewrite each other's configuration.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import great_expectations as gx
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import (
+    DataContextConfig,
+    FilesystemStoreBackendDefaults,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
+
+from catalog import HubSettings
+from quality.gxduckdb import install
+
+__all__ = ["data_docs_index", "feedback_dir", "gx_context", "quality_home", "quality_lock"]
+
+DOCS_SITE = "hub_data_docs"
+
+
+def quality_home(settings: HubSettings) -> Path:
+    return settings.home / "quality"
+
+
+def data_docs_index(settings: HubSettings) -> Path:
+    return quality_home(settings) / "docs" / "index.html"
+
+
+def feedback_dir(settings: HubSettings) -> Path:
+    return quality_home(settings) / "feedback"
+
+
+def gx_context(settings: HubSettings | None) -> AbstractDataContext:
+    """The hub's context with file stores and Data Docs (settings given), or a throwaway one in
+    memory (None: the quality gate and the benchmark, which keep no reports)."""
+    install()
+    quiet = ProgressBarsConfig(globally=False)
+    if settings is None:
+        config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(),
+                                   analytics_enabled=False, progress_bars=quiet)
+        return gx.get_context(project_config=config, mode="ephemeral")
+    root = quality_home(settings)
+    docs = {DOCS_SITE: {
+        "class_name": "SiteBuilder",
+        "show_how_to_buttons": False,
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                          "base_directory": str(root / "docs")},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }}
+    config = DataContextConfig(
+        store_backend_defaults=FilesystemStoreBackendDefaults(root_directory=str(root / "gx")),
+        data_docs_sites=docs, analytics_enabled=False, progress_bars=quiet,
+    )
+    return gx.get_context(project_config=config, mode="ephemeral")
+
+
+@contextmanager
+def quality_lock(settings: HubSettings) -> Iterator[None]:
+    """One quality run at a time per hub home, whichever process runs it (the Data Docs index
+    and the stores are shared files)."""
+    root = quality_home(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,0 +1,114 @@
+"""Feedback to departments (疑义校核): every problem record of a batch, in a file they can act on.
+
+`<home>/quality/feedback/<department>/<resource>-<batch>.csv`, UTF-8 with BOM so Excel opens the
+Chinese correctly: one line per (record, data item, rule) with the record's key, where it was
+delivered (file, line), the original value as delivered and what the hub did with the record.
+Two sources: rows ingestion quarantined (with what the raw layer keeps of them), and accepted
+rows that fail a warning check (all of them, from GX with the COMPLETE result format).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+from catalog import BatchRecord, HubSettings, Resource
+from catalog.lake import connect
+from quality.context import feedback_dir
+from quality.runner import CheckOutcome
+
+__all__ = ["HEADER", "QUARANTINE_RULES", "feedback_path", "quarantined_rows", "write_feedback"]
+
+HEADER = ("资源代码", "批次", "文件", "行号", "主键", "数据项", "数据项名称", "规则", "问题说明",
+          "原始值", "处理结果")
+QUARANTINE_RULES = {
+    "missing_required": "必填项缺失", "invalid_date": "日期无法识别",
+    "invalid_month": "月份无法识别", "invalid_number": "数值无法识别",
+    "negative_amount": "金额为负数", "amount_out_of_range": "金额超出合理范围",
+    "duplicate_row": "完全重复的记录（已保留一条）", "duplicate_key": "同一主键多条不同记录（保留最后一条）",
+    "field_count": "字段个数与表头不符", "unbalanced_quote": "引号不配对",
+    "invalid_encoding": "含有不符合声明编码的字节", "malformed_json": "不是合法的 JSON 对象",
+}
+QUARANTINED = "已隔离，未入库，请更正后重报"
+ACCEPTED = "已入库，请核实并在源系统更正"
+
+
+def feedback_path(settings: HubSettings, resource: Resource, batch_id: str) -> Path:
+    return feedback_dir(settings) / resource.provider.code / f"{resource.code}-{batch_id}.csv"
+
+
+def _key_text(resource: Resource, row: dict) -> str:
+    return "; ".join(f"{k}={row.get(k) if row.get(k) is not None else ''}" for k in resource.key)
+
+
+def quarantined_rows(settings: HubSettings, resource: Resource, batch: BatchRecord) -> list[tuple]:
+    """Feedback lines for a batch's quarantined rows. The raw layer gives key and value where it
+    keeps fields (XLSX, Parquet); for text deliveries the original value is the delivered line."""
+    if not (batch.quarantine_path and batch.raw_path and Path(batch.quarantine_path).exists()):
+        return []
+    items = {item.name: item for item in resource.items}
+    raw = f"{batch.raw_path}/*.parquet"
+    with connect(settings) as con:
+        kept = {row[0] for row in con.execute("DESCRIBE SELECT * FROM read_parquet(?)",
+                                              [raw]).fetchall()}
+        fields = "".join(f', CAST(r."{name}" AS VARCHAR) AS "{name}"' for name in items
+                         if name in kept)
+        cursor = con.execute(
+            f"SELECT q._file, q._record_no, q._rule, q._item, q._record{fields} "
+            "FROM read_parquet(?) q LEFT JOIN read_parquet(?) r USING (_file, _record_no) "
+            "ORDER BY q._file, q._record_no", [batch.quarantine_path, raw])
+        names = [d[0] for d in cursor.description]
+        rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    lines = []
+    for row in rows:
+        item = items.get(row["_item"] or "")
+        original = row.get(item.name) if item and item.name in row else row["_record"]
+        lines.append((resource.code, batch.batch_id, row["_file"], row["_record_no"],
+                      _key_text(resource, row) if resource.key[0] in row else "",
+                      item.name if item else "", item.zh_name if item else "", row["_rule"],
+                      QUARANTINE_RULES.get(row["_rule"], row["_rule"]), original or "",
+                      QUARANTINED))
+    return lines
+
+
+def _warning_rows(resource: Resource, checks: Iterable[CheckOutcome]) -> dict[str, list[tuple]]:
+    by_batch: dict[str, list[tuple]] = defaultdict(list)
+    for check in checks:
+        item = resource.item(check.item) if check.item else None
+        for row in check.rows:
+            original = row.get(f"{item.name}_orig") if item else None
+            by_batch[str(row.get("_batch_id"))].append((
+                resource.code, row.get("_batch_id"), row.get("_file", ""), row.get("_record_no"),
+                _key_text(resource, row), item.name if item else "",
+                item.zh_name if item else "", check.rule, check.description,
+                "" if original is None else str(original), ACCEPTED))
+    return by_batch
+
+
+def write_feedback(settings: HubSettings, resource: Resource, batches: list[BatchRecord],
+                   warnings: list[CheckOutcome]) -> list[Path]:
+    """Write one file per batch that has problems (quarantined or warned); returns the paths.
+
+    A batch without problems gets no file, and an old file of it is removed, so the folder lists
+    exactly what the department still has to look at."""
+    warned = _warning_rows(resource, warnings)
+    written = []
+    for batch in batches:
+        lines = quarantined_rows(settings, resource, batch) + sorted(
+            warned.get(batch.batch_id, []), key=lambda line: (str(line[2]), line[3] or 0, line[7]))
+        path = feedback_path(settings, resource, batch.batch_id)
+        if not lines:
+            path.unlink(missing_ok=True)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staged = path.with_name(f".{path.name}.tmp")
+        with staged.open("w", encoding="utf-8-sig", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(HEADER)
+            writer.writerows(lines)
+        os.replace(staged, path)
+        written.append(path)
+    return written

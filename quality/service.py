@@ -1,0 +1,106 @@
+"""A quality run of one resource's current version, and the quality gate for candidate batches.
+
+A run validates the published rows with the whole suite (stored, with its Data Docs page),
+records the GB/T 36344 scores in the catalog, writes the departments' feedback files and looks
+for undeclared personal data. The gate validates a candidate batch's accepted rows with the
+blocking expectations only, before `publish` may make it current.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import great_expectations as gx
+
+from catalog import BatchRecord, BatchStatus, HubSettings, Load, Registry, Resource
+from catalog.quality_scores import QualityScore, record_scores
+from quality.context import data_docs_index, gx_context, quality_lock
+from quality.feedback import write_feedback
+from quality.pii import PiiFinding, discover_pii
+from quality.runner import ValidationOutcome, validate_files
+from quality.scores import compute_scores, quarantine_counts
+from quality.suites import build_suite
+
+__all__ = ["QualityReport", "current_files", "quality_gate", "run_quality"]
+
+
+@dataclass
+class QualityReport:
+    resource_code: str
+    run_id: str
+    version: int | None
+    outcome: ValidationOutcome | None
+    scores: list[QualityScore] = field(default_factory=list)
+    feedback: list[Path] = field(default_factory=list)
+    pii: list[PiiFinding] = field(default_factory=list)
+    data_docs: Path | None = None
+
+    @property
+    def resource_scores(self) -> dict[str, float]:
+        return {s.dimension: s.score for s in self.scores if not s.item}
+
+
+def current_files(registry: Registry, resource: Resource) -> tuple[list[BatchRecord], list[Path]]:
+    """The batches of the current publication and their accepted Parquet files."""
+    publication = registry.current_publication(resource.code)
+    if publication is None:
+        return [], []
+    ids = set(publication.batch_ids)
+    batches = [b for b in registry.batches(resource.code) if b.batch_id in ids]
+    return batches, [Path(b.accepted_path) for b in batches if b.accepted_path]
+
+
+def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
+                run_id: str | None = None) -> QualityReport:
+    """Validate the current version, record scores, write feedback and Data Docs, scan for PII."""
+    run_id = run_id or uuid.uuid4().hex[:12]
+    publication = registry.current_publication(resource.code)
+    batches, files = current_files(registry, resource)
+    if not files:
+        return QualityReport(resource.code, run_id, None, None)
+    latest = resource.load is Load.APPEND
+    suite = build_suite(resource)
+    with quality_lock(settings):
+        outcome = validate_files(settings, resource, suite, files, latest_per_key=latest,
+                                 context=gx_context(settings), run_name=f"{resource.code}-{run_id}")
+    warned = [c for c in outcome.checks if c.unexpected and not c.blocking and c.item]
+    detailed = validate_files(
+        settings, resource, _subset(suite, {c.name for c in warned}), files,
+        latest_per_key=latest, every_failure=[f"{c.item}_orig" for c in warned],
+    ).checks if warned else []
+    rejected = [b for b in registry.batches(resource.code) if b.status is BatchStatus.REJECTED]
+    feedback = write_feedback(settings, resource, batches + rejected, detailed)
+    delivered = [b for b in registry.batches(resource.code) if b.status is not BatchStatus.DUPLICATE]
+    scores = compute_scores(resource, outcome, quarantine_counts(settings, batches), delivered,
+                            publication, run_id)
+    record_scores(registry, scores)
+    return QualityReport(resource.code, run_id, publication.version if publication else None,
+                         outcome, scores, feedback, discover_pii(settings, resource, files),
+                         data_docs_index(settings))
+
+
+def _subset(suite: gx.ExpectationSuite, names: set[str]) -> gx.ExpectationSuite:
+    """The checks named, in a suite of their own (for the COMPLETE run behind feedback files)."""
+    expectations = [e.copy(update={"id": None}) for e in suite.expectations
+                    if (e.meta or {}).get("check") in names]
+    return gx.ExpectationSuite(name=f"{suite.name}.feedback", expectations=expectations,
+                               meta=suite.meta)
+
+
+def quality_gate(settings: HubSettings, registry: Registry):
+    """A `pipelines.ingest.QualityGate`: refuse a batch whose accepted rows fail a blocking
+    expectation (structure, key, required items, or a snapshot shrunk below half)."""
+
+    def gate(resource: Resource, batch: BatchRecord) -> tuple[bool, str]:
+        current = registry.current_publication(resource.code)
+        suite = build_suite(resource, blocking_only=True,
+                            current_rows=current.rows if current else None)
+        outcome = validate_files(settings, resource, suite, [Path(batch.accepted_path or "")])
+        failures = outcome.blocking_failures
+        reason = "; ".join(f"{c.name} failed for {c.unexpected} of {c.checked} ({c.description})"
+                           for c in failures)
+        return not failures, reason
+
+    return gate

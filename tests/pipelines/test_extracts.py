@@ -1,0 +1,135 @@
+"""Large extracts and subscriptions as Dagster runs: queued by the API, launched by the sensor,
+written with a manifest into the lake's delivery area, downloaded through the API."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import dagster as dg
+import pyarrow.parquet as pq
+import pytest
+
+from catalog import Publication, extracts, get_settings, resource
+from exchange.models import AuditEntry
+from pipelines.definitions import defs
+from pipelines.extracts import delivery_key, extract_sensor
+from pipelines.hub_resource import HubResource
+from policies import extract
+from tests.exchange.conftest import make_api
+
+
+@pytest.fixture
+def api(ingested, tmp_path, monkeypatch):
+    """An API whose extracts of more than 10 rows are prepared by runs; the Dagster resource
+    of the pipelines reads the same settings (from the environment, as in a deployment)."""
+    api = make_api(ingested, tmp_path / "api", extract_stream_max_rows=10)
+    for name, value in (("HOME", api.settings.home), ("LANDING", api.settings.landing_dir),
+                        ("REGISTRY_URL", api.settings.registry_url),
+                        ("EXTRACT_STREAM_MAX_ROWS", "10")):
+        monkeypatch.setenv(f"HUB_{name}", str(value))
+    get_settings.cache_clear()
+    yield api
+    get_settings.cache_clear()
+
+
+def _sense() -> list[dg.RunRequest]:
+    with dg.build_sensor_context(resources={"hub": HubResource()}) as context:
+        return list(extract_sensor(context).run_requests)
+
+
+def _run(request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+    instance = dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("extract_orders", [request.partition_key])
+    return defs.resolve_job_def("extract_delivery").execute_in_process(
+        instance=instance, partition_key=request.partition_key,
+        asset_selection=list(request.asset_selection), run_config=request.run_config,
+        raise_on_error=False)
+
+
+def test_a_large_extract_is_queued_run_and_downloaded(api):
+    order = api.order(items=["uscc", "name"])
+    queued = api.http.get(f"/v1/orders/{order['id']}/extract?format=parquet",
+                          headers=api.as_("requester"))
+    assert queued.status_code == 202, queued.text
+    delivery = queued.json()
+    assert queued.headers["location"] == f"/v1/deliveries/{delivery['id']}"
+    assert {k: delivery[k] for k in ("order_id", "resource", "format", "status", "rows")} == {
+        "order_id": order["id"], "resource": "sj.enterprises", "format": "parquet",
+        "status": "queued", "rows": 0}
+    early = api.http.get(f"/v1/deliveries/{delivery['id']}/file", headers=api.as_("requester"))
+    assert (early.status_code, early.json()) == (409, {"error": {
+        "code": "not_ready", "message": "The delivery is queued."}})
+
+    [request] = _sense()
+    key = delivery_key(resource("sj.enterprises"))
+    assert (request.run_key, request.partition_key, list(request.asset_selection)) == (
+        delivery["id"], order["id"], [key])
+    result = _run(request)
+    assert result.success
+    [materialization] = result.asset_materializations_for_node(key.to_python_identifier())
+    metadata = {k: v.value for k, v in materialization.metadata.items()}
+    assert materialization.partition == order["id"]
+    assert _sense() == []  # launched once
+
+    manifest = api.http.get(f"/v1/deliveries/{delivery['id']}", headers=api.as_("requester"))
+    body = manifest.json()
+    assert (body["status"], body["rows"], body["sha256"], body["policy_version"]) == (
+        "complete", metadata["dagster/row_count"], metadata["sha256"], order["policy_version"])
+    folder = api.settings.lake / "deliveries" / "mz" / order["id"] / delivery["id"]
+    on_disk = json.loads((folder / "manifest.json").read_text())
+    assert (on_disk["rows"], on_disk["sha256"]) == (body["rows"], body["sha256"])
+
+    download = api.http.get(f"/v1/deliveries/{delivery['id']}/file",
+                            headers=api.as_("requester"))
+    assert download.status_code == 200
+    assert hashlib.sha256(download.content).hexdigest() == body["sha256"]
+    table = pq.read_table(folder / "extract.parquet")
+    hub = api.http.app.state.hub
+    expected = extract(api.settings, hub.grants.get_grant(order["grant_id"])).read_all()
+    assert table.to_pylist() == expected.to_pylist()  # exactly the grant's masked rows
+    assert {"uscc", "name"} <= set(table.column_names) and table.num_rows == body["rows"]
+    listed = api.http.get(f"/v1/orders/{order['id']}/deliveries", headers=api.as_("requester"))
+    assert [d["id"] for d in listed.json()] == [delivery["id"]]
+    with api.http.app.state.hub.store.session() as s:
+        entries = s.query(AuditEntry).filter(
+            AuditEntry.route.endswith("/file")).order_by(AuditEntry.seq)
+        assert [(e.status, e.rows, e.result_sha256, e.detail.get("phase")) for e in entries] == [
+            (409, None, None, None), (200, body["rows"], body["sha256"], "download")]
+    again = api.http.get(f"/v1/orders/{order['id']}", headers=api.as_("requester"))
+    assert again.json()["calls_used"] == 1  # the download, not the queueing
+
+
+def _publish_again(api, code: str) -> int:
+    """A new published version of `code` (same batches), as the ingestion would record it."""
+    registry = api.http.app.state.hub.store.registry
+    current = registry.current_publication(code)
+    with registry.session() as s:
+        s.add(Publication(resource_code=code, version=current.version + 1,
+                          batch_ids=current.batch_ids, rows=current.rows))
+    return current.version + 1
+
+
+def test_subscriptions_are_redelivered_on_new_versions_until_revoked(api):
+    order = api.order(items=["uscc", "status"], subscribe=True, delivery_format="csv")
+    registry = api.http.app.state.hub.store.registry
+    [first] = _sense()  # subscribing delivers the current version
+    assert _run(first).success
+    assert _sense() == []
+    version = _publish_again(api, "sj.enterprises")
+    [second] = _sense()
+    assert second.tags == {"order": order["id"], "delivery": second.run_key,
+                           "trigger": "subscription"}
+    assert extracts.get(registry, second.run_key).publication_version == version
+    revoked = api.http.post(f"/v1/orders/{order['id']}/revoke", headers=api.as_("cdo"),
+                            json={"reason": "不再需要"})
+    assert revoked.status_code == 200, revoked.text
+    assert not _run(second).success  # revocation stops a queued re-delivery at once
+    assert (extracts.get(registry, second.run_key).status,
+            extracts.get(registry, second.run_key).error) == ("failed", "grant_inactive")
+    _publish_again(api, "sj.enterprises")
+    assert _sense() == []
+    delivered = extracts.get(registry, first.run_key)
+    text = (api.settings.lake / delivered.path).read_bytes()
+    assert delivered.path.endswith("extract.csv") and text.startswith("\ufeff".encode())
+    assert hashlib.sha256(text).hexdigest() == delivered.sha256
