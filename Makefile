@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test dev bench clean
+.PHONY: setup demo test dev bench lock clean
 
 setup: $(VENV)/.installed
 
@@ -23,8 +23,17 @@ test: setup          ## the whole test suite (what CI runs)
 dev: setup           ## the Dagster UI on the demo's hub home
 	$(BIN)/hub dev
 
-bench: setup         ## the benchmarks (see BENCHMARKS.md)
-	$(BIN)/python bench/run.py
+bench: setup         ## the ingest benchmark at 1 M persons (see BENCHMARKS.md for all)
+	$(BIN)/python bench/ingest.py --persons 1000000
+
+lock:                ## re-pin requirements.lock from pyproject.toml in a fresh environment
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e ".[test]"
+	{ echo "# The whole dependency tree, pinned (pip freeze of a fresh 'pip install -e .[test]')."; \
+	  echo "# Regenerate after changing pyproject.toml with \`make lock\`."; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .lock-venv
 
 clean:
 	rm -rf .hub
