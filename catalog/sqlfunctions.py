@@ -59,36 +59,36 @@ def _traditional_class() -> str:
 def _macros() -> list[str]:
     """Macro definitions; `hub_py_*` are the Python fallbacks registered beside them.
 
-    Each starts with `WHEN s IS NULL`: a NULL fails every fast-path test, and would otherwise
-    reach the Python fallback once per row of a sparse column.
+    Each starts with `WHEN s IS NULL OR s = ''`: an empty value fails every fast-path test,
+    and would otherwise reach the Python fallback once per row of a sparse column.
     """
     trad = _traditional_class()
     return [
         # ID numbers: clean 18-character values pass straight through.
         "CREATE OR REPLACE MACRO hub_std_id(s) AS CASE "
-        "WHEN s IS NULL THEN NULL "
+        "WHEN s IS NULL OR s = '' THEN NULL "
         "WHEN regexp_full_match(s, '[0-9]{17}[0-9X]') THEN s ELSE hub_py_std_id(s) END",
         "CREATE OR REPLACE MACRO hub_id_valid(s) AS hub_py_id_valid(s)",
         "CREATE OR REPLACE MACRO hub_std_uscc(s) AS CASE "
-        "WHEN s IS NULL THEN NULL "
+        "WHEN s IS NULL OR s = '' THEN NULL "
         "WHEN regexp_full_match(s, '[0-9A-Z]{18}') THEN s ELSE upper(hub_py_fold_code(s)) END",
         "CREATE OR REPLACE MACRO hub_uscc_valid(s) AS coalesce("
         "regexp_full_match(s, '[0-9A-HJ-NPQRTUWXY]{18}') AND "
         f"{_uscc_check_sql('s')} = substr(s, 18, 1), false)",
         # Names: pure (simplified) Han names with a middle dot need no folding.
         "CREATE OR REPLACE MACRO hub_name(s) AS CASE "
-        "WHEN s IS NULL THEN NULL "
+        "WHEN s IS NULL OR s = '' THEN NULL "
         "WHEN NOT regexp_matches(s, '[^\\p{Han}·]') THEN nullif(s, '') ELSE hub_py_fold_name(s) END",
         "CREATE OR REPLACE MACRO hub_name_norm(s) AS CASE "
-        "WHEN s IS NULL THEN NULL "
+        "WHEN s IS NULL OR s = '' THEN NULL "
         f"WHEN NOT regexp_matches(s, '[^\\p{{Han}}·]|[{trad}]') THEN nullif(s, '') "
         "ELSE hub_py_normalise_name(s) END",
         "CREATE OR REPLACE MACRO hub_text(s) AS CASE "
-        "WHEN s IS NULL THEN NULL "
+        "WHEN s IS NULL OR s = '' THEN NULL "
         "WHEN regexp_full_match(s, '[^\\s\\x{3000}\\x{FF01}-\\x{FF5E}]+( [^\\s\\x{3000}\\x{FF01}-\\x{FF5E}]+)*') "
         "THEN s ELSE hub_py_fold_text(s) END",
         "CREATE OR REPLACE MACRO hub_code(s) AS CASE "
-        "WHEN s IS NULL THEN NULL "
+        "WHEN s IS NULL OR s = '' THEN NULL "
         "WHEN regexp_full_match(s, '[^\\s\\x{3000}\\x{FF01}-\\x{FF5E}]+') THEN s "
         "ELSE hub_py_fold_code(s) END",
         # Dates: ISO, slashes, compact, dotted, Chinese, or an Excel serial; years 1900-2100.

@@ -67,24 +67,36 @@ def _derived_sql(item: DataItem) -> list[str]:
     return []
 
 
+_PARSED = {
+    ItemType.DATE: "invalid_date",
+    ItemType.MONTH: "invalid_month",
+    ItemType.AMOUNT: "invalid_number",
+    ItemType.INTEGER: "invalid_number",
+    ItemType.DECIMAL: "invalid_number",
+}
+
+
 def _rules_sql(item: DataItem) -> list[str]:
-    """(condition, rule) pairs on the standardised value `v` and original `o` of an item."""
+    """Rule checks on the standardised value `v` and original `o` of an item.
+
+    Standardisation turns a blank value (white space of any kind) into NULL, so for text,
+    codes and identifiers "missing" is simply `v IS NULL`; a parsed type can also be NULL
+    because the text could not be read, which `hub_code(o)` (the folded text) tells apart.
+    """
     v, o = _q(item.name), _q(item.name + "_orig")
-    # Given: something other than white space, Unicode spaces (U+3000 …) included.
-    given = f"coalesce(regexp_matches({o}, '[^\\s\\p{{Z}}]'), false)"
+    given = f"hub_code({o}) IS NOT NULL"
     rules = []
+    unreadable = _PARSED.get(item.type)
     if item.required:
-        empty = f" OR len({v}) = 0" if item.type is ItemType.ID_LIST else ""
-        rules.append((f"NOT ({given}){empty}", "missing_required"))
-    unreadable = {
-        ItemType.DATE: "invalid_date",
-        ItemType.MONTH: "invalid_month",
-        ItemType.AMOUNT: "invalid_number",
-        ItemType.INTEGER: "invalid_number",
-        ItemType.DECIMAL: "invalid_number",
-    }.get(item.type)
+        if unreadable:
+            missing = f"NOT ({given})"
+        elif item.type is ItemType.ID_LIST:
+            missing = f"{v} IS NULL OR len({v}) = 0"
+        else:
+            missing = f"{v} IS NULL"
+        rules.append((missing, "missing_required"))
     if unreadable:
-        rules.append((f"{given} AND {v} IS NULL", unreadable))
+        rules.append((f"{v} IS NULL AND {given}", unreadable))
     if item.type in (ItemType.AMOUNT, ItemType.INTEGER, ItemType.DECIMAL):
         rules.append((f"{v} < 0", "negative_amount"))
         if item.max_value is not None:

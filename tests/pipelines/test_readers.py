@@ -244,3 +244,11 @@ def test_unexpected_file_type_is_a_rejected_batch(settings, registry):
     batch, = registry.batches("ga.vehicles")
     assert batch.status is BatchStatus.REJECTED
     assert "unexpected file type" in batch.reason
+
+
+def test_a_required_value_of_unicode_spaces_is_missing(settings, registry):
+    deliver(settings, "mz.members", "20261101T020000.csv",
+            members_csv(f"C1,{ID_A},\u3000\u3000,本人", "C2,\u3000 ,张三,本人"))
+    ingest(settings, registry, "mz.members")
+    assert [(no, rule, item) for no, rule, item, _ in quarantine(settings, "mz_members")] == [
+        (2, "missing_required", "member_name"), (3, "missing_required", "member_id_number")]
