@@ -53,7 +53,8 @@ def describe(registry: Registry, resource: Resource) -> dict:
             "batches": [
                 {"batch_id": b.batch_id, "status": str(b.status), "rows_in": b.rows_in,
                  "rows_accepted": b.rows_accepted, "rows_quarantined": b.rows_quarantined,
-                 "quarantine_by_rule": b.quarantine_by_rule, "reason": b.reason,
+                 "quarantine_by_rule": b.quarantine_by_rule,
+                 "blank_lines": b.blank_lines, "reason": b.reason,
                  "files": b.files, "sha256": b.sha256}
                 for b in batches
             ],

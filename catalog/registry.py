@@ -99,6 +99,8 @@ class BatchRecord(Base):
     rows_accepted: Mapped[int] = mapped_column(Integer, default=0)
     rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
     quarantine_by_rule: Mapped[dict] = mapped_column(JSON, default=dict)
+    blank_lines: Mapped[int] = mapped_column(
+        Integer, default=0, doc="Whitespace-only lines skipped: no records, so not in rows_in.")
     layout: Mapped[dict | None] = mapped_column(
         JSON, doc="CSV: for each file, the column of each data item in its header.")
     raw_path: Mapped[str | None] = mapped_column(Text)

@@ -26,8 +26,7 @@ def summary_lines(settings: HubSettings, registry: Registry, examples: int = 1) 
         rejections += [(resource.code, b.batch_id, b.reason) for b in rejected]
         for b in batches:
             for rule, n in (b.quarantine_by_rule or {}).items():
-                if rule != "blank_lines_skipped":
-                    reasons[(resource.code, rule)] += n
+                reasons[(resource.code, rule)] += n
         total_in, total_ok, total_q = total_in + rows_in, total_ok + ok, total_q + q
         balanced = all(b.balanced for b in batches if b.status is not BatchStatus.DUPLICATE
                        and b.raw_path and b.accepted_path)

@@ -74,3 +74,4 @@ def ingested(noisy_city: Path, tmp_path_factory: pytest.TempPathFactory) -> HubS
         assert result.success
     get_settings.cache_clear()
     return settings
+

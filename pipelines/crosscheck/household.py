@@ -10,14 +10,24 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.crosscheck.linkage import MENTIONS, create_linked_view
+from pipelines.crosscheck.sources import SourceInfo, create_focused_source
 from policies.crosscheck_config import CrosscheckConfig
 
 __all__ = ["create_households", "reference_month", "months_back"]
 
+_HOUSEHOLD = ("mz.members", "mz.recipients")
 
-def reference_month(con: duckdb.DuckDBPyConnection) -> str | None:
-    """M: the latest `period` present in the accepted batches of rs.social_insurance."""
-    return con.execute("SELECT max(period) FROM hub.published.rs_social_insurance").fetchall()[0][0]
+
+def reference_month(con: duckdb.DuckDBPyConnection, batch_ids: list[str]) -> str | None:
+    """M: the latest `period` present in the accepted batches of rs.social_insurance.
+
+    Read from the batches' files (`history`), not the latest-row-per-key view: `period` is
+    part of the key, so both hold the same periods, and the files need no window over
+    millions of rows."""
+    return con.execute("SELECT max(period) FROM hub.history.rs_social_insurance "
+                       "WHERE list_contains($batches, _batch_id)",
+                       {"batches": batch_ids}).fetchall()[0][0]
 
 
 def months_back(month: str | None, count: int) -> list[str]:
@@ -28,9 +38,11 @@ def months_back(month: str | None, count: int) -> list[str]:
     return [f"{(index - k) // 12:04d}{(index - k) % 12 + 1:02d}" for k in range(count)]
 
 
-def create_households(con: duckdb.DuckDBPyConnection, config: CrosscheckConfig) -> None:
+def create_households(con: duckdb.DuckDBPyConnection, config: CrosscheckConfig,
+                      infos: dict[str, SourceInfo]) -> None:
     """Create `cases` (active cases, applicant linked), `hh` (every declared member row of an
-    active case, linked) and `hp` (distinct linked persons per case)."""
+    active case, linked), `hp` (distinct linked persons per case) and, per other mention,
+    `hl_<table>`: its linked rows that can belong to a household person."""
     con.execute(
         "CREATE OR REPLACE TEMP TABLE cases AS SELECT case_no, any_value(assistance_type) "
         "AS assistance_type, any_value(district_code) AS district_code, "
@@ -46,3 +58,17 @@ def create_households(con: duckdb.DuckDBPyConnection, config: CrosscheckConfig) 
     con.execute(
         "CREATE OR REPLACE TEMP TABLE hp AS SELECT case_no, pid, min(name) AS name, "
         "min(declared_id) AS declared_id FROM hh WHERE pid IS NOT NULL GROUP BY case_no, pid")
+    _create_household_links(con, infos)
+
+
+def _create_household_links(con: duckdb.DuckDBPyConnection,
+                            infos: dict[str, SourceInfo]) -> None:
+    """`hh_ids` holds every declared ID that links to a household person (its own, or a typo
+    repaired to it); rules read only those rows, so an append resource dedupes a few
+    thousand rows instead of every batch's millions (see `create_focused_source`)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE hh_ids AS SELECT pid AS id FROM hp "
+                "UNION SELECT id FROM repaired SEMI JOIN hp USING (pid)")
+    for m in MENTIONS:
+        if m.code not in _HOUSEHOLD:
+            focused = create_focused_source(con, infos[m.code], m.id_column, "hh_ids")
+            create_linked_view(con, m, focused, f"hl_{m.table}")

@@ -1,6 +1,6 @@
 """The eight rules of shared/spec/crosscheck.md, one SQL query each, thresholds from the policy.
 
-Each query reads the linked views (`l_<table>`), the households (`cases`, `hh`, `hp`) and
+Each query reads the linked rows of household persons (`hl_<table>`), the households (`cases`, `hh`, `hp`) and
 returns one row per flag: `case_no, id_number, name, evidence, reason, fingerprint`, where
 `evidence` lists (resource, key, detail) of the supporting records and `fingerprint` hashes the
 evidence that decides the flag (not the month it was seen in), so an unchanged situation keeps
@@ -47,7 +47,7 @@ def deceased(ctx: RuleContext) -> RuleQuery:
         "d.certificate_no AS key, '死亡日期' || coalesce(CAST(d.death_date AS VARCHAR), '不详') "
         "AS detail, '有死亡医学证明（编号' || d.certificate_no || '，死亡日期' || "
         "coalesce(CAST(d.death_date AS VARCHAR), '不详') || '）' AS part, "
-        "'wj|' || d.certificate_no AS fp FROM hp h JOIN l_wj_deaths d ON d._pid = h.pid "
+        "'wj|' || d.certificate_no AS fp FROM hp h JOIN hl_wj_deaths d ON d._pid = h.pid "
         "UNION ALL SELECT h.case_no, h.pid, h.name, 'ga.population', p.id_number, "
         "'人员状态' || p.status || '，注销原因' || p.cancel_reason, "
         "'户籍已因死亡注销（注销日期' || "
@@ -76,7 +76,7 @@ def vehicle(ctx: RuleContext) -> RuleQuery:
         "v.plate_number AS key, v.vehicle_type || '，' || v.status AS detail, "
         "v.vehicle_type || '（' || v.plate_number || '）' AS part, "
         "'ga|' || v.plate_number || '|' || v.vehicle_type || '|' || v.status AS fp "
-        "FROM hp h JOIN l_ga_vehicles v ON v._pid = h.pid "
+        "FROM hp h JOIN hl_ga_vehicles v ON v._pid = h.pid "
         "WHERE v.status = $status AND NOT list_contains($excluded, v.vehicle_type)")
     c = ctx.config.vehicle
     return (_member_rule(hits, f"'成员' || any_value(name) || '名下有' || $status || '状态' || "
@@ -91,7 +91,7 @@ def business(ctx: RuleContext) -> RuleQuery:
         f"e.uscc AS key, e.entity_type || '，' || e.status || '，注册资本' || {capital} || '万元' "
         f"AS detail, coalesce(e.name, e.uscc) || '（' || e.entity_type || '，注册资本' || "
         f"{capital} || '万元）' AS part, 'sj|' || e.uscc || '|' || e.entity_type || '|' || "
-        f"{capital} AS fp FROM hp h JOIN l_sj_enterprises e ON e._pid = h.pid "
+        f"{capital} AS fp FROM hp h JOIN hl_sj_enterprises e ON e._pid = h.pid "
         "WHERE e.status = $status AND NOT coalesce("
         "e.entity_type = $small AND e.registered_capital_wan < $capital, false)")
     c = ctx.config.business
@@ -108,7 +108,7 @@ def provident_fund(ctx: RuleContext) -> RuleQuery:
         f"g.account_no AS key, '月缴存' || {yuan} || '元，最近缴存' || g.last_deposit_month "
         f"AS detail, '账户' || g.account_no || '月缴存' || {yuan} || '元、最近缴存月份' || "
         "g.last_deposit_month AS part, 'gjj|' || g.account_no || '|' || g.status || '|' || "
-        "g.monthly_deposit_fen AS fp FROM hp h JOIN l_gjj_deposits g ON g._pid = h.pid "
+        "g.monthly_deposit_fen AS fp FROM hp h JOIN hl_gjj_deposits g ON g._pid = h.pid "
         "WHERE g.status = $status "
         "AND list_contains(CAST($months AS VARCHAR[]), g.last_deposit_month) "
         "AND g.monthly_deposit_fen >= $min_fen")
@@ -144,13 +144,13 @@ def income(ctx: RuleContext) -> RuleQuery:
         "WITH wages AS (SELECT h.case_no, s._pid AS pid, s.employer_uscc, s.period, "
         "s.contribution_base AS amount, min(s.id_number || '/' || coalesce(s.employer_uscc, '') "
         "|| '/' || s.insurance_type || '/' || s.period) AS key "
-        "FROM hp h JOIN l_rs_social_insurance s ON s._pid = h.pid WHERE s.insurance_type = $kind "
+        "FROM hp h JOIN hl_rs_social_insurance s ON s._pid = h.pid WHERE s.insurance_type = $kind "
         "AND list_contains(CAST($months AS VARCHAR[]), s.period) "
         "AND s.contribution_base IS NOT NULL "
         "GROUP BY ALL), "
         "pensions AS (SELECT h.case_no, p._pid AS pid, p.benefit_type, p.monthly_amount AS amount, "
         "min(p.id_number || '/' || p.benefit_type) AS key FROM hp h "
-        "JOIN l_rs_pensions p ON p._pid = h.pid WHERE p.status = $pension_status "
+        "JOIN hl_rs_pensions p ON p._pid = h.pid WHERE p.status = $pension_status "
         "AND p.monthly_amount IS NOT NULL GROUP BY ALL), "
         "ev AS (SELECT case_no, 'rs.social_insurance' AS resource, key, period || ' ' || $kind || "
         "'缴费基数' || amount || '元' AS detail, 'rs.si|' || pid || '|' || "
@@ -182,7 +182,7 @@ def real_estate(ctx: RuleContext) -> RuleQuery:
     c = ctx.config.real_estate
     sql = (
         "WITH holders AS (SELECT certificate_no, property_use, _pid AS pid, '权利人' AS role "
-        "FROM l_zr_real_estate WHERE status = $status AND _pid IS NOT NULL "
+        "FROM hl_zr_real_estate WHERE status = $status AND _pid IS NOT NULL "
         # Co-owners have no name beside them: standardised, never repaired.
         "UNION ALL SELECT certificate_no, property_use, unnest(co_owner_id_numbers), '共有人' "
         "FROM s_zr_real_estate WHERE status = $status), "

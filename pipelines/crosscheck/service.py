@@ -95,8 +95,8 @@ def _compute(con: duckdb.DuckDBPyConnection, settings: HubSettings, registry: Re
     lap("sources")
     create_linkage(con)
     lap("linkage")
-    create_households(con, config)
-    month = reference_month(con)
+    create_households(con, config, infos)
+    month = reference_month(con, list(infos["rs.social_insurance"].batch_ids))
     ctx = RuleContext(config, months_back(month, config.income.months),
                       months_back(month, config.provident_fund.months))
     found = find_flags(con, config, ctx)

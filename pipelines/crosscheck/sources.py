@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import duckdb
 
-from catalog import DataItem, ItemType, Resource, SourceFormat, resource
+from catalog import DataItem, ItemType, Load, Resource, SourceFormat, resource
 from catalog.analystdb import raw_columns
 
-__all__ = ["ESSENTIAL", "WANTED", "SourceInfo", "create_sources", "salvageable"]
+__all__ = ["ESSENTIAL", "WANTED", "SourceInfo", "create_focused_source", "create_sources",
+           "salvageable"]
 
 # Lake columns each rule set reads, per resource.
 WANTED: dict[str, tuple[str, ...]] = {
@@ -153,22 +154,60 @@ def _salvage(con: duckdb.DuckDBPyConnection, code: str, batch_ids: list[str]) ->
     return con.execute(f"SELECT count(*) FROM salv_{t}").fetchall()[0][0]
 
 
+def _published(code: str, columns: str, batch_ids: list[str], where: str = "true") -> str:
+    """The rows of `published.<table>` satisfying `where`. An append resource's latest row per
+    key is rebuilt from its current batches, with the window also partitioned by the validity
+    of the key's ID numbers: a function of the key (same partitions, same rows), but it lets
+    DuckDB push `NOT <id>_valid` below the window over every batch. `where` must only read
+    key columns (then it commutes with the window) and is applied before it."""
+    res = resource(code)
+    t = res.table
+    if res.load is not Load.APPEND:
+        return f"SELECT {columns}, _batch_id, _record_no FROM hub.published.{t} WHERE {where}"
+    key = [_q(k) for k in res.key]
+    key += [_q(f"{k}_valid") for k in res.key if f"{k}_valid" in WANTED[code]]
+    batches = ", ".join("'" + b.replace("'", "''") + "'" for b in batch_ids)
+    return (f"SELECT {columns}, _batch_id, _record_no FROM hub.history.{t} "
+            f"WHERE list_contains([{batches}]::VARCHAR[], _batch_id) AND {where} "
+            f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
+            "ORDER BY _batch_id DESC) = 1")
+
+
+def _source_sql(info: SourceInfo, where: str = "true") -> str:
+    """Published rows plus the salvaged quarantined ones (`_salvaged` lists their NULLed
+    items), restricted by `where`."""
+    cols = ", ".join(_q(c) for c in WANTED[info.code])
+    sql = (f"SELECT *, NULL::VARCHAR AS _salvaged "
+           f"FROM ({_published(info.code, cols, list(info.batch_ids), where)})")
+    if info.salvaged:
+        sql += (f" UNION ALL SELECT {cols}, _batch_id, _record_no, _salvaged "
+                f"FROM salv_{resource(info.code).table} WHERE {where}")
+    return sql
+
+
+def create_focused_source(con: duckdb.DuckDBPyConnection, info: SourceInfo, id_column: str,
+                          ids: str) -> str:
+    """Create `f_<table>`: the rows of `s_<table>` whose `id_column` is in the one-column
+    relation `ids`, and return its name. When `id_column` is part of an append resource's
+    key the restriction runs before the latest-row-per-key window, which then sorts a few
+    thousand rows instead of every batch's millions."""
+    t = resource(info.code).table
+    where = f"{_q(id_column)} IN (SELECT * FROM {ids})"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW f_{t} AS {_source_sql(info, where)}")
+    return f"f_{t}"
+
+
 def create_sources(con: duckdb.DuckDBPyConnection, salvage: bool) -> dict[str, SourceInfo]:
     """Create a view `s_<table>` per resource on a connection with the analysts' database
     attached as `hub` and `catalog.sqlfunctions` registered."""
     infos = {}
-    for code, wanted in WANTED.items():
+    for code in WANTED:
         t = resource(code).table
         found = con.execute(
             "SELECT version, batch_ids FROM hub.meta.publications WHERE resource_code = ? "
             "ORDER BY version DESC LIMIT 1", [code]).fetchall()
         version, batch_ids = (found[0][0], list(found[0][1])) if found else (None, [])
-        cols = ", ".join(_q(c) for c in wanted)
-        view = (f"SELECT {cols}, _batch_id, _record_no, NULL::VARCHAR AS _salvaged "
-                f"FROM hub.published.{t}")
         salvaged = _salvage(con, code, batch_ids) if salvage and batch_ids else 0
-        if salvaged:
-            view += f" UNION ALL SELECT {cols}, _batch_id, _record_no, _salvaged FROM salv_{t}"
-        con.execute(f"CREATE OR REPLACE TEMP VIEW s_{t} AS {view}")
         infos[code] = SourceInfo(code, version, tuple(batch_ids), salvaged)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW s_{t} AS {_source_sql(infos[code])}")
     return infos

@@ -41,7 +41,6 @@ class RawResult:
     rows: int = 0
     blank_lines: int = 0
     parts: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
     layout: dict[str, dict[str, int]] = field(default_factory=dict)  # CSV: file → item → column
 
 
@@ -85,11 +84,6 @@ def write_raw(
         reader(ctx, file, result, chunk_bytes)
         if result.rows == rows_before:
             raise BatchRejected(f"{file.name} holds no records")
-    errors = con.execute(
-        f"SELECT _error, count(*) FROM read_parquet('{_sql_path(out)}/*.parquet') "
-        "WHERE _error IS NOT NULL GROUP BY ALL"
-    ).fetchall()
-    result.errors = dict(errors)
     return result
 
 
@@ -239,7 +233,6 @@ def _blank_filtered(table: pa.Table, result: RawResult) -> pa.Table:
     return kept
 
 
-
 def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
     resource = ctx.resource
     checked = False
@@ -255,7 +248,7 @@ def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) 
             f"WHEN contains(line, '{REPLACEMENT}') THEN 'invalid_encoding' "
             "WHEN json_type(doc) IS DISTINCT FROM 'OBJECT' THEN 'malformed_json' END AS _error, "
             "CASE WHEN json_type(doc) = 'OBJECT' THEN doc END AS doc FROM ("
-            "SELECT line_no, line, CASE WHEN NOT contains(line, chr(65533)) "
+            f"SELECT line_no, line, CASE WHEN NOT contains(line, '{REPLACEMENT}') "
             "AND json_valid(line) THEN line END AS doc FROM chunk)"
         )
         if not checked:

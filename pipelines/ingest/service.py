@@ -88,7 +88,7 @@ def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: 
     record.rows_in = result.rows
     record.raw_path = str(final)
     record.layout = result.layout or None
-    record.quarantine_by_rule = {"blank_lines_skipped": result.blank_lines} if result.blank_lines else {}
+    record.blank_lines = result.blank_lines
 
 
 def standardise(settings: HubSettings, registry: Registry, resource: Resource) -> list[BatchOutcome]:
@@ -115,7 +115,7 @@ def standardise(settings: HubSettings, registry: Registry, resource: Resource) -
             assert row is not None
             row.rows_accepted = result.accepted
             row.rows_quarantined = result.quarantined
-            row.quarantine_by_rule = {**(row.quarantine_by_rule or {}), **result.by_rule}
+            row.quarantine_by_rule = result.by_rule
             row.accepted_path = str(final / "accepted.parquet")
             row.quarantine_path = str(final / "quarantine.parquet")
             row.standardised_at = utcnow()

@@ -81,6 +81,8 @@ def test_bom_crlf_and_blank_lines(settings, registry):
     rows = query(settings, "SELECT insurance_type, period, contribution_base::VARCHAR "
                            "FROM published.rs_social_insurance ORDER BY _record_no")
     assert rows == [("养老", "202610", "8500.00"), ("医疗", "202609", "8500.00")]
+    batch, = registry.batches("rs.social_insurance")
+    assert (batch.rows_in, batch.blank_lines) == (2, 1)
 
 
 @pytest.mark.parametrize(
