@@ -14,7 +14,7 @@ from pipelines.crosscheck.linkage import MENTIONS, create_linked_view
 from pipelines.crosscheck.sources import SourceInfo, create_focused_source
 from policies.crosscheck_config import CrosscheckConfig
 
-__all__ = ["create_households", "reference_month", "months_back"]
+__all__ = ["create_households", "months_back", "reference_month"]
 
 _HOUSEHOLD = ("mz.members", "mz.recipients")
 

@@ -79,7 +79,8 @@ def _variants() -> str:
     the 17 adjacent swaps (checked by the join with valid population IDs)."""
     value = "CASE WHEN digit THEN (ascii(ch) - 48) * weight ELSE 0 END"
     return (
-        f"WITH cells AS ({_cells()}), sums AS (SELECT id, CAST(sum({value}) AS BIGINT) AS total, "
+        f"WITH cells AS ({_cells()}), "
+        f"sums AS (SELECT id, CAST(sum({value}) AS BIGINT) AS total, "
         "count(*) FILTER (WHERE NOT digit) AS others, "
         f"strpos('{_CODES}', substr(id, 18, 1)) - 1 AS target FROM cells GROUP BY id), "
         # The digit d at position p with (total without p + d * weight) mod 11 = target.

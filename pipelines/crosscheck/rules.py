@@ -1,10 +1,10 @@
 """The eight rules of shared/spec/crosscheck.md, one SQL query each, thresholds from the policy.
 
-Each query reads the linked rows of household persons (`hl_<table>`), the households (`cases`, `hh`, `hp`) and
-returns one row per flag: `case_no, id_number, name, evidence, reason, fingerprint`, where
-`evidence` lists (resource, key, detail) of the supporting records and `fingerprint` hashes the
-evidence that decides the flag (not the month it was seen in), so an unchanged situation keeps
-its fingerprint from run to run.
+Each query reads the linked rows of household persons (`hl_<table>`), the households
+(`cases`, `hh`, `hp`) and returns one row per flag: `case_no, id_number, name, evidence,
+reason, fingerprint`, where `evidence` lists (resource, key, detail) of the supporting records
+and `fingerprint` hashes the evidence that decides the flag (not the month it was seen in), so
+an unchanged situation keeps its fingerprint from run to run.
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ def income(ctx: RuleContext) -> RuleQuery:
         "WITH wages AS (SELECT h.case_no, s._pid AS pid, s.employer_uscc, s.period, "
         "s.contribution_base AS amount, min(s.id_number || '/' || coalesce(s.employer_uscc, '') "
         "|| '/' || s.insurance_type || '/' || s.period) AS key "
-        "FROM hp h JOIN hl_rs_social_insurance s ON s._pid = h.pid WHERE s.insurance_type = $kind "
+        "FROM hp h JOIN hl_rs_social_insurance s ON s._pid = h.pid "
+        "WHERE s.insurance_type = $kind "
         "AND list_contains(CAST($months AS VARCHAR[]), s.period) "
         "AND s.contribution_base IS NOT NULL "
         "GROUP BY ALL), "

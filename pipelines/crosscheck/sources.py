@@ -157,9 +157,9 @@ def _salvage(con: duckdb.DuckDBPyConnection, code: str, batch_ids: list[str]) ->
 def _published(code: str, columns: str, batch_ids: list[str], where: str = "true") -> str:
     """The rows of `published.<table>` satisfying `where`. An append resource's latest row per
     key is rebuilt from its current batches, with the window also partitioned by the validity
-    of the key's ID numbers: a function of the key (same partitions, same rows), but it lets
-    DuckDB push `NOT <id>_valid` below the window over every batch. `where` must only read
-    key columns (then it commutes with the window) and is applied before it."""
+    of the key's ID numbers: a function of the key (GB 11643 check: same partitions, same
+    rows), but it lets DuckDB push `NOT <id>_valid` below the window over every batch.
+    `where` must only read key columns (then it commutes with the window); it runs before."""
     res = resource(code)
     t = res.table
     if res.load is not Load.APPEND:
@@ -190,11 +190,16 @@ def create_focused_source(con: duckdb.DuckDBPyConnection, info: SourceInfo, id_c
     """Create `f_<table>`: the rows of `s_<table>` whose `id_column` is in the one-column
     relation `ids`, and return its name. When `id_column` is part of an append resource's
     key the restriction runs before the latest-row-per-key window, which then sorts a few
-    thousand rows instead of every batch's millions."""
-    t = resource(info.code).table
+    thousand rows instead of every batch's millions; otherwise (a death certificate's latest
+    row may name someone else than an older one) it runs after."""
+    res = resource(info.code)
     where = f"{_q(id_column)} IN (SELECT * FROM {ids})"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW f_{t} AS {_source_sql(info, where)}")
-    return f"f_{t}"
+    if res.load is Load.APPEND and id_column not in res.key:
+        sql = f"SELECT * FROM ({_source_sql(info)}) WHERE {where}"
+    else:
+        sql = _source_sql(info, where)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW f_{res.table} AS {sql}")
+    return f"f_{res.table}"
 
 
 def create_sources(con: duckdb.DuckDBPyConnection, salvage: bool) -> dict[str, SourceInfo]:

@@ -241,3 +241,22 @@ def test_identity(city, run):
     assert out.of("RENAMED", "identity")[0]["reason"] == "成员改国姓名与户籍登记姓名改名不一致"
     assert out.of("ABSENT", "identity")[0]["reason"] == (
         f"成员外地身份证号{stranger.id_number}在户籍人口库中不存在")
+
+
+def test_append_resources_read_only_the_latest_row_per_key(city, run):
+    # The household-focused sources restrict rows before or after the latest-row-per-key
+    # window depending on whether the person's ID is part of the key; both must match
+    # `published`: a corrected certificate names someone else, a revised base replaces the old.
+    fixed, revised = city.person("更"), city.person("修")
+    city.case("FIXED", fixed)
+    city.case("REVISED", revised)
+    other = city.person("他")
+    city.lake.add("wj.deaths", {"certificate_no": "D9", "id_number": fixed.id_number,
+                                "name": fixed.name}, batch="20261001T020000")
+    city.lake.add("wj.deaths", {"certificate_no": "D9", "id_number": other.id_number,
+                                "name": other.name})
+    for period in ("202608", "202609", "202610"):
+        city.insurance(revised.id_number, revised.name, period, 9000, batch="20261001T020000")
+        city.insurance(revised.id_number, revised.name, period, 1000, batch="20261101T020000")
+    out = run(city)
+    assert not {c for c, _ in out.pairs()} & {"FIXED", "REVISED"}
