@@ -24,8 +24,9 @@ from catalog.identifiers import (
     standardise_id,
     traditional_to_simplified_table,
 )
+from catalog.model import ItemType
 
-__all__ = ["register_functions", "id_check_sql"]
+__all__ = ["id_check_sql", "register_functions", "standardise_sql", "unregister_functions"]
 
 _ID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -142,6 +143,24 @@ def _ids_valid(values: pa.Array | pa.ChunkedArray) -> pa.Array:
         totals = (chars[:, :17].astype(np.int64) - 48) @ np.array(_ID_WEIGHTS, dtype=np.int64)
         valid[rows] = _CHECK_CODES[totals % 11] == chars[:, 17]
     return pa.array(valid)
+
+
+def standardise_sql(item_type: ItemType, raw: str) -> str:
+    """SQL standardising the delivered text `raw` of a data item of this type."""
+    return {
+        ItemType.ID_NUMBER: f"hub_std_id({raw})",
+        ItemType.ID_LIST: f"list_transform({raw}, lambda x: hub_std_id(x))",
+        ItemType.USCC: f"hub_std_uscc({raw})",
+        ItemType.NAME: f"hub_name({raw})",
+        ItemType.TEXT: f"hub_text({raw})",
+        ItemType.CODE: f"hub_code({raw})",
+        ItemType.DISTRICT: f"hub_code({raw})",
+        ItemType.DATE: f"hub_date({raw})",
+        ItemType.MONTH: f"hub_month({raw})",
+        ItemType.AMOUNT: f"hub_amount({raw})",
+        ItemType.INTEGER: f"hub_integer({raw})",
+        ItemType.DECIMAL: f"hub_decimal({raw})",
+    }[item_type]
 
 
 def _arrow_udf(fn: Callable[[str | None], str | None]) -> Callable[[pa.Array], pa.Array]:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from catalog import DataItem, ItemType, Load, Resource, SourceFormat, resource
+from catalog import DataItem, Load, Resource, SourceFormat, resource
 from catalog.analystdb import raw_columns
+from catalog.sqlfunctions import standardise_sql
 
 __all__ = ["ESSENTIAL", "WANTED", "SourceInfo", "create_focused_source", "create_sources",
            "salvageable"]
@@ -88,18 +89,7 @@ def _standardise(item: DataItem, column: str, raw: str) -> str:
         return f"hub_id_valid(hub_std_id({raw}))"
     if column.endswith("_norm"):
         return f"hub_name_norm(hub_name({raw}))"
-    return {
-        ItemType.ID_NUMBER: f"hub_std_id({raw})",
-        ItemType.ID_LIST: f"list_transform({raw}, lambda x: hub_std_id(x))",
-        ItemType.USCC: f"hub_std_uscc({raw})",
-        ItemType.NAME: f"hub_name({raw})",
-        ItemType.TEXT: f"hub_text({raw})",
-        ItemType.DATE: f"hub_date({raw})",
-        ItemType.MONTH: f"hub_month({raw})",
-        ItemType.AMOUNT: f"hub_amount({raw})",
-        ItemType.INTEGER: f"hub_integer({raw})",
-        ItemType.DECIMAL: f"hub_decimal({raw})",
-    }.get(item.type, f"hub_code({raw})")
+    return standardise_sql(item.type, raw)
 
 
 def _delivered(res: Resource, item: DataItem) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import DataItem, ItemType, Resource
+from catalog.sqlfunctions import standardise_sql
 from pipelines.ingest.fields import delivered_fields_sql
 
 __all__ = ["StandardiseResult", "standardise_batch"]
@@ -30,26 +31,9 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def _value_sql(item: DataItem, raw: str) -> str:
-    return {
-        ItemType.ID_NUMBER: f"hub_std_id({raw})",
-        ItemType.ID_LIST: f"list_transform({raw}, lambda x: hub_std_id(x))",
-        ItemType.USCC: f"hub_std_uscc({raw})",
-        ItemType.NAME: f"hub_name({raw})",
-        ItemType.TEXT: f"hub_text({raw})",
-        ItemType.CODE: f"hub_code({raw})",
-        ItemType.DISTRICT: f"hub_code({raw})",
-        ItemType.DATE: f"hub_date({raw})",
-        ItemType.MONTH: f"hub_month({raw})",
-        ItemType.AMOUNT: f"hub_amount({raw})",
-        ItemType.INTEGER: f"hub_integer({raw})",
-        ItemType.DECIMAL: f"hub_decimal({raw})",
-    }[item.type]
-
-
 def _columns_sql(item: DataItem) -> list[str]:
     raw = _q(item.name)
-    value = _value_sql(item, raw)
+    value = standardise_sql(item.type, raw)
     columns = [f"{value} AS {raw}"]
     if item.type is ItemType.ID_LIST:
         columns.append(f"CAST(to_json({raw}) AS VARCHAR) AS {_q(item.name + '_orig')}")

@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from catalog.identifiers import fold_name, is_valid_id, is_valid_uscc, normalise_name, standardise_id
+from catalog.identifiers import (
+    fold_name,
+    is_valid_id,
+    is_valid_uscc,
+    normalise_name,
+    standardise_id,
+)
 from catalog.sqlfunctions import register_functions, unregister_functions
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 import dagster as dg
 import pytest
 
-from catalog import RESOURCES, BatchStatus, delivered_resources
+from catalog import BatchStatus, delivered_resources
 from catalog.lake import connect
 from pipelines.definitions import defs
 from pipelines.sensors import landing_sensor
