@@ -112,7 +112,7 @@ def query(draw):
         return f"SELECT {sel} FROM ga_population p{cond}"
     if shape == "group":
         fn = draw(st.sampled_from(["count(*)", "count(DISTINCT p.id_number)", "min(p.name)",
-                                   "max(p.birth_date)", "string_agg(DISTINCT p.gender, ',')"]))
+                                   "max(p.birth_date)", "string_agg(DISTINCT p.gender, ',' ORDER BY p.gender)"]))
         return f"SELECT {sel}, {fn} AS agg FROM ga_population p{cond} GROUP BY ALL"
     if shape == "join":
         on = draw(st.sampled_from(["p.id_number = d.id_number", "p.name = d.name",
