@@ -1,10 +1,14 @@
-"""Gateway benchmark: median plan (check + rewrite) time, and governed vs unprotected run time
-of typical analyst queries over a synthetic 10 M-row population, measured in the same run.
+"""Gateway benchmark: median plan (check + rewrite) time, the one-off build of each grant's
+snapshot (its masked, filtered table), and governed vs unprotected run time of typical analyst
+queries over a synthetic 10 M-row population, measured in the same run: governed reading the
+snapshot, and governed inline (masks computed per query: what a query pays before the
+snapshot exists, or with `HUB_GATEWAY_SNAPSHOTS=off`).
 
 Wall time is what the requirement counts; the process CPU time (all DuckDB threads) is shown
 beside it because the benchmark machine is shared: CPU time moves far less with other load.
 
-    python bench/gateway.py [--rows 10000000] [--repeat 5] [--out docs/bench-gateway.md]
+    python bench/gateway.py [--rows 10000000] [--repeat 11] [--inline-repeat 3]
+                            [--out docs/bench-gateway.md]
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import duckdb
 from catalog import HubSettings, resource
 from catalog.analystdb import standardised_columns
 from policies import Grant, Principal, execute, plan
+from policies.builds import materialise
 from policies.connection import gateway_connection
 
 QUERIES = {
@@ -70,6 +75,9 @@ def synthesise(settings: HubSettings, rows: int) -> None:
         con.execute("CREATE SCHEMA published")
         con.execute(f"CREATE VIEW published.{res.table} AS SELECT * FROM "
                     f"read_parquet(['{path / 'accepted.parquet'}'])")
+        con.execute("CREATE SCHEMA meta")  # the publication version snapshots are keyed on
+        con.execute("CREATE TABLE meta.publications AS SELECT 'ga.population' AS "
+                    "resource_code, CAST(1 AS BIGINT) AS version")
     finally:
         con.close()
 
@@ -106,23 +114,31 @@ def _unprotected(settings: HubSettings, sql: str) -> None:
         con.sql(qualified).to_arrow_table()
 
 
-def run(rows: int, repeat: int) -> list[str]:
-    """The report's lines; the synthetic lake (~260 MB at 10 M rows) is removed afterwards."""
+def run(rows: int, repeat: int, inline_repeat: int) -> list[str]:
+    """The report's lines; the synthetic lake (~260 MB at 10 M rows) and the snapshots are
+    removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="bench-gateway-") as home:
-        return _run(Path(home), rows, repeat)
+        return _run(Path(home), rows, repeat, inline_repeat)
 
 
-def _run(home: Path, rows: int, repeat: int) -> list[str]:
-    settings = HubSettings(home=home, gateway_max_rows=1_000_000, gateway_timeout_seconds=600)
+def _median(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    return statistics.median(t[0] for t in runs), statistics.median(t[1] for t in runs)
+
+
+def _run(home: Path, rows: int, repeat: int, inline_repeat: int) -> list[str]:
+    settings = HubSettings(home=home, gateway_max_rows=1_000_000, gateway_timeout_seconds=600,
+                           gateway_snapshots="manual")
+    inline = settings.model_copy(update={"gateway_snapshots": "off"})
     started = time.perf_counter()
     synthesise(settings, rows)
     lines = ["# Gateway benchmark", "",
              (f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {_machine()}; DuckDB "
               f"threads={settings.duckdb_threads}. Synthetic `ga.population`: {rows:,} rows "
               f"(built in {time.perf_counter() - started:.1f} s). Each figure is the median "
-              f"of {repeat} runs, governed and unprotected interleaved in the same process; "
-              "wall time includes opening the gateway connection on both sides. Load "
-              f"average (1/5/15 min) at the start: {_load()}."), ""]
+              f"of {repeat} runs (inline: {inline_repeat}), unprotected, governed from the "
+              "snapshot and governed inline interleaved in the same process; wall time "
+              "includes opening the gateway connection (and, governed, finding the snapshot). "
+              f"Load average (1/5/15 min) at the start: {_load()}."), ""]
     citywide = Principal("bench", "hub", frozenset({"analyst"}))
     district = Principal("bench", "hub", frozenset({"analyst"}), "441302")
     grants = [_grant(None)]
@@ -134,23 +150,34 @@ def _run(home: Path, rows: int, repeat: int) -> list[str]:
               (f"median {statistics.median(plans):.2f} ms, p95 "
                f"{sorted(plans)[int(len(plans) * 0.95)]:.2f} ms over {len(plans)} plans "
                f"of the {len(QUERIES)} queries below (target: median < 5 ms)."), "",
-              "## Governed vs unprotected", "",
+              "## Building the snapshots (once per grant, publication and policy version)", "",
+              "| principal | rows | file MB | wall s | CPU s |", "|---|---:|---:|---:|---:|"]
+    principals = (("citywide", citywide), ("district 441302", district))
+    for label, who in principals:
+        box: dict = {}
+        wall, cpu = _timed(lambda who=who, box=box: box.update(
+            built=materialise(settings, who, grants[0])))
+        built = box["built"]
+        lines.append(f"| {label} | {built.rows:,} | {built.path.stat().st_size / 2**20:.0f} | "
+                     f"{wall:.1f} | {cpu:.1f} |")
+    lines += ["", "## Governed vs unprotected", "",
               ("| query | principal | unprotected s | governed s | ratio | "
-               "CPU unprotected s | CPU governed s | CPU ratio |"),
-              "|---|---|---:|---:|---:|---:|---:|---:|"]
+               "CPU unprotected s | CPU governed s | CPU ratio | inline s | inline ratio | "
+               "inline CPU ratio |"),
+              "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, sql in QUERIES.items():
-        for label, who in (("citywide", citywide), ("district 441302", district)):
-            governed, plain = [], []
-            for _ in range(repeat):
+        for label, who in principals:
+            plain, snapshot, masked = [], [], []
+            for n in range(repeat):
                 plain.append(_timed(partial(_unprotected, settings, sql)))
                 gq = plan(who, grants, sql, settings=settings)
-                governed.append(_timed(partial(execute, settings, gq)))
-            p, g = (statistics.median(t[0] for t in plain),
-                    statistics.median(t[0] for t in governed))
-            pc, gc = (statistics.median(t[1] for t in plain),
-                      statistics.median(t[1] for t in governed))
+                snapshot.append(_timed(partial(execute, settings, gq)))
+                if n < inline_repeat:
+                    masked.append(_timed(partial(execute, inline, gq)))
+            (p, pc), (g, gc), (i, ic) = _median(plain), _median(snapshot), _median(masked)
             lines.append(f"| {name} | {label} | {p:.3f} | {g:.3f} | {g / p:.2f} | "
-                         f"{pc:.3f} | {gc:.3f} | {gc / pc:.2f} |")
+                         f"{pc:.3f} | {gc:.3f} | {gc / pc:.2f} | {i:.3f} | {i / p:.2f} | "
+                         f"{ic / pc:.2f} |")
     lines += ["", f"Load average at the end: {_load()}."]
     return lines
 
@@ -158,10 +185,11 @@ def _run(home: Path, rows: int, repeat: int) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=10_000_000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=11)
+    parser.add_argument("--inline-repeat", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    text = "\n".join(run(args.rows, args.repeat)) + "\n"
+    text = "\n".join(run(args.rows, args.repeat, args.inline_repeat)) + "\n"
     if args.out:
         args.out.write_text(text, encoding="utf-8")
     print(text)

@@ -28,4 +28,4 @@ class Hub:
         store = Store(settings)
         return cls(settings=settings, store=store, keys=KeyRing(settings, store),
                    audit=AuditLog(store), lake=LakeReader(settings),
-                   grants=GrantStore(store.registry))
+                   grants=GrantStore(store.registry, settings=settings))

@@ -5,7 +5,7 @@ Public API (see docs/policies-api.md):
 
 - `Principal(subject, department, roles, district)` — the caller.
 - `Grant`, `GrantMode` (extract | query | verify | aggregate), `GrantStatus`.
-- `GrantStore(registry)`: `provision_grant(...)`, `revoke_grant(id, reason)`,
+- `GrantStore(registry, settings=None)`: `provision_grant(...)`, `revoke_grant(id, reason)`,
   `active_grants(principal_or_department, at=None)`, `get_grant(id)`, `list_grants()`,
   `consume(id)` (call quota), `expire_due()`, `record_query(...)` (audit).
 - `plan(principal, grants, sql, settings=..., grant_ids=None) -> GovernedQuery` — checks and
@@ -14,21 +14,31 @@ Public API (see docs/policies-api.md):
   `verify(settings, grant, records) -> list[bool]`.
 - `run_query(settings, store, principal, sql, surface=...)` — plan + quota + execute + audit,
   what every surface calls.
+- Snapshots: `materialise(settings, principal, grant) -> Built | None` builds the grant's
+  masked, filtered table that `execute` then reads (`HUB_GATEWAY_SNAPSHOTS`);
+  `wait_for_builds(timeout)` waits for background builds.
+- Open data: `open_items(code)` -> (published, withheld) item decisions, `open_extract(settings,
+  code)` -> the rows anyone may download; both raise `PolicyError("denied")` unless the open
+  rules open the resource (the anonymous `PUBLIC` principal, `GrantMode.OPEN`).
 - `PolicyError(code, message)` with `.status` and `.to_dict()`; codes in `ERROR_CODES`.
 - `default_policy()` / `load_policy(dir)`: the rules in `policies/rules/*.toml`.
 """
 
+from policies.builds import materialise, wait_for_builds
 from policies.engine import GovernedQuery, execute, extract, plan, verify
 from policies.errors import ERROR_CODES, PolicyError
 from policies.gateway import QueryResult, run_query
 from policies.grants import Grant, GrantMode, GrantStatus
 from policies.masks import grant_key, token
+from policies.opendata import OPEN_PURPOSE, PUBLIC, open_extract, open_items
 from policies.policy import Decision, Outcome, Policy, default_policy, load_policy
 from policies.principal import ROLES, Principal
 from policies.store import GrantStore
 
 __all__ = [
     "ERROR_CODES",
+    "OPEN_PURPOSE",
+    "PUBLIC",
     "ROLES",
     "Decision",
     "GovernedQuery",
@@ -46,8 +56,12 @@ __all__ = [
     "extract",
     "grant_key",
     "load_policy",
+    "materialise",
+    "open_extract",
+    "open_items",
     "plan",
     "run_query",
     "token",
     "verify",
+    "wait_for_builds",
 ]

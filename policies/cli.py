@@ -1,4 +1,5 @@
-"""`hub sql` (the gateway from a terminal) and `hub grants` (provision, list, revoke, expire)."""
+"""`hub sql` (the gateway from a terminal) and `hub grants` (provision, list, revoke, expire,
+materialise)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def _store():
     from catalog.cli import open_registry
     from policies.store import GrantStore
 
-    return GrantStore(open_registry())
+    return GrantStore(open_registry(), settings=get_settings())
 
 
 def _fail(error) -> None:
@@ -148,5 +149,43 @@ def register(main: click.Group) -> None:
 
     @grants_group.command("expire")
     def expire() -> None:
-        """Mark grants past their validity as expired."""
-        click.echo(f"{_store().expire_due()} grants expired")
+        """Mark grants past their validity as expired and delete unusable grants' snapshots."""
+        from policies.snapshots import prune_snapshots
+
+        store = _store()
+        click.echo(f"{store.expire_due()} grants expired")
+        dropped = prune_snapshots(get_settings(), [g.id for g in store.list_grants()
+                                                   if g.is_usable()])
+        click.echo(f"snapshots of {len(dropped)} unusable grants deleted")
+
+    @grants_group.command("materialise")
+    @click.option("--subject", required=True, help="Whose queries will read the snapshots.")
+    @click.option("--department", required=True, help="The principal's department code.")
+    @click.option("--role", "roles", multiple=True, default=("analyst",), show_default=True)
+    @click.option("--district", default=None, help="A district officer's GB/T 2260 code.")
+    @click.option("--grant", "grant_ids", multiple=True, help="Only this grant (repeatable).")
+    def materialise_command(subject, department, roles, district, grant_ids) -> None:
+        """Build now the snapshots (masked, filtered tables) the principal's SQL grants read;
+        run after a publication so that the first query does not fall back to inline masks."""
+        from policies.binding import GATEWAY_MODES
+        from policies.builds import materialise
+        from policies.errors import PolicyError
+        from policies.principal import Principal
+
+        try:
+            principal = Principal(subject, department, frozenset(roles), district)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
+        for grant in _store().active_grants(principal):
+            if grant.mode not in GATEWAY_MODES or (grant_ids and grant.id not in grant_ids):
+                continue
+            line = {"grant": grant.id, "resource": grant.resource_code}
+            try:
+                built = materialise(get_settings(), principal, grant)
+            except PolicyError as error:
+                line["error"] = error.to_dict()["error"]
+            else:
+                line.update({"snapshot": None} if built is None else {
+                    "snapshot": built.path.name, "rows": built.rows,
+                    "seconds": round(built.seconds, 2)})
+            click.echo(json.dumps(line, ensure_ascii=False))

@@ -1,16 +1,18 @@
 """A fresh, locked DuckDB connection per gateway query, and the watchdog that interrupts it.
 
 The analysts' database is attached read-only; only the lake directories of the tables the
-query reads are reachable; then external access is switched off and the configuration locked,
-so nothing in the query can widen them. Engine errors become sanitised `PolicyError`s.
+query reads, and the snapshot files the engine prepared views over, are reachable; then
+external access is switched off and the configuration locked, so nothing in the query can
+widen them. Engine errors become sanitised `PolicyError`s.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 
@@ -22,9 +24,13 @@ __all__ = ["gateway_connection", "sanitised", "watchdog"]
 
 
 @contextmanager
-def gateway_connection(settings: HubSettings, tables: Iterable[str],
-                       *, timeout: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory connection with the analysts' database attached read-only and locked down."""
+def gateway_connection(
+    settings: HubSettings, tables: Iterable[str], *, timeout: float | None = None,
+    prepare: Callable[[duckdb.DuckDBPyConnection], Iterable[Path]] | None = None,
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory connection with the analysts' database attached read-only and locked down.
+    `prepare` runs before the lock (the engine creates its snapshot views there) and returns
+    the only files, beside the tables' lake directories, the connection may read."""
     if not settings.analyst_db.exists():
         raise PolicyError("unavailable", "the lake has not been published yet")
     con = duckdb.connect(":memory:", config={
@@ -39,8 +45,11 @@ def gateway_connection(settings: HubSettings, tables: Iterable[str],
         con.execute("SET temp_directory = ?", [str(temp)])
         con.execute("SET max_temp_directory_size = ?", [settings.gateway_memory_limit])
         con.execute(f"ATTACH ? AS {CATALOG_ALIAS} (READ_ONLY)", [str(settings.analyst_db)])
+        files = sorted(str(f) for f in prepare(con)) if prepare else []
         allowed = [f"{settings.lake / 'standardised' / t}/" for t in sorted(set(tables))]
         con.execute("SET allowed_directories = ?", [allowed])
+        if files:
+            con.execute("SET allowed_paths = ?", [files])
         con.execute("SET enable_external_access = false")
         con.execute("SET enable_progress_bar = false")
         con.execute("SET TimeZone = 'UTC'")

@@ -2,7 +2,9 @@
 through `plan` + `execute`, `extract` or `verify`, so one policy applies everywhere.
 
 `plan` checks and rewrites without touching data (sub-millisecond to a few ms); `execute`
-runs the rewritten query on a fresh locked connection under a watchdog.
+runs the rewritten query on a fresh locked connection under a watchdog, reading each protected
+table from the grant's materialised snapshot of its masked form where a current one exists
+(`policies.snapshots`), inline otherwise.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 
 import duckdb
 import pyarrow as pa
@@ -30,11 +33,12 @@ from policies.rewrite import (
     RewriteContext,
     check_aggregate_shape,
     masked_select,
+    read_snapshots,
     rewrite,
 )
 from policies.sources import classify_tables
 
-__all__ = ["GovernedQuery", "execute", "extract", "plan", "verify"]
+__all__ = ["GovernedQuery", "execute", "extract", "plan", "stream_binding", "verify"]
 
 _BATCH_ROWS = 65_536
 
@@ -55,6 +59,8 @@ class GovernedQuery:
     plan_ms: float
     key_names: Mapping[str, str] = field(repr=False)  # parameter name -> grant id
     tables: tuple[str, ...] = field(repr=False)
+    bindings: tuple[Binding, ...] = field(repr=False, compare=False)
+    tree: exp.Query = field(repr=False, compare=False)  # `sql` as rewritten (snapshot reads)
 
     @property
     def grant_ids(self) -> tuple[str, ...]:
@@ -93,6 +99,8 @@ def plan(principal: Principal, grants: Sequence[Grant], sql: str, *,
         key_names={b.key_name: b.grant.id for b in bindings
                    if any(d.outcome is Outcome.TOKEN for d in b.decisions)},
         tables=tuple(b.resource.table for b in bindings),
+        bindings=tuple(bindings),
+        tree=rewritten,
     )
 
 
@@ -119,26 +127,51 @@ def _identifiers(sql: str) -> frozenset[str]:
 
 
 def execute(settings: HubSettings, governed: GovernedQuery) -> pa.Table:
-    """Run a planned query: fresh read-only connection, limits, watchdog. At most
+    """Run a planned query: fresh read-only connection, limits, watchdog. Protected tables
+    with a current snapshot for their grant are read from it; with `gateway_snapshots=auto`
+    a missing one is built in the background for the next query. At most
     `gateway_max_rows` rows come back; a larger result is refused, never silently cut."""
+    from policies.builds import schedule
     from policies.connection import gateway_connection, sanitised
+    from policies.snapshots import Resolution, prepare_views
 
-    limit = settings.gateway_max_rows
-    params = _parameters(settings, governed.key_names)
-    with gateway_connection(settings, governed.tables,
+    found, prepare = Resolution(), None
+    if settings.gateway_snapshots != "off" and governed.bindings:
+        prepare = partial(prepare_views, settings=settings, bindings=governed.bindings,
+                          policy_version=governed.policy_version, into=found)
+    inline = (governed.sql, _parameters(settings, governed.key_names))
+    with gateway_connection(settings, governed.tables, prepare=prepare,
                             timeout=settings.gateway_timeout_seconds) as con:
         try:
-            reader = con.sql(governed.sql, params=params or None).to_arrow_reader(_BATCH_ROWS)
-            batches, rows = [], 0
-            for batch in reader:
-                batches.append(batch)
-                rows += batch.num_rows
-                if rows > limit:
-                    raise PolicyError("too_many_rows", f"the result has more than {limit} rows;"
-                                      " aggregate or add LIMIT")
-            return pa.Table.from_batches(batches, schema=reader.schema)
+            if not found.reads:
+                table = _fetch(con, *inline, settings.gateway_max_rows)
+            else:
+                sql = read_snapshots(governed.tree, found.reads).sql(dialect=GatewayDuckDB)
+                keys = {k: g for k, g in governed.key_names.items() if k not in found.keys}
+                try:
+                    table = _fetch(con, sql, _parameters(settings, keys),
+                                   settings.gateway_max_rows)
+                except (duckdb.IOException, duckdb.PermissionException):
+                    # a snapshot deleted since its view was made (superseded or revoked)
+                    table = _fetch(con, *inline, settings.gateway_max_rows)
         except duckdb.Error as error:
             raise sanitised(error, _identifiers(governed.original_sql)) from None
+    if settings.gateway_snapshots == "auto" and found.missing:
+        schedule(settings, found.missing, governed.policy_version)
+    return table
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, bytes],
+           limit: int) -> pa.Table:
+    reader = con.sql(sql, params=params or None).to_arrow_reader(_BATCH_ROWS)
+    batches, rows = [], 0
+    for batch in reader:
+        batches.append(batch)
+        rows += batch.num_rows
+        if rows > limit:
+            raise PolicyError("too_many_rows", f"the result has more than {limit} rows;"
+                              " aggregate or add LIMIT")
+    return pa.Table.from_batches(batches, schema=reader.schema)
 
 
 def _default_principal(grant: Grant) -> Principal:
@@ -164,12 +197,17 @@ def extract(settings: HubSettings, grant: Grant, *, principal: Principal | None 
             policy: Policy | None = None) -> pa.RecordBatchReader:
     """The grant's rows, masked and filtered, streamed in batches (an extract order). Tokens
     use the grant's key: two extracts of one grant join, extracts of two grants do not."""
+    return stream_binding(settings, _grant_binding(grant, GrantMode.EXTRACT, principal, policy))
+
+
+def stream_binding(settings: HubSettings, binding: Binding) -> pa.RecordBatchReader:
+    """The binding's masked, filtered rows, streamed in batches from a locked connection that
+    closes when the stream is exhausted or closed (extracts and open data)."""
     from policies.connection import gateway_connection, sanitised
 
-    binding = _grant_binding(grant, GrantMode.EXTRACT, principal, policy)
     select = masked_select(binding)
     sql = select.sql(dialect="duckdb")
-    params = _parameters(settings, _used_keys(select, {binding.key_name: grant.id}))
+    params = _parameters(settings, _used_keys(select, {binding.key_name: binding.grant.id}))
     stack = ExitStack()
     try:
         con = stack.enter_context(gateway_connection(settings, [binding.resource.table]))

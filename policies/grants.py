@@ -16,6 +16,7 @@ class GrantMode(enum.StrEnum):
     QUERY = "query"  # SQL over the masked, filtered rows (`engine.plan` / `engine.execute`)
     VERIFY = "verify"  # yes/no answers about given records (`engine.verify`)
     AGGREGATE = "aggregate"  # SQL aggregates only, groups of fewer than k persons suppressed
+    OPEN = "open"  # open data for anyone (`policies.opendata`): never provisioned to a grantee
 
 
 class GrantStatus(enum.StrEnum):

@@ -45,6 +45,7 @@ class _Match(BaseModel):
     district_scoped: bool | None = None
     resources: frozenset[str] | None = None
     sharing: frozenset[str] | None = None
+    open: frozenset[str] | None = None  # the resource's open attribute (开放属性)
     provider: bool | None = None
     purposes: frozenset[str] | None = None
     modes: frozenset[GrantMode] | None = None
@@ -57,6 +58,7 @@ class _Match(BaseModel):
                  or self.district_scoped == (principal.district is not None))
             and _has(self.resources, resource.code)
             and _has(self.sharing, resource.sharing.value)
+            and _has(self.open, resource.open.value)
             and (self.provider is None
                  or self.provider == (grant.department == resource.provider.code))
             and _has(self.purposes, grant.purpose)
@@ -148,11 +150,12 @@ class Policy(BaseModel):
         return decisions
 
     def uncovered_items(self) -> list[str]:
-        """Sensitive catalog items that no explicit item rule names (should be none)."""
+        """Sensitive catalog items that no explicit item rule names (should be none). Rules
+        limited to some departments, purposes or modes (open data) do not count."""
         return [f"{res.code}.{item.name}" for res in RESOURCES.values() for item in res.items
                 if item.sensitivity.is_personal
                 and not any(r.matches_item(item) and r.provider is None and
-                            r.departments is None and r.purposes is None
+                            r.departments is None and r.purposes is None and r.modes is None
                             for r in self.item_rules)]
 
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 __all__ = ["ROLES", "Principal"]
 
-ROLES = frozenset({"requester", "reviewer", "cdo", "analyst", "auditor", "admin"})
+# `public` is the anonymous reader of open data; no client or user is ever given it.
+ROLES = frozenset({"requester", "reviewer", "cdo", "analyst", "auditor", "admin", "public"})
 
 
 @dataclass(frozen=True)

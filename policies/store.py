@@ -1,7 +1,9 @@
 """The grant store and the gateway's audit trail, in the registry database (own tables).
 
 The sharing API provisions a grant when an order is approved and revokes it on expiry,
-cancellation or revocation; admins provision analysts' grants with `hub grants`.
+cancellation or revocation; admins provision analysts' grants with `hub grants`. A store
+given the hub's settings deletes a grant's materialised snapshots when it revokes or expires
+the grant (`policies.snapshots`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, Integer, String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from catalog import Registry, resource
+from catalog import HubSettings, Registry, resource
 from catalog.model import ItemType, SharingAttribute
 from policies.errors import PolicyError
 from policies.grants import Grant, GrantMode, GrantStatus
 from policies.policy import default_policy
 from policies.principal import Principal
+from policies.snapshots import drop_grant_snapshots
 
 __all__ = ["GrantRecord", "GrantStore", "PolicyBase", "QueryAudit"]
 
@@ -105,9 +108,15 @@ class QueryAudit(PolicyBase):
 class GrantStore:
     """Grants and audit entries on the registry's engine; tables are created on first use."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, *, settings: HubSettings | None = None) -> None:
         self.registry = registry
+        self.settings = settings  # where grants' snapshots live; None: this store has none
         PolicyBase.metadata.create_all(registry.engine)
+
+    def _drop_snapshots(self, grant_ids: list[str]) -> None:
+        if self.settings is not None:
+            for grant_id in grant_ids:
+                drop_grant_snapshots(self.settings, grant_id)
 
     def provision_grant(
         self, *, resource_code: str, department: str, items: list[str] | tuple[str, ...],
@@ -149,7 +158,9 @@ class GrantStore:
                 record.status = GrantStatus.REVOKED.value
                 record.revoked_at = _now()
                 record.revoke_reason = reason
-            return record.to_grant()
+            grant = record.to_grant()
+        self._drop_snapshots([grant.id])
+        return grant
 
     def get_grant(self, grant_id: str) -> Grant | None:
         with self.registry.session() as s:
@@ -190,14 +201,14 @@ class GrantStore:
 
     def expire_due(self, at: datetime | None = None) -> int:
         """Mark active grants past their validity as expired; returns how many."""
+        due = (GrantRecord.status == GrantStatus.ACTIVE.value,
+               GrantRecord.valid_until <= _utc(at or _now()))
         with self.registry.session() as s:
-            result = s.execute(
-                update(GrantRecord)
-                .where(GrantRecord.status == GrantStatus.ACTIVE.value,
-                       GrantRecord.valid_until <= _utc(at or _now()))
-                .values(status=GrantStatus.EXPIRED.value)
-            )
-            return result.rowcount
+            expired = list(s.scalars(select(GrantRecord.id).where(*due)))
+            count = s.execute(update(GrantRecord).where(GrantRecord.id.in_(expired), *due)
+                              .values(status=GrantStatus.EXPIRED.value)).rowcount
+        self._drop_snapshots(expired)
+        return count
 
     def record_query(self, **entry: object) -> None:
         """Append one audit entry (fields of `QueryAudit`)."""
@@ -213,10 +224,14 @@ class GrantStore:
 
 
 def _parse_mode(mode: GrantMode | str) -> GrantMode:
+    modes = [m.value for m in GrantMode if m is not GrantMode.OPEN]
     try:
-        return GrantMode(mode)
+        parsed = GrantMode(mode)
     except ValueError:
-        raise PolicyError("invalid_grant", f"mode must be one of {[m.value for m in GrantMode]}")
+        raise PolicyError("invalid_grant", f"mode must be one of {modes}") from None
+    if parsed is GrantMode.OPEN:  # open data is the open policy's to decide, for everyone
+        raise PolicyError("invalid_grant", f"mode must be one of {modes}")
+    return parsed
 
 
 def _validate(code: str, items, purpose: str, legal_basis: str, filters: dict[str, list[str]],

@@ -8,7 +8,7 @@ from policies.rewrite.context import CATALOG_ALIAS, RewriteContext
 from policies.rewrite.ctes import rename_ctes
 from policies.rewrite.dialect import GatewayDuckDB
 from policies.rewrite.small_cells import check_aggregate_shape, enforce_min_group
-from policies.rewrite.tables import masked_select, protect_tables
+from policies.rewrite.tables import masked_select, protect_tables, read_snapshots
 from policies.rewrite.verify import verify_rewritten
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "RewriteContext",
     "check_aggregate_shape",
     "masked_select",
+    "read_snapshots",
     "rewrite",
     "verify_rewritten",
 ]

@@ -9,6 +9,7 @@ query (aliases, joins, predicates, grouping, windows, set operations) sees only 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 
 from sqlglot import exp
 
@@ -21,26 +22,43 @@ from policies.rewrite.context import CATALOG_ALIAS, PROTECTED_META, RewriteConte
 from policies.sources import PUBLISHED_SCHEMA
 
 __all__ = ["PERSON_COLUMN", "ProtectedRead", "masked_columns", "masked_select", "masked_sql",
-           "protect_tables"]
+           "protect_tables", "read_snapshots"]
 
 PERSON_COLUMN = "__hub_person"
 
 
 class ProtectedRead(exp.Expression):
     """A protected read in the rewritten tree: `this` is the masked subquery's SQL, generated
-    once per binding from the expression tree and cached (the parser never makes this node)."""
+    once per binding from the expression tree and cached (the parser never makes this node);
+    `code` is the resource read."""
 
-    arg_types = {"this": True, "alias": False}
+    arg_types = {"this": True, "alias": False, "code": False}
 
 
 def protect_tables(query: exp.Query, context: RewriteContext) -> exp.Query:
     for table, resource in context.refs.protected:
         binding = context.bindings[resource.code]
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name))
-        read = ProtectedRead(this=masked_sql(binding), alias=alias.copy())
+        read = ProtectedRead(this=masked_sql(binding), alias=alias.copy(), code=resource.code)
         read.meta[PROTECTED_META] = True
         table.replace(read)
     return query
+
+
+def read_snapshots(query: exp.Query, views: Mapping[str, str]) -> exp.Query:
+    """A copy of a rewritten query whose protected reads of the resources in `views` (code ->
+    view name) read that view: a materialised snapshot of exactly the same masked form."""
+    query = query.copy()
+    for read in list(query.find_all(ProtectedRead)):
+        view = views.get(read.args.get("code"))
+        if view is not None:
+            read.set("this", _select_all(view))
+    return query
+
+
+@functools.lru_cache(maxsize=64)
+def _select_all(view: str) -> str:
+    return exp.select("*").from_(exp.to_table(view)).sql(dialect="duckdb")
 
 
 def masked_sql(binding: Binding) -> str:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from catalog import RESOURCES, HubSettings, Registry
-from policies import GrantStore, Principal
+from policies import GrantStore, PolicyError, Principal
+from policies.builds import materialise, wait_for_builds
 from tests.policies.lake import build_lake, population
 
 POPULATION_ITEMS = ["id_number", "name", "gender", "birth_date", "household_id",
@@ -76,3 +77,28 @@ def grants(store):
                                             "co_owner_id_numbers", "property_use", "area_m2",
                                             "district_code", "location"]),
     ]
+
+
+def materialise_all(settings: HubSettings, principal: Principal, grants) -> list:
+    """Build now the snapshot of each grant the principal may query (after any background
+    build another test started, which would hold the build lock)."""
+    built = []
+    assert wait_for_builds(60)
+    for grant in grants:
+        try:
+            snapshot = materialise(settings, principal, grant)
+        except PolicyError:  # a grant the policy refuses this principal: nothing to build
+            continue
+        assert snapshot is not None, grant.resource_code
+        built.append(snapshot)
+    return built
+
+
+@pytest.fixture(scope="session", params=["inline", "snapshot"])
+def gateway(request, settings, analyst, grants) -> HubSettings:
+    """The district analyst's gateway on each read path: every protected table read inline
+    (masks computed per query), or from the grants' materialised snapshots."""
+    if request.param == "inline":
+        return make_settings(settings.home, gateway_snapshots="off")
+    assert materialise_all(settings, analyst, grants)
+    return make_settings(settings.home, gateway_snapshots="manual")

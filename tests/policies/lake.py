@@ -118,6 +118,10 @@ def build_lake(settings: HubSettings, people: list[dict]) -> dict[str, pa.Table]
                         f"read_parquet('{path / 'accepted.parquet'}')")
             con.execute(f"CREATE VIEW raw.{res.table} AS SELECT * FROM published.{res.table}")
         con.execute("CREATE TABLE meta.secrets AS SELECT 'do-not-read' AS s")
+        # The current version of each resource, as the real analysts' database records it
+        # (snapshots are keyed on it).
+        con.execute("CREATE TABLE meta.publications (resource_code VARCHAR, version BIGINT)")
+        con.executemany("INSERT INTO meta.publications VALUES (?, 1)", [[c] for c in TABLES])
     finally:
         con.close()
     return tables

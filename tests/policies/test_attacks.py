@@ -1,5 +1,6 @@
 """Attacks on the gateway: what must be refused (with which code), and what is accepted but
-must not reveal anything beyond the masked, district-filtered rows."""
+must not reveal anything beyond the masked, district-filtered rows. Every query runs on both
+read paths (`gateway`: inline masked forms, and the grants' materialised snapshots)."""
 
 from __future__ import annotations
 
@@ -81,12 +82,12 @@ def _run(settings, analyst, grants, sql):
 
 
 @pytest.mark.parametrize(("sql", "code"), REFUSED, ids=[s[:50] for s, _ in REFUSED])
-def test_refused(settings, analyst, grants, sql, code) -> None:
-    sql = sql.format(lake=settings.lake)
+def test_refused(gateway, analyst, grants, sql, code) -> None:
+    sql = sql.format(lake=gateway.lake)
     with pytest.raises(PolicyError) as caught:
-        _run(settings, analyst, grants, sql)
+        _run(gateway, analyst, grants, sql)
     assert caught.value.code == code
-    assert str(settings.home) not in caught.value.message
+    assert str(gateway.home) not in caught.value.message
 
 
 def test_refused_before_any_engine_call(settings, analyst, grants) -> None:
@@ -147,8 +148,8 @@ def _cells(value):
 
 
 @pytest.mark.parametrize("sql", ACCEPTED, ids=[s[:50] for s in ACCEPTED])
-def test_accepted_reveals_nothing(settings, analyst, grants, raw, sql) -> None:
-    table = _run(settings, analyst, grants, sql)
+def test_accepted_reveals_nothing(gateway, analyst, grants, raw, sql) -> None:
+    table = _run(gateway, analyst, grants, sql)
     secrets = _secrets(raw)
     text = "\x00".join(c for row in table.to_pylist() for v in row.values() for c in _cells(v))
     assert [s for s in secrets if s in text] == []
@@ -157,23 +158,23 @@ def test_accepted_reveals_nothing(settings, analyst, grants, raw, sql) -> None:
             assert set(table.column(index).to_pylist()) <= {DISTRICT}
 
 
-def test_probing_a_real_id_number_finds_nothing(settings, analyst, grants, raw) -> None:
+def test_probing_a_real_id_number_finds_nothing(gateway, analyst, grants, raw) -> None:
     target = next(r for r in raw["ga.population"].to_pylist() if r["district_code"] == DISTRICT)
     sql = (f"SELECT count(*) AS n FROM ga_population WHERE id_number = '{target['id_number']}' "
            f"OR name = '{target['name']}' OR address = '{target['address']}'")
-    assert _run(settings, analyst, grants, sql).to_pylist() == [{"n": 0}]
+    assert _run(gateway, analyst, grants, sql).to_pylist() == [{"n": 0}]
 
 
-def test_only_the_district_is_counted(settings, analyst, grants, raw) -> None:
+def test_only_the_district_is_counted(gateway, analyst, grants, raw) -> None:
     expected = sum(r["district_code"] == DISTRICT for r in raw["ga.population"].to_pylist())
-    table = _run(settings, analyst, grants, "SELECT count(*) AS n FROM ga_population")
+    table = _run(gateway, analyst, grants, "SELECT count(*) AS n FROM ga_population")
     assert table.to_pylist() == [{"n": expected}]
 
 
-def test_original_columns_are_absent(settings, analyst, grants) -> None:
+def test_original_columns_are_absent(gateway, analyst, grants) -> None:
     for column in ("name_orig", "name_norm", "id_number_orig", "address_orig", "ethnicity"):
         with pytest.raises(PolicyError) as caught:
-            _run(settings, analyst, grants, f"SELECT {column} FROM ga_population")
+            _run(gateway, analyst, grants, f"SELECT {column} FROM ga_population")
         assert caught.value.to_dict() == {"error": {
             "code": "invalid_query",
             "message": f"column {column} is not available to this query"}}
@@ -198,12 +199,12 @@ def test_depth_limit(settings, analyst, grants, sql) -> None:
     assert caught.value.code == "too_deep"
 
 
-def _limited(settings, **limits):
-    return make_settings(settings.home, **limits)
+def _limited(gateway, **limits):
+    return make_settings(gateway.home, gateway_snapshots=gateway.gateway_snapshots, **limits)
 
 
-def test_long_query_is_interrupted(settings, analyst, grants) -> None:
-    limited = _limited(settings, gateway_timeout_seconds=0.5)
+def test_long_query_is_interrupted(gateway, analyst, grants) -> None:
+    limited = _limited(gateway, gateway_timeout_seconds=0.5)
     sql = ("SELECT count(*) FROM ga_population a, ga_population b, ga_population c, "
            "ga_population d, ga_population e")
     with pytest.raises(PolicyError) as caught:
@@ -212,8 +213,8 @@ def test_long_query_is_interrupted(settings, analyst, grants) -> None:
         "the query ran longer than the gateway allows and was interrupted")}}
 
 
-def test_memory_limit(settings, analyst, grants) -> None:
-    limited = _limited(settings, gateway_memory_limit="32MB", gateway_timeout_seconds=60)
+def test_memory_limit(gateway, analyst, grants) -> None:
+    limited = _limited(gateway, gateway_memory_limit="32MB", gateway_timeout_seconds=60)
     sql = ("SELECT list(a.address || b.address || c.address) FROM ga_population a, "
            "ga_population b, ga_population c")
     with pytest.raises(PolicyError) as caught:
@@ -221,17 +222,35 @@ def test_memory_limit(settings, analyst, grants) -> None:
     assert caught.value.code in {"memory_limit"}
 
 
-def test_row_limit_refuses_rather_than_cuts(settings, analyst, grants) -> None:
-    limited = _limited(settings, gateway_max_rows=10)
+def test_row_limit_refuses_rather_than_cuts(gateway, analyst, grants) -> None:
+    limited = _limited(gateway, gateway_max_rows=10)
     with pytest.raises(PolicyError) as caught:
         _run(limited, analyst, grants, "SELECT * FROM ga_population")
     assert caught.value.code == "too_many_rows"
     assert _run(limited, analyst, grants, "SELECT * FROM ga_population LIMIT 10").num_rows == 10
 
 
-def test_runtime_errors_carry_no_values(settings, analyst, grants, raw) -> None:
+def test_runtime_errors_carry_no_values(gateway, analyst, grants, raw) -> None:
     with pytest.raises(PolicyError) as caught:
-        _run(settings, analyst, grants, "SELECT CAST(relation_to_head AS INTEGER) FROM "
+        _run(gateway, analyst, grants, "SELECT CAST(relation_to_head AS INTEGER) FROM "
              "ga_population")
     assert caught.value.to_dict() == {"error": {"code": "invalid_query", "message": (
         "a value could not be converted to the requested type")}}
+
+
+def test_snapshot_files_cannot_be_read_by_path(gateway, analyst, grants) -> None:
+    """No query names a snapshot file (its own grant's or another's), or the views over them."""
+    snapshots = sorted((gateway.home / "grants").rglob("*.parquet"))
+    if gateway.gateway_snapshots == "manual":
+        assert snapshots
+    for path in snapshots:
+        for sql, code in ((f"SELECT * FROM read_parquet('{path}')", "not_allowed"),
+                          (f"SELECT * FROM '{path}'", "unknown_table"),
+                          (f"SELECT * FROM ga_population JOIN '{path}' USING (id_number)",
+                           "unknown_table"),
+                          ("SELECT * FROM __hub_snapshot_0", "reserved_identifier"),
+                          ("SELECT * FROM temp.main.ga_population", "not_allowed")):
+            with pytest.raises(PolicyError) as caught:
+                _run(gateway, analyst, grants, sql)
+            assert caught.value.code == code, sql
+            assert str(gateway.home) not in caught.value.message

@@ -139,13 +139,21 @@ def _bag(table) -> list[tuple]:
 @hsettings(max_examples=120, deadline=None,
            suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sql=query())
-def test_governed_equals_permitted_data(settings, analyst, grants, reference, sql) -> None:
+def test_governed_equals_permitted_data(gateway, analyst, grants, reference, sql) -> None:
+    """On both read paths: inline masked forms and the grants' materialised snapshots."""
     try:
-        governed = execute(settings, plan(analyst, grants, sql, settings=settings))
+        governed = execute(gateway, plan(analyst, grants, sql, settings=gateway))
     except PolicyError as error:  # refusals are fine; a refusal is not a leak
         assert error.code in {"invalid_query"}, (sql, error.code)
         event("refused")
         return
-    expected = reference.sql(sql).to_arrow_table()
+    try:
+        expected = reference.sql(sql).to_arrow_table()
+    except duckdb.ConversionException:
+        # A literal that cannot be cast (`_record_no IN ('张*')`) fails only when a row reaches
+        # it; the gateway's plan filtered every row out first, so its answer must be empty.
+        assert governed.num_rows == 0, sql
+        event("reference conversion error")
+        return
     event("rows" if expected.num_rows else "empty")
     assert _bag(governed) == _bag(expected), sql
