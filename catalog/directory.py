@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from catalog.entries import effective, pending
 from catalog.model import Resource
 from catalog.quality_scores import quality_summary
 from catalog.registry import BatchStatus, Registry, ResourceEntry, utcnow
@@ -30,19 +31,25 @@ def lineage(resource: Resource) -> dict[str, list[str]]:
 
 
 def describe(registry: Registry, resource: Resource) -> dict:
-    """One catalog entry: the declared metadata, its status, versions, rows, freshness, lineage,
-    and its quality (latest GB/T 36344 scores per dimension and item, trend, history)."""
+    """One catalog entry: the declared metadata as published revisions have revised it, its
+    status (and the reason a reviewer gave), its open revision, versions, rows, freshness,
+    lineage, and its quality (latest GB/T 36344 scores per dimension and item, trend, history)."""
     batches = registry.batches(resource.code)
     publications = registry.publications(resource.code)
     with registry.session() as s:
         entry = s.get(ResourceEntry, resource.code)
         status = str(entry.status) if entry else "undeclared"
+        status_reason = entry.status_reason if entry else ""
+    revision = pending(registry, resource.code)
     delivered = [b for b in batches if b.status is not BatchStatus.DUPLICATE]
     last = max((b.delivered_at for b in delivered), default=None)
     current = publications[-1] if publications else None
     return {
-        **resource.model_dump(mode="json"),
+        **effective(resource, registry).model_dump(mode="json"),
         "status": status,
+        "status_reason": status_reason,
+        "open_revision": {"id": revision.id, "status": revision.status,
+                          "proposed_by": revision.proposed_by} if revision else None,
         "hub": {
             "versions": len(publications),
             "current_version": current.version if current else None,

@@ -21,7 +21,8 @@ __all__ = ["HubMiddleware"]
 
 _HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
-_STREAMING = ("/extract", "/file")  # downloads may run longer than the per-request limit
+# Downloads may run longer than the per-request limit: extracts, prepared files, open data.
+_STREAMING = ("/extract", "/file", "/data.csv", "/data.parquet")
 
 
 class _TooLarge(HTTPException):

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, bindparam, select
 
-from catalog import Resource, SharingAttribute, extracts, resource
+from catalog import EntryStatus, Resource, SharingAttribute, entries, extracts, resource
 from catalog.registry import utcnow
 from exchange import grants
 from exchange.access import Caller, authorize, visible
@@ -87,6 +87,10 @@ def place(hub: Hub, caller: Caller, body: OrderCreate) -> Order:
     authorize(caller, Action.ORDER_PLACE)
     now = utcnow()
     declared, items = _validate(body, now)
+    status = entries.entry_status(hub.store.registry, declared.code)
+    if status is not EntryStatus.PUBLISHED:  # retired by the CDO: catalog.entries
+        raise ApiError(409, f"resource_{status.value}", f"{declared.code} is {status.value} in "
+                       "the catalog: it cannot be ordered.")
     order = Order(
         id="ord_" + secrets.token_hex(8), department=caller.department,
         requested_by=caller.client_id, resource_code=declared.code,

@@ -4,31 +4,37 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Path
 
-from catalog import RESOURCES
+from catalog import RESOURCES, Resource, entries
 from catalog.directory import describe
 from exchange.access import authorize
+from exchange.checks import CHECKS
 from exchange.deps import CurrentCaller, HubDep
 from exchange.errors import ApiError
 from exchange.roles import Action
-from exchange.checks import CHECKS
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
 
 
-def _summary(code: str) -> dict:
-    r = RESOURCES[code]
+def _summary(r: Resource, status: str) -> dict:
+    """The entry as ordering departments need it; `r` is the effective (reviewed) text."""
     return {"code": r.code, "name": r.name, "name_en": r.name_en, "provider": r.provider.code,
+            "status": status, "abstract": r.abstract,
             "sharing": r.sharing.value, "sharing_conditions": r.sharing_conditions,
-            "items": [{"name": i.name, "zh_name": i.zh_name, "sensitivity": i.sensitivity.value,
-                       "grade": i.grade.value} for i in r.items],
+            "items": [{"name": i.name, "zh_name": i.zh_name, "description": i.description,
+                       "sensitivity": i.sensitivity.value, "grade": i.grade.value}
+                      for i in r.items],
             "checks": sorted(c.name for c in CHECKS.values() if c.resource == r.code)}
 
 
 @router.get("/resources")
-def list_resources(caller: CurrentCaller) -> list[dict]:
-    """Every catalogued resource: provider, sharing attribute, data items, verification checks."""
+def list_resources(caller: CurrentCaller, hub: HubDep) -> list[dict]:
+    """Every catalogued resource: provider, status, abstract, sharing attribute, data items,
+    verification checks."""
     authorize(caller, Action.CATALOG_READ)
-    return [_summary(code) for code in sorted(RESOURCES)]
+    registry = hub.store.registry
+    current = entries.effective_all(registry)
+    return [_summary(current[code], entries.entry_status(registry, code).value)
+            for code in sorted(RESOURCES)]
 
 
 @router.get("/resources/{code}")
@@ -38,7 +44,10 @@ def get_resource(caller: CurrentCaller, hub: HubDep,
     authorize(caller, Action.CATALOG_READ)
     if code not in RESOURCES:
         raise ApiError(404, "not_found", "No such resource.")
-    return {**describe(hub.store.registry, RESOURCES[code]), **_summary(code)}
+    registry = hub.store.registry
+    described = describe(registry, RESOURCES[code])
+    summary = _summary(entries.effective(RESOURCES[code], registry), described["status"])
+    return {**described, **summary}
 
 
 @router.get("/checks")

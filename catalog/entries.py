@@ -1,0 +1,458 @@
+"""The life cycle of catalog entries: reviewed revisions of their descriptive text, retirement.
+
+Declarations are code and reviewed as code, so a declared entry starts *published* (as the
+ten delivered resources and the cross-check's flags always have). What departments change
+afterwards is the text a catalog reviewer edits — the abstract and each data item's
+description, never codes, types or keys — as a *revision*:
+
+    draft ──submit (provider)──▶ submitted ──publish (CDO, reason)──▶ published
+      ▲                              │
+      └──── return_to_draft (CDO, reason)
+
+A published entry can be retired by the chief data officer (with a reason; new orders for it
+are refused, it leaves open data and the DCAT export) and a retired one re-published. An entry
+has at most one open (draft or submitted) revision. Published revisions overlay the
+declaration, oldest first, wherever the catalog is described (`effective`). Every transition
+is a `CatalogEvent`: who, when, from, to and why.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import JSON, Index, Integer, String, Text, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from catalog.model import OpenAttribute, Resource
+from catalog.registry import Base, EntryStatus, Registry, ResourceEntry, utcnow
+from catalog.resources import RESOURCES
+
+__all__ = [
+    "CDO_ROLE",
+    "OFFICER_ROLE",
+    "Actor",
+    "CatalogEvent",
+    "CatalogRevision",
+    "Change",
+    "EntryError",
+    "diff",
+    "effective",
+    "effective_all",
+    "entry_status",
+    "history",
+    "is_open",
+    "pending",
+    "propose",
+    "publish",
+    "queue",
+    "republish",
+    "retire",
+    "return_to_draft",
+    "revisions",
+    "submit",
+]
+
+OFFICER_ROLE = "reviewer"  # a provider department's reviewer is its catalog data officer
+CDO_ROLE = "cdo"
+MAX_ABSTRACT = 2000
+MAX_DESCRIPTION = 500
+MAX_REASON = 2000
+_OPEN = (EntryStatus.DRAFT.value, EntryStatus.SUBMITTED.value)
+
+# The HTTP status each error code stands for, so every surface answers alike.
+_STATUS = {"not_found": 404, "forbidden": 403, "invalid_transition": 409,
+           "revision_pending": 409, "invalid_change": 422, "reason_required": 422}
+
+
+class EntryError(Exception):
+    """A catalog change that cannot be made: `code` is stable (one of `_STATUS`), `message`
+    is for a person, `status` is the HTTP status the code stands for."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = _STATUS[code]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a person or client (`name`), their department code and their hub roles."""
+
+    name: str
+    department: str
+    roles: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One field a revision changes (`abstract` or `items.<name>`): its text now and proposed."""
+
+    field: str
+    current: str
+    proposed: str
+
+
+class CatalogRevision(Base):
+    """Proposed descriptive text of one entry. `changes` holds only what the proposer changed:
+    `abstract` and/or `items` (data item name → description). Status: draft, submitted,
+    published (the values of `EntryStatus` a revision goes through)."""
+
+    __tablename__ = "catalog_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_code: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    changes: Mapped[dict] = mapped_column(JSON)
+    proposed_by: Mapped[str] = mapped_column(String(128))
+    department: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str] = mapped_column(Text, default="", doc="The latest decision's reason.")
+
+
+# At most one open revision per entry, even when two officers propose at the same moment.
+_OPEN_WHERE = CatalogRevision.status.in_(_OPEN)
+Index("uq_catalog_revisions_open", CatalogRevision.resource_code, unique=True,
+      sqlite_where=_OPEN_WHERE, postgresql_where=_OPEN_WHERE)
+
+
+class CatalogEvent(Base):
+    """One transition of an entry (`subject` = entry) or of one of its revisions."""
+
+    __tablename__ = "catalog_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resource_code: Mapped[str] = mapped_column(String(64), index=True)
+    subject: Mapped[str] = mapped_column(String(16))  # entry | revision
+    revision_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(128))
+    actor_department: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _ensure_tables(registry: Registry) -> None:
+    """Create the tables on a registry opened before this module was imported (once per
+    engine: the directory reads them for every entry it describes)."""
+    if registry.engine in _READY:
+        return
+    for table in (CatalogRevision.__table__, CatalogEvent.__table__):
+        table.create(registry.engine, checkfirst=True)
+    _READY.add(registry.engine)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _declared(code: str) -> Resource:
+    try:
+        return RESOURCES[code]
+    except KeyError:
+        raise EntryError("not_found", f"no catalog entry {code!r}") from None
+
+
+def entry_status(registry: Registry, code: str) -> EntryStatus:
+    """The entry's status; a declared entry the registry has not stored yet is published."""
+    _declared(code)
+    with registry.session() as s:
+        entry = s.get(ResourceEntry, code)
+        return EntryStatus(entry.status) if entry else EntryStatus.PUBLISHED
+
+
+def is_open(registry: Registry, resource: Resource) -> bool:
+    """Whether the resource is open data: its open attribute allows it and it is published."""
+    return (resource.open is not OpenAttribute.NOT_OPEN
+            and entry_status(registry, resource.code) is EntryStatus.PUBLISHED)
+
+
+def _published_changes(registry: Registry, codes: Iterable[str] | None = None,
+                       ) -> dict[str, list[dict]]:
+    _ensure_tables(registry)
+    query = (select(CatalogRevision.resource_code, CatalogRevision.changes)
+             .where(CatalogRevision.status == EntryStatus.PUBLISHED.value)
+             .order_by(CatalogRevision.decided_at, CatalogRevision.id))
+    if codes is not None:
+        query = query.where(CatalogRevision.resource_code.in_(list(codes)))
+    out: dict[str, list[dict]] = {}
+    with registry.session() as s:
+        for code, changes in s.execute(query):
+            out.setdefault(code, []).append(changes)
+    return out
+
+
+def _overlay(resource: Resource, layers: list[dict]) -> Resource:
+    abstract = resource.abstract
+    descriptions = {i.name: i.description for i in resource.items}
+    for changes in layers:
+        abstract = changes.get("abstract", abstract)
+        for name, text in changes.get("items", {}).items():
+            if name in descriptions:  # an item since removed from the declaration is skipped
+                descriptions[name] = text
+    items = tuple(i if i.description == descriptions[i.name]
+                  else i.model_copy(update={"description": descriptions[i.name]})
+                  for i in resource.items)
+    return resource.model_copy(update={"abstract": abstract, "items": items})
+
+
+def effective(resource: Resource, registry: Registry) -> Resource:
+    """The resource as the catalog describes it: its declaration overlaid with every published
+    revision, oldest first."""
+    layers = _published_changes(registry, [resource.code]).get(resource.code)
+    return _overlay(resource, layers) if layers else resource
+
+
+def effective_all(registry: Registry) -> dict[str, Resource]:
+    """`effective` for every declared resource, in one query."""
+    layers = _published_changes(registry)
+    return {code: _overlay(r, layers[code]) if code in layers else r
+            for code, r in RESOURCES.items()}
+
+
+def pending(registry: Registry, code: str) -> CatalogRevision | None:
+    """The entry's open (draft or submitted) revision, if any."""
+    _ensure_tables(registry)
+    with registry.session() as s:
+        return _pending(s, code)
+
+
+def revisions(registry: Registry, code: str) -> list[CatalogRevision]:
+    """Every revision of the entry, oldest first."""
+    _ensure_tables(registry)
+    with registry.session() as s:
+        return list(s.scalars(select(CatalogRevision)
+                              .where(CatalogRevision.resource_code == code)
+                              .order_by(CatalogRevision.id)))
+
+
+def queue(registry: Registry) -> list[CatalogRevision]:
+    """Revisions submitted for publication, the longest waiting first (the CDO's queue)."""
+    _ensure_tables(registry)
+    with registry.session() as s:
+        return list(s.scalars(select(CatalogRevision)
+                              .where(CatalogRevision.status == EntryStatus.SUBMITTED.value)
+                              .order_by(CatalogRevision.submitted_at, CatalogRevision.id)))
+
+
+def history(registry: Registry, code: str) -> list[CatalogEvent]:
+    """Every transition of the entry and its revisions, oldest first."""
+    _declared(code)
+    _ensure_tables(registry)
+    with registry.session() as s:
+        return list(s.scalars(select(CatalogEvent).where(CatalogEvent.resource_code == code)
+                              .order_by(CatalogEvent.id)))
+
+
+def diff(registry: Registry, revision: CatalogRevision) -> list[Change]:
+    """What the revision would change against the entry as the catalog describes it now."""
+    current = effective(_declared(revision.resource_code), registry)
+    return _diff(current, revision.changes)
+
+
+def _diff(current: Resource, changes: dict) -> list[Change]:
+    out = []
+    if "abstract" in changes and changes["abstract"] != current.abstract:
+        out.append(Change("abstract", current.abstract, changes["abstract"]))
+    for name, text in changes.get("items", {}).items():
+        if text != current.item(name).description:
+            out.append(Change(f"items.{name}", current.item(name).description, text))
+    return out
+
+
+# --- changing --------------------------------------------------------------------------------
+
+def _text(value: object, limit: int, what: str) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
+        raise EntryError("invalid_change", f"{what} must be text of 1 to {limit} characters")
+    return value.strip()
+
+
+def _validate(declared: Resource, changes: object) -> dict:
+    """The changes, cleaned: only the abstract and descriptions of declared data items."""
+    if not isinstance(changes, dict) or not changes:
+        raise EntryError("invalid_change", "name the abstract or data item descriptions to "
+                         "change")
+    unknown = sorted(set(changes) - {"abstract", "items"})
+    if unknown:
+        raise EntryError("invalid_change", f"only the abstract and data item descriptions are "
+                         f"revised here, not {unknown[0]!r}: codes, types and keys are code")
+    clean: dict = {}
+    if "abstract" in changes:
+        clean["abstract"] = _text(changes["abstract"], MAX_ABSTRACT, "the abstract")
+    if "items" in changes:
+        items = changes["items"]
+        if not isinstance(items, dict) or not items:
+            raise EntryError("invalid_change", "items must map data item names to descriptions")
+        names = {i.name for i in declared.items}
+        clean["items"] = {}
+        for name, text in items.items():
+            if name not in names:
+                raise EntryError("invalid_change", f"{declared.code} has no data item {name!r}")
+            clean["items"][name] = _text(text, MAX_DESCRIPTION, f"the description of {name}")
+    return clean
+
+
+def _reason(reason: str | None) -> str:
+    text = (reason or "").strip()
+    if not text or len(text) > MAX_REASON:
+        raise EntryError("reason_required", f"a reason of 1 to {MAX_REASON} characters is "
+                         "required")
+    return text
+
+
+def _require_officer(actor: Actor, declared: Resource) -> None:
+    if OFFICER_ROLE not in actor.roles or actor.department != declared.provider.code:
+        raise EntryError("forbidden", f"only {declared.provider.short_name}'s data officers "
+                         f"(role {OFFICER_ROLE}) revise the entry {declared.code}")
+
+
+def _require_cdo(actor: Actor) -> None:
+    if CDO_ROLE not in actor.roles:
+        raise EntryError("forbidden", "this decision is the chief data officer's")
+
+
+def _pending(s: Session, code: str) -> CatalogRevision | None:
+    return s.scalars(select(CatalogRevision).where(CatalogRevision.resource_code == code,
+                                                   CatalogRevision.status.in_(_OPEN))).first()
+
+
+def _event(s: Session, code: str, actor: Actor, action: str, before: str | None, after: str,
+           reason: str = "", revision: CatalogRevision | None = None) -> None:
+    s.add(CatalogEvent(resource_code=code, subject="revision" if revision else "entry",
+                       revision_id=revision.id if revision else None, action=action,
+                       from_status=before, to_status=after, actor=actor.name,
+                       actor_department=actor.department, reason=reason, at=utcnow()))
+
+
+def propose(registry: Registry, code: str, changes: dict, actor: Actor) -> CatalogRevision:
+    """The provider's data officer proposes new text: a new draft revision, or the open draft
+    edited. Refused while a revision is submitted, or when nothing would change."""
+    declared = _declared(code)
+    _require_officer(actor, declared)
+    clean = _validate(declared, changes)
+    if not _diff(effective(declared, registry), clean):
+        raise EntryError("invalid_change", "the proposal changes nothing the catalog says now")
+    _ensure_tables(registry)
+    now = utcnow()
+    try:
+        with registry.session() as s:
+            revision = _pending(s, code)
+            if revision is not None and revision.status == EntryStatus.SUBMITTED.value:
+                raise EntryError("revision_pending", f"revision {revision.id} of {code} is "
+                                 "submitted: wait for the decision or have it returned")
+            if revision is None:
+                revision = CatalogRevision(resource_code=code, status=EntryStatus.DRAFT.value,
+                                           changes=clean, proposed_by=actor.name,
+                                           department=actor.department, created_at=now,
+                                           updated_at=now)
+                s.add(revision)
+                s.flush()
+                _event(s, code, actor, "proposed", None, revision.status, revision=revision)
+            else:
+                revision.changes, revision.updated_at = clean, now
+                revision.proposed_by = actor.name
+                _event(s, code, actor, "edited", revision.status, revision.status,
+                       revision=revision)
+    except IntegrityError:  # another officer opened a revision at the same moment
+        raise EntryError("revision_pending", f"{code} already has an open revision") from None
+    return revision
+
+
+def _open_revision(s: Session, code: str, status: EntryStatus, verb: str) -> CatalogRevision:
+    revision = _pending(s, code)
+    if revision is None or revision.status != status.value:
+        now = revision.status if revision else "no open revision"
+        raise EntryError("invalid_transition", f"cannot {verb}: {code} has no {status.value} "
+                         f"revision ({now})")
+    return revision
+
+
+def submit(registry: Registry, code: str, actor: Actor, note: str = "") -> CatalogRevision:
+    """The provider submits its draft for publication (draft → submitted)."""
+    declared = _declared(code)
+    _require_officer(actor, declared)
+    current = effective(declared, registry)
+    with registry.session() as s:
+        revision = _open_revision(s, code, EntryStatus.DRAFT, "submit")
+        if not _diff(current, revision.changes):
+            raise EntryError("invalid_change", "the draft changes nothing the catalog says now")
+        now = utcnow()
+        revision.status, revision.submitted_at, revision.updated_at = (
+            EntryStatus.SUBMITTED.value, now, now)
+        _event(s, code, actor, "submitted", EntryStatus.DRAFT.value, revision.status,
+               (note or "").strip()[:MAX_REASON], revision)
+    return revision
+
+
+def _decide(registry: Registry, code: str, actor: Actor, reason: str, to: EntryStatus,
+            verb: str, action: str) -> CatalogRevision:
+    _declared(code)
+    _require_cdo(actor)
+    reason = _reason(reason)
+    _ensure_tables(registry)
+    with registry.session() as s:
+        revision = _open_revision(s, code, EntryStatus.SUBMITTED, verb)
+        now = utcnow()
+        revision.status, revision.updated_at = to.value, now
+        revision.decided_by, revision.decided_at, revision.reason = actor.name, now, reason
+        _event(s, code, actor, action, EntryStatus.SUBMITTED.value, to.value, reason, revision)
+    return revision
+
+
+def publish(registry: Registry, code: str, actor: Actor, reason: str) -> CatalogRevision:
+    """The CDO publishes the submitted revision: its text is the catalog's from now on."""
+    return _decide(registry, code, actor, reason, EntryStatus.PUBLISHED, "publish",
+                   "published")
+
+
+def return_to_draft(registry: Registry, code: str, actor: Actor, reason: str) -> CatalogRevision:
+    """The CDO sends the submitted revision back to its department as a draft, saying why."""
+    return _decide(registry, code, actor, reason, EntryStatus.DRAFT, "return", "returned")
+
+
+def _set_entry(registry: Registry, code: str, actor: Actor, reason: str, before: EntryStatus,
+               after: EntryStatus, verb: str, action: str) -> ResourceEntry:
+    declared = _declared(code)
+    _require_cdo(actor)
+    reason = _reason(reason)
+    _ensure_tables(registry)
+    with registry.session() as s:
+        entry = s.get(ResourceEntry, code)
+        if entry is None:  # declared but not stored yet: stored as declared (published)
+            entry = ResourceEntry(code=code, name=declared.name,
+                                  provider_code=declared.provider.code,
+                                  status=EntryStatus.PUBLISHED,
+                                  declaration=declared.model_dump(mode="json"))
+            s.add(entry)
+        if EntryStatus(entry.status) is not before:
+            raise EntryError("invalid_transition", f"cannot {verb} "
+                             f"{code}: it is {EntryStatus(entry.status).value}, not "
+                             f"{before.value}")
+        entry.status, entry.status_reason, entry.updated_at = after, reason, utcnow()
+        _event(s, code, actor, action, before.value, after.value, reason)
+    return entry
+
+
+def retire(registry: Registry, code: str, actor: Actor, reason: str) -> ResourceEntry:
+    """The CDO retires a published entry: no new orders, no open data, not in DCAT."""
+    return _set_entry(registry, code, actor, reason, EntryStatus.PUBLISHED, EntryStatus.RETIRED,
+                      "retire", "retired")
+
+
+def republish(registry: Registry, code: str, actor: Actor, reason: str) -> ResourceEntry:
+    """The CDO puts a retired entry back in the catalog."""
+    return _set_entry(registry, code, actor, reason, EntryStatus.RETIRED, EntryStatus.PUBLISHED,
+                      "republish", "republished")

@@ -1,0 +1,49 @@
+"""Open data, for anyone and without signing in: the open datasets, their downloads (after the
+open policy's masking) and the whole directory as DCAT-AP JSON-LD. Audited like every route."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, StreamingResponse
+
+from catalog.dcat import OPEN_FORMATS, OPEN_PREFIX
+from catalog.formats import FORMATS
+from exchange import opendata
+from exchange.deps import AuditCtx, HubDep
+
+router = APIRouter(prefix=OPEN_PREFIX, tags=["open data"])
+Code = Annotated[str, Path(max_length=64, pattern=r"^[a-z]+\.[a-z_]+$")]
+
+
+@router.get("/v1/resources")
+def list_open(hub: HubDep) -> list[dict]:
+    """Open datasets: abstract, version, published rows, items published and withheld."""
+    return opendata.open_resources(hub)
+
+
+@router.get("/v1/resources/{code}")
+def get_open(code: Code, hub: HubDep) -> dict:
+    """One open dataset (its landing page in the DCAT-AP export)."""
+    return opendata.open_resource(hub, code)
+
+
+@router.get("/v1/resources/{code}/data.{fmt}", response_class=StreamingResponse, responses={
+    200: {"description": "Every published row, as the open policy lets anyone see it.",
+          "content": {FORMATS[f][0]: {} for f in OPEN_FORMATS}}})
+async def download(code: Code, fmt: Annotated[str, Path(max_length=16)], hub: HubDep,
+                   record: AuditCtx) -> StreamingResponse:
+    """Download an open dataset: `data.csv` (UTF-8 with BOM) or `data.parquet`."""
+    found = await run_in_threadpool(opendata.open_download, hub, code, fmt, record)
+    return StreamingResponse(found.chunks, media_type=found.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{found.filename}"',
+        "X-Hub-Version": str(found.version), "X-Hub-Policy-Version": found.policy_version})
+
+
+@router.get("/dcat.jsonld", response_class=JSONResponse, responses={
+    200: {"description": "DCAT-AP 3.0, inline @context.", "content": {"application/ld+json": {}}}})
+def dcat(hub: HubDep) -> JSONResponse:
+    """The whole resource directory as DCAT-AP 3.0 JSON-LD, for data portals to harvest."""
+    return JSONResponse(opendata.catalog_jsonld(hub), media_type="application/ld+json")
