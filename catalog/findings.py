@@ -5,7 +5,7 @@ and folds its findings into the standing list:
 
 - a finding seen before (same audit, subject and key: its fingerprint) and still open is kept,
   with its latest message, evidence and severity — it is not raised twice;
-- a finding a chief data officer or auditor acknowledged is not raised again while it recurs;
+- a finding the chief data officer acknowledged is not raised again while it recurs;
 - an open finding the new report no longer contains is resolved: the problem went away.
 
 Reports and findings live in the registry, so the API, the web app and the CLI read the same.
@@ -212,8 +212,9 @@ def latest_reports(registry: Registry) -> dict[str, AuditReport]:
 
 
 def acknowledge(registry: Registry, finding_id: int, actor: str, note: str) -> AuditFinding:
-    """A person has seen an open finding and accepts it, with a note: it is not raised again
-    while it recurs, and is resolved when the problem goes away."""
+    """Someone allowed to (the chief data officer: `exchange.roles`) has seen an open finding
+    and accepts it, with a note: it is not raised again while it recurs, and is resolved when
+    the problem goes away."""
     note = (note or "").strip()
     if not note or len(note) > MAX_NOTE:
         raise FindingError("invalid", f"a note of 1 to {MAX_NOTE} characters is required")

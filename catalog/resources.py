@@ -24,7 +24,7 @@ from catalog.model import (
     UpdateCycle,
 )
 
-__all__ = ["DEPARTMENTS", "RESOURCES", "resource", "delivered_resources"]
+__all__ = ["AUDIT_FINDINGS", "DEPARTMENTS", "RESOURCES", "delivered_resources", "resource"]
 
 T = ItemType
 S = Sensitivity
@@ -345,13 +345,47 @@ CROSSCHECK_FLAGS = Resource(
     ),
 )
 
-RESOURCES: dict[str, Resource] = {
-    r.code: r
-    for r in (
-        POPULATION, VEHICLES, DEATHS, SOCIAL_INSURANCE, PENSIONS, DEPOSITS, REAL_ESTATE,
-        ENTERPRISES, RECIPIENTS, MEMBERS, CROSSCHECK_FLAGS,
-    )
-}
+_AUDITED = (POPULATION, VEHICLES, DEATHS, SOCIAL_INSURANCE, PENSIONS, DEPOSITS, REAL_ESTATE,
+            ENTERPRISES, RECIPIENTS, MEMBERS, CROSSCHECK_FLAGS)
+
+# Derived: the scheduled audits' reports (`catalog.audit_reports`), one row per finding of the
+# newest report of each audit; every report is a batch of it, its JSON file listed beside it.
+AUDIT_FINDINGS = Resource(
+    code="hub.audit_findings", name="审计发现", name_en="Scheduled audit findings",
+    provider=DEPARTMENTS["hub"], category=Category.DEPARTMENTAL, format=SourceFormat.PARQUET,
+    load=Load.SNAPSHOT, update_cycle=UpdateCycle.DAILY, sharing=SharingAttribute.NOT_SHARED,
+    open=OpenAttribute.NOT_OPEN, release_date=_RELEASED,
+    derived_from=tuple(r.code for r in _AUDITED),
+    abstract="定期审计（审计日志链、逾期审核、过期授权、异常调用、更新时效、目录完整性、"
+             "质量退化）发现的问题及其严重程度，供首席数据官确认。",
+    items=(
+        DataItem(name="fingerprint", zh_name="发现指纹", source="fingerprint", type=T.TEXT,
+                 key=True, required=True, description="审计、对象与区分键的 SHA-256，跨报告不变"),
+        DataItem(name="audit", zh_name="审计项目", source="audit", type=T.TEXT, required=True,
+                 description="发现它的审计，如 audit_chain、freshness"),
+        DataItem(name="subject", zh_name="审计对象", source="subject", type=T.TEXT,
+                 required=True,
+                 description="resource:<资源代码>、order:<申请编号>、grant:<授权编号>或 audit-log"),
+        DataItem(name="finding_key", zh_name="区分键", source="finding_key", type=T.TEXT,
+                 description="同一对象的多项发现以此区分（数据项、规则、维度）"),
+        DataItem(name="severity", zh_name="严重程度", source="severity", type=T.CODE,
+                 required=True, codes=("info", "warning", "high", "critical"),
+                 description="info < warning < high < critical"),
+        DataItem(name="status", zh_name="处理状态", source="status", type=T.CODE, required=True,
+                 codes=("open", "acknowledged"),
+                 description="报告时的状态：待处理，或已由首席数据官确认（附说明）"),
+        DataItem(name="message", zh_name="说明", source="message", type=T.TEXT, required=True,
+                 description="一句话说明问题"),
+        DataItem(name="evidence", zh_name="证据", source="evidence", type=T.TEXT,
+                 description="JSON 对象：审计读到的事实（不含未脱敏的个人信息）"),
+        DataItem(name="report_id", zh_name="报告编号", source="report_id", type=T.INTEGER,
+                 required=True, description="登记簿中的审计报告编号"),
+        DataItem(name="reported_at", zh_name="报告时间", source="reported_at", type=T.TEXT,
+                 required=True, description="报告完成时间（UTC，ISO 8601）"),
+    ),
+)
+
+RESOURCES: dict[str, Resource] = {r.code: r for r in (*_AUDITED, AUDIT_FINDINGS)}
 
 
 def resource(code: str) -> Resource:

@@ -18,8 +18,6 @@ def _materialize(resource_codes: tuple[str, ...]) -> bool:
     """Run the `ingest_all` job (or the families of the given resources) in this process."""
     from catalog import resource
     from pipelines.assets import LAYERS, layer_key
-    from pipelines.definitions import defs
-    from pipelines.instance import hub_instance
 
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
@@ -27,10 +25,19 @@ def _materialize(resource_codes: tuple[str, ...]) -> bool:
     if resource_codes:
         selection = [layer_key(layer, resource(code)) for code in resource_codes
                      for layer in LAYERS]
-    job = defs.resolve_job_def("ingest_all")
+    return _run_job("ingest_all", selection)
+
+
+def _run_job(name: str, selection: list | None = None) -> bool:
+    """Run one job of the hub's Definitions in this process, on the hub's Dagster instance."""
+    from pipelines.definitions import defs
+    from pipelines.instance import hub_instance
+
+    job = defs.resolve_job_def(name)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = job.execute_in_process(instance=hub_instance(settings), asset_selection=selection,
-                                    run_config=quiet, raise_on_error=False)
+    result = job.execute_in_process(instance=hub_instance(get_settings()),
+                                    asset_selection=selection, run_config=quiet,
+                                    raise_on_error=False)
     return result.success
 
 
@@ -45,12 +52,14 @@ def register(main: click.Group) -> None:
     @click.option("--out", type=click.Path(path_type=Path), required=True,
                   help="Writes OUT/landing/<resource>/<batch> and OUT/truth/.")
     @click.option("--clean", is_flag=True, help="No noise at all.")
-    def generate(persons: int, seed: int, out: Path, clean: bool) -> None:
+    @click.option("--slice-persons", default=1_000_000, show_default=True, type=click.IntRange(1000),
+                  help="Build the city in slices of at most this many residents (bounds memory).")
+    def generate(persons: int, seed: int, out: Path, clean: bool, slice_persons: int) -> None:
         """Generate a synthetic city's department deliveries (with noise and planted cases)."""
         from pipelines.citygen import NoiseRates, generate_city
 
         summary = generate_city(out, persons=persons, seed=seed,
-                                noise=NoiseRates.none() if clean else None)
+                                noise=NoiseRates.none() if clean else None, slice_persons=slice_persons)
         click.echo(summary)
 
     @main.command()
@@ -93,12 +102,19 @@ def register(main: click.Group) -> None:
         ok = _materialize(())
         click.echo("Cross-checking assistance cases (Dagster job crosscheck) …")
         ok = run_crosscheck_job() and ok
+        from pipelines.demo_revision import submit_demo_revision
+
+        click.echo(f"Catalog review queue: {submit_demo_revision(open_registry())}")
+        click.echo("Running the scheduled audits once (Dagster job audits) …")
+        ok = _run_job("audits") and ok
         settings = get_settings()
         click.echo("")
         click.echo("\n".join(summary_lines(settings, open_registry())))
         click.echo("")
         click.echo(f"Analysts' database: {settings.analyst_db}  (duckdb -readonly)")
         click.echo("Dagster UI: make dev   |   catalog: .venv/bin/hub catalog list")
+        click.echo("Catalog web app: .venv/bin/hub clients create NAME --department hub --role cdo "
+                   "--user --password, then .venv/bin/hub serve (README: Catalog web app)")
         if not ok:
             sys.exit(1)
 

@@ -5,6 +5,14 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.assets import ingestion_assets
+from pipelines.audits import (
+    AUDITS_GROUP,
+    audit_assets,
+    audit_jobs,
+    audit_schedules,
+    audits_job,
+    installed_audits,
+)
 from pipelines.crosscheck.assets import (
     CROSSCHECK_KEY,
     crosscheck_flags,
@@ -20,15 +28,18 @@ __all__ = ["defs", "ingest_all_job"]
 
 ingest_all_job = dg.define_asset_job(
     "ingest_all", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CROSSCHECK_KEY)
-    - dg.AssetSelection.groups(DELIVERIES),
+    - dg.AssetSelection.groups(DELIVERIES) - dg.AssetSelection.groups(AUDITS_GROUP),
     description="Ingest every new batch of every resource and publish.",
 )
 
+_audits = installed_audits()
+_audit_jobs = audit_jobs(_audits)
+
 defs = dg.Definitions(
-    assets=[*ingestion_assets(), crosscheck_flags, *delivery_assets()],
+    assets=[*ingestion_assets(), crosscheck_flags, *delivery_assets(), *audit_assets(_audits)],
     asset_checks=quality_checks(),
-    jobs=[ingest_all_job, crosscheck_job, extract_job],
-    schedules=[crosscheck_schedule],
+    jobs=[ingest_all_job, crosscheck_job, extract_job, audits_job, *_audit_jobs.values()],
+    schedules=[crosscheck_schedule, *audit_schedules(_audits, _audit_jobs)],
     sensors=[landing_sensor, extract_sensor],
     resources={"hub": HubResource()},
 )

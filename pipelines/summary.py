@@ -12,8 +12,8 @@ __all__ = ["summary_lines"]
 
 
 def summary_lines(settings: HubSettings, registry: Registry, examples: int = 1) -> list[str]:
-    lines = [f"{'resource':22} {'batches':>7} {'rejected':>8} {'rows in':>10} {'accepted':>10} "
-             f"{'quarantined':>11}  balanced"]
+    lines = [(f"{'resource':22} {'batches':>7} {'rejected':>8} {'rows in':>10} "
+              f"{'accepted':>10} {'quarantined':>11}  balanced")]
     total_in = total_ok = total_q = 0
     reasons: Counter[tuple[str, str]] = Counter()
     rejections = []
@@ -54,4 +54,19 @@ def summary_lines(settings: HubSettings, registry: Registry, examples: int = 1) 
                     f"ORDER BY _rule LIMIT 4", [examples]).fetchall()
                 for no, rule, record in rows:
                     lines.append(f"  {resource.code:22} {no:>8} {rule:34} {(record or '')[:70]}")
-    return lines + crosscheck_lines(settings, registry)
+    return lines + crosscheck_lines(settings, registry) + audit_lines(registry)
+
+
+def audit_lines(registry: Registry) -> list[str]:
+    """The latest report of each scheduled audit: what it found, by severity."""
+    from catalog.findings import findings, latest_reports
+
+    reports = latest_reports(registry)
+    if not reports:
+        return []
+    lines = ["", "Scheduled audits (latest report; open findings for the chief data officer):"]
+    for name, report in sorted(reports.items()):
+        counts = ", ".join(f"{n} {severity}" for severity, n in sorted(report.counts.items()))
+        lines.append(f"  {name:26} {counts or 'no findings'}")
+    lines.append(f"  open findings in all: {len(findings(registry))}")
+    return lines

@@ -1,0 +1,222 @@
+"""The sharing API's audits (entry points `hub.audits`): the audit log's hash chain, reviews
+past their deadline, expired orders and orphan grants. Usage anomalies: `exchange.usage_audit`.
+
+Each acts through the API's own code (`AuditLog.verify`, `orders.sweep`, the grant store), so
+an audit and a request never disagree on what is due.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet, RSAKey
+from sqlalchemy import select
+
+from catalog import HubSettings
+from catalog.audit_reports import reports_dir, scheduled, write_json
+from catalog.findings import AuditResult, Finding, Severity
+from exchange import orders
+from exchange.audit import Finding as ChainBreak
+from exchange.context import Hub
+from exchange.models import Order, OrderStatus, SigningKey
+from exchange.store import aware
+from exchange.workdays import BEIJING, today
+from policies import GrantStatus
+
+__all__ = ["MAX_BREAKS", "ORPHAN_GRACE", "STALE_AFTER", "audit_chain", "expired_grants",
+           "overdue_reviews", "witness_path"]
+
+MAX_BREAKS = 100  # findings per chain audit; the rest are counted in the evidence
+# A review still undecided this long after its deadline (and escalation) is CRITICAL.
+STALE_AFTER = timedelta(days=10)
+# Approval provisions the grant a moment before the order's row commits: a grant younger
+# than this may belong to an approval in flight, so it is not yet called an orphan.
+ORPHAN_GRACE = timedelta(minutes=10)
+
+
+def witness_path(settings: HubSettings) -> Path:
+    """The newest signed checkpoint of an intact chain, kept outside the database it covers."""
+    return reports_dir(settings) / "witness" / "audit-log-checkpoint.json"
+
+
+def _signed_by_hub(hub: Hub, mark: dict) -> bool:
+    """The checkpoint's signature verifies with one of the hub's signing keys (retired ones
+    too) and signs exactly its `seq` and `hash`."""
+    with hub.store.session() as s:
+        keys = [RSAKey.import_key(k.public_jwk) for k in s.scalars(select(SigningKey))]
+    if not keys or not isinstance(mark.get("signature"), str):
+        return False
+    try:
+        signed = json.loads(jws.deserialize_compact(mark["signature"], KeySet(keys)).payload)
+    except (JoseError, ValueError):
+        return False
+    return (signed.get("seq"), signed.get("hash")) == (mark.get("seq"), mark.get("hash"))
+
+
+def _break_findings(breaks: list[ChainBreak], count: int) -> list[Finding]:
+    by_seq: dict[int, list[str]] = {}
+    for b in breaks:
+        by_seq.setdefault(b.seq, []).append(b.problem)
+    seqs = sorted(by_seq)
+    return [Finding("audit_chain", Severity.CRITICAL, "audit-log",
+                    f"Audit-log entry {seq}: {'; '.join(by_seq[seq])}"
+                    + (f" (the first break of {len(seqs)} in {count} entries)."
+                       if seq == seqs[0] else "."),
+                    key=f"seq:{seq}",
+                    evidence={"seq": seq, "problems": by_seq[seq], "first_bad_seq": seqs[0],
+                              "broken_entries": len(seqs), "entries": count})
+            for seq in seqs[:MAX_BREAKS]]
+
+
+@scheduled("5 * * * *")
+def audit_chain(settings: HubSettings, now: datetime) -> AuditResult:
+    """Audit-log chain: no entry edited, inserted, reordered or removed since the last check."""
+    hub = Hub.build(settings)
+    try:
+        path, found, marks = witness_path(settings), [], []
+        if path.exists():
+            try:
+                mark = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                mark = {}
+            if isinstance(mark, dict) and _signed_by_hub(hub, mark):
+                marks.append(mark)
+            else:
+                found.append(Finding("audit_chain", Severity.CRITICAL, "audit-log",
+                                     f"The witnessed checkpoint {path} is not signed by the "
+                                     "hub's keys: it was edited or replaced.", key="witness"))
+        count, breaks = hub.audit.verify(marks)
+        found += _break_findings(breaks, count)
+        if not found and count:  # advance the witness only over an intact chain
+            write_json(path, hub.audit.checkpoint(hub.keys))
+    finally:
+        hub.store.dispose()
+    state = "intact" if not breaks else f"broken at entry {min(b.seq for b in breaks)}"
+    return AuditResult(found, {"entries": count, "checkpoints": len(marks)},
+                       f"{count} entries, {state}")
+
+
+def _span(delta: timedelta) -> str:
+    days = delta.total_seconds() / 86400
+    return f"{days:.1f} days" if days >= 1 else f"{delta.total_seconds() / 3600:.1f} hours"
+
+
+def _local(moment: datetime) -> str:
+    return aware(moment).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+@scheduled("30 8 * * *")
+def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
+    """Overdue reviews: orders past their review stage's deadline, escalated to the CDO."""
+    hub = Hub.build(settings)
+    in_review = [OrderStatus.COMPLIANCE_REVIEW, OrderStatus.PROVIDER_REVIEW]
+    try:
+        with hub.store.session() as s:
+            due = [o.id for o in s.scalars(select(Order).where(Order.status.in_(in_review)))
+                   if o.stage_due and aware(o.stage_due) < now and not o.escalated]
+        for order_id in due:  # the API's own escalation (an event on the order, like a request)
+            orders.sweep(hub, order_id, now)
+        with hub.store.session() as s:
+            waiting = list(s.scalars(select(Order).where(Order.status.in_(in_review))
+                                     .order_by(Order.created_at)))
+    finally:
+        hub.store.dispose()
+    found = []
+    for order in waiting:
+        if not order.stage_due or aware(order.stage_due) >= now:
+            continue
+        late = now - aware(order.stage_due)
+        severity = (Severity.CRITICAL if late > STALE_AFTER else
+                    Severity.HIGH if order.escalated else Severity.WARNING)
+        found.append(Finding(
+            "overdue_reviews", severity, f"order:{order.id}",
+            f"Order {order.id} ({order.department} → {order.resource_code}) is in "
+            f"{order.status.value}; its deadline {_local(order.stage_due)} passed {_span(late)} "
+            f"ago{'; escalated to the chief data officer' if order.escalated else ''}.",
+            key=order.status.value,
+            evidence={"status": order.status.value, "stage_due": aware(order.stage_due).isoformat(),
+                      "overdue_days": round(late.total_seconds() / 86400, 2),
+                      "escalated": order.escalated, "escalated_now": order.id in due,
+                      "department": order.department, "provider": order.provider,
+                      "resource": order.resource_code,
+                      "placed_at": aware(order.created_at).isoformat()}))
+    return AuditResult(found, {"orders_in_review": len(waiting)},
+                       f"{len(found)} of {len(waiting)} orders in review are overdue "
+                       f"({len(due)} escalated now)")
+
+
+def _expire_orders(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
+    with hub.store.session() as s:
+        due = list(s.scalars(select(Order).where(Order.status == OrderStatus.APPROVED,
+                                                 Order.valid_until < today(now))))
+    found = []
+    for order in due:
+        orders.sweep(hub, order.id, now)  # expires the order and revokes its grant
+        ended = datetime.combine(order.valid_until + timedelta(days=1), time(0), BEIJING)
+        found.append(Finding(
+            "expired_grants", Severity.INFO, f"order:{order.id}",
+            f"Order {order.id} ({order.department} → {order.resource_code}) was valid until "
+            f"{order.valid_until.isoformat()}: expired and its grant {order.grant_id} revoked "
+            f"{_span(now - ended)} later.",
+            key="expired",
+            evidence={"valid_until": order.valid_until.isoformat(), "grant_id": order.grant_id,
+                      "department": order.department, "resource": order.resource_code}))
+    return found, len(due)
+
+
+def _orphans(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
+    """Active grants of an order that is not approved (or holds another grant): revoked.
+    Grants without an order are analysts' (`hub grants`); past their validity they expire."""
+    active = [g for g in hub.grants.list_grants() if g.status is GrantStatus.ACTIVE]
+    ordered = [g.order_id for g in active if g.order_id]
+    with hub.store.session() as s:
+        live = set(s.scalars(select(Order.grant_id).where(Order.status == OrderStatus.APPROVED,
+                                                         Order.grant_id.is_not(None))))
+        statuses = dict(s.execute(select(Order.id, Order.status)
+                                  .where(Order.id.in_(ordered))).tuples().all())
+    found = []
+    for grant in active:
+        if grant.order_id is None:
+            if aware(grant.valid_until) <= now:
+                found.append(Finding(
+                    "expired_grants", Severity.INFO, f"grant:{grant.id}",
+                    f"Grant {grant.id} ({grant.department} → {grant.resource_code}, no order) "
+                    f"ended {_local(grant.valid_until)}: marked expired.", key="expired",
+                    evidence={"valid_until": aware(grant.valid_until).isoformat(),
+                              "department": grant.department, "resource": grant.resource_code}))
+            continue
+        if grant.id in live or (grant.created_at and aware(grant.created_at) > now - ORPHAN_GRACE):
+            continue
+        status = statuses.get(grant.order_id)
+        hub.grants.revoke_grant(grant.id, "orphan grant: no live approved order (audit)")
+        found.append(Finding(
+            "expired_grants", Severity.HIGH, f"grant:{grant.id}",
+            f"Grant {grant.id} ({grant.department} → {grant.resource_code}) was active without "
+            f"a live approved order (order {grant.order_id} is "
+            f"{status.value if status else 'missing'}): revoked.",
+            key="orphan",
+            evidence={"order_id": grant.order_id, "order_status": status.value if status else None,
+                      "department": grant.department, "resource": grant.resource_code,
+                      "items": list(grant.items), "mode": grant.mode.value}))
+    hub.grants.expire_due(now)
+    return found, len(active)
+
+
+@scheduled("15 0 * * *")
+def expired_grants(settings: HubSettings, now: datetime) -> AuditResult:
+    """Expired grants: orders past validity expired, grants without a live order revoked."""
+    hub = Hub.build(settings)
+    try:
+        expired, approved_due = _expire_orders(hub, now)
+        orphans, active = _orphans(hub, now)
+    finally:
+        hub.store.dispose()
+    found = expired + orphans
+    revoked = sum(1 for f in orphans if f.key == "orphan")
+    return AuditResult(found, {"orders_past_validity": approved_due, "active_grants": active},
+                       f"{approved_due} orders expired, {revoked} orphan grants revoked")
+
