@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test dev bench lock clean
+.PHONY: setup chromium demo test dev bench lock clean
 
 setup: $(VENV)/.installed
 
@@ -17,8 +17,17 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 demo: setup          ## generate a small city, materialise every asset, print a summary
 	$(BIN)/hub demo
 
-test: setup          ## the whole test suite (what CI runs)
+test: setup chromium ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
+
+# The web app's browser test drives Debian's headless Chromium (never a downloaded browser).
+chromium:            ## install Debian's chromium and chromium-driver if they are missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver; \
+	fi
 
 dev: setup           ## the Dagster UI on the demo's hub home
 	$(BIN)/hub dev

@@ -55,6 +55,14 @@ class HubSettings(BaseSettings):
     # --- sharing API (exchange) --------------------------------------------------------------
     api_issuer: str = Field(default="https://hub.huizhou.example", description="JWT `iss`.")
     api_audience: str = Field(default="city-data-hub", description="JWT `aud`.")
+    public_base_url: str | None = Field(
+        default=None, description="The hub's public address: identifiers, landing pages and "
+        "download links of the DCAT-AP export and open data; defaults to `api_issuer`.",
+    )
+    open_data_licence: str = Field(
+        default="http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+        description="Licence (URI) under which open data is published (DCAT-AP `dct:license`).",
+    )
     token_ttl_seconds: int = Field(default=900, ge=60, description="Access-token lifetime.")
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     max_page_size: int = Field(default=500, ge=1, description="Largest page of any list.")
@@ -78,12 +86,31 @@ class HubSettings(BaseSettings):
         description="Weekend days that are working days (调休) for review deadlines (JSON list).",
     )
 
+    # --- catalog web app (exchange.web) ------------------------------------------------------
+    web_session_idle_seconds: int = Field(
+        default=1800, ge=60, description="A web session unused this long ends (idle expiry)."
+    )
+    web_session_max_seconds: int = Field(
+        default=43_200, ge=60, description="A web session ends this long after sign-in, used or not."
+    )
+    web_login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins to one user name before it is locked."
+    )
+    web_login_lockout_seconds: int = Field(
+        default=900, ge=1, description="How long failed sign-ins count, and a lock lasts."
+    )
+
     # --- SQL gateway and policies --------------------------------------------------------------
     gateway_max_query_chars: int = Field(default=20_000, ge=100, description="Longest query.")
     gateway_max_depth: int = Field(default=40, ge=5, description="Deepest expression nesting.")
     gateway_timeout_seconds: float = Field(default=30.0, gt=0, description="Query run time.")
     gateway_max_rows: int = Field(default=100_000, ge=1, description="Most rows returned.")
     gateway_memory_limit: str = Field(default="2GB", description="DuckDB memory per query.")
+    gateway_snapshots: Literal["auto", "manual", "off"] = Field(
+        default="auto", description="Per-grant materialised protected tables: `auto` builds "
+        "one in the background when a query finds none, `manual` only reads those `hub grants "
+        "materialise` built, `off` always reads the inline masked form.",
+    )
     min_group_size: int = Field(
         default=10, ge=1, description="Smallest group an aggregate-only grant may see (k)."
     )
@@ -94,6 +121,7 @@ class HubSettings(BaseSettings):
         self.landing = (self.landing or self.home / "landing").expanduser().resolve()
         if self.registry_url is None:
             self.registry_url = f"sqlite:///{self.home / 'registry.db'}"
+        self.public_base_url = (self.public_base_url or self.api_issuer).rstrip("/")
         if self.mode == "production" and self.secret_key.get_secret_value().startswith("demo"):
             raise ValueError("HUB_SECRET_KEY must be set to a real secret in production mode")
         return self

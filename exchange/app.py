@@ -10,7 +10,19 @@ from exchange.context import Hub
 from exchange.errors import install_error_handlers
 from exchange.middleware import HubMiddleware
 from exchange.oauth import HubAuthorizationServer
-from exchange.routes import audit, auth, catalog, clients, crosscheck, extracts, orders, sql, verify
+from exchange.routes import (
+    audit,
+    auth,
+    catalog,
+    clients,
+    crosscheck,
+    extracts,
+    opendata,
+    orders,
+    sql,
+    verify,
+)
+from exchange.web import install as install_web
 
 __all__ = ["create_app"]
 
@@ -34,7 +46,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.oauth = HubAuthorizationServer(settings, hub.store, hub.keys)
     app.state.tokens = TokenVerifier(settings, hub.store, hub.keys)
     install_error_handlers(app)
-    for module in (auth, catalog, orders, verify, extracts, sql, audit, clients, crosscheck):
+    for module in (auth, catalog, orders, verify, extracts, sql, audit, clients, crosscheck,
+                   opendata):
         app.include_router(module.router)
+    install_web(app)  # the catalog web app's pages, after the API's routes
     app.add_middleware(HubMiddleware, settings=settings, audit=hub.audit)
     return app

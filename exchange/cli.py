@@ -19,6 +19,11 @@ def _hub():
     return Hub.build(get_settings())
 
 
+def _prompt_password() -> str:
+    # Read from the terminal, hidden and twice; piped stdin works too (one line per prompt).
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
 def _clients(main: click.Group) -> None:
     @main.group("clients")
     def group() -> None:
@@ -32,19 +37,26 @@ def _clients(main: click.Group) -> None:
                   type=click.Choice(["requester", "reviewer", "cdo", "analyst", "auditor",
                                      "admin"]))
     @click.option("--user", is_flag=True, help="A person rather than a system.")
+    @click.option("--password", "with_password", is_flag=True,
+                  help="Users: prompt for the password they sign in to the web app with, "
+                       "instead of generating a secret.")
     @click.option("--district", help="GB/T 2260 code of a district officer's one district.")
     @click.option("--jwks", type=click.Path(exists=True, path_type=Path),
                   help="Public JWKS file: authenticate with private_key_jwt (RFC 7523).")
-    def create(client_id, name, department, roles, user, district, jwks) -> None:
+    def create(client_id, name, department, roles, user, with_password, district,
+               jwks) -> None:
         """Register a client or user."""
         from exchange.clients import ClientError, create_client
 
+        if with_password and not user:
+            raise click.UsageError("--password is for users (--user)")
+        password = _prompt_password() if with_password else None
         try:
             issued = create_client(
                 _hub().store, client_id, name, department, list(roles),
                 kind="user" if user else "client", district=district,
                 auth_method="private_key_jwt" if jwks else "client_secret_basic",
-                public_jwks=json.loads(jwks.read_text()) if jwks else None)
+                public_jwks=json.loads(jwks.read_text()) if jwks else None, password=password)
         except ClientError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(json.dumps({"client_id": issued.client_id, "client_secret": issued.secret}))
@@ -63,6 +75,18 @@ def _clients(main: click.Group) -> None:
         except ClientError as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(json.dumps({"client_id": issued.client_id, "client_secret": issued.secret}))
+
+    @group.command("password")
+    @click.argument("client_id")
+    def password(client_id) -> None:
+        """Set a user's web-app password; their sessions and tokens from before end."""
+        from exchange.clients import ClientError, set_password
+
+        try:
+            set_password(_hub().store, client_id, _prompt_password())
+        except ClientError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"password set for {client_id}")
 
     @group.command("revoke")
     @click.argument("client_id")

@@ -24,13 +24,15 @@ from exchange.models import ClientRecord
 from exchange.roles import Role
 from exchange.store import Store
 
-__all__ = ["AUTH_METHODS", "ClientError", "Issued", "create_client", "hash_secret",
-           "list_clients", "revoke_client", "rotate_secret", "verify_secret"]
+__all__ = ["AUTH_METHODS", "MIN_PASSWORD", "ClientError", "Issued", "create_client",
+           "hash_secret", "list_clients", "revoke_client", "rotate_secret", "set_password",
+           "verify_secret"]
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 # scrypt cost: n=2**14, r=8, p=1 (the RFC 7914 interactive-login parameters), 16 MiB.
 _N, _R, _P = 2**14, 8, 1
+MIN_PASSWORD = 12  # a person's chosen password: NIST SP 800-63B asks at least 8, we ask more
 
 
 class ClientError(ValueError):
@@ -88,11 +90,14 @@ def _check(client_id: str, department: str, roles: list[str], district: str | No
 def create_client(store: Store, client_id: str, name: str, department: str, roles: list[str],
                   *, kind: str = "client", district: str | None = None,
                   auth_method: str = "client_secret_basic",
-                  public_jwks: dict | None = None) -> Issued:
-    """Register a client; returns its secret (shown once) unless it signs JWT assertions."""
+                  public_jwks: dict | None = None, password: str | None = None) -> Issued:
+    """Register a client; returns its secret (shown once) unless it signs JWT assertions.
+    A user (a person) may be given a chosen password instead; it is not returned."""
     _check(client_id, department, roles, district, auth_method, public_jwks)
     if kind not in ("client", "user"):
         raise ClientError("kind must be client or user")
+    if password is not None:
+        _check_password(kind, auth_method, password)
     secret = None if auth_method == "private_key_jwt" else secrets.token_urlsafe(32)
     with store.session() as s:
         if s.get(ClientRecord, client_id) is not None:
@@ -100,10 +105,26 @@ def create_client(store: Store, client_id: str, name: str, department: str, role
         s.add(ClientRecord(
             client_id=client_id, name=name, kind=kind, department=department,
             district=district, roles=sorted(set(roles)), auth_method=auth_method,
-            secret_hash=hash_secret(secret) if secret else None,
+            secret_hash=hash_secret(password or secret) if secret else None,
             public_jwks=public_jwks if auth_method == "private_key_jwt" else None,
         ))
-    return Issued(client_id, secret)
+    return Issued(client_id, None if password is not None else secret)
+
+
+def _check_password(kind: str, auth_method: str, password: str) -> None:
+    if kind != "user" or auth_method == "private_key_jwt":
+        raise ClientError("only users (people) with a secret have a chosen password")
+    if not MIN_PASSWORD <= len(password) <= 256 or not password.strip():
+        raise ClientError(f"a password has {MIN_PASSWORD} to 256 characters")
+
+
+def set_password(store: Store, client_id: str, password: str) -> None:
+    """A user's new password; their tokens and web sessions from before now are refused."""
+    with store.session() as s:
+        record = _existing(s, client_id)
+        _check_password(record.kind, record.auth_method, password)
+        record.secret_hash = hash_secret(password)
+        record.not_before = record.updated_at = utcnow()
 
 
 def _existing(s, client_id: str) -> ClientRecord:

@@ -35,6 +35,10 @@ class Action(enum.StrEnum):
     CLIENT_ADMIN = "client.admin"
     CROSSCHECK_READ = "crosscheck.read"  # cross-check flags (民政), linkage issues (own dept.)
     CROSSCHECK_REVIEW = "crosscheck.review"  # confirm or dismiss a cross-check flag
+    CATALOG_REVIEW = "catalog.review"  # publish, return or retire catalog entries
+    QUEUE_READ = "queue.read"  # the chief data officer's review queue, read-only
+    FINDINGS_ACK = "findings.ack"  # acknowledge an audit finding, with a note
+    STATS_READ = "stats.read"  # platform statistics
 
 
 # Each action is carried by one OAuth2 scope.
@@ -53,6 +57,10 @@ ACTIONS: dict[Action, str] = {
     Action.CLIENT_ADMIN: "clients:admin",
     Action.CROSSCHECK_READ: "crosscheck:read",
     Action.CROSSCHECK_REVIEW: "crosscheck:review",
+    Action.CATALOG_REVIEW: "catalog:review",
+    Action.QUEUE_READ: "queue:read",
+    Action.FINDINGS_ACK: "findings:ack",
+    Action.STATS_READ: "stats:read",
 }
 SCOPES: frozenset[str] = frozenset(ACTIONS.values())
 
@@ -65,9 +73,12 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
                               Action.ORDER_REVOKE, Action.USAGE_READ, Action.CROSSCHECK_READ,
                               Action.CROSSCHECK_REVIEW}),
     Role.CDO: frozenset({Action.CATALOG_READ, Action.ORDER_READ, Action.ORDER_REVIEW,
-                         Action.ORDER_REVOKE, Action.USAGE_READ, Action.CROSSCHECK_READ}),
+                         Action.ORDER_REVOKE, Action.USAGE_READ, Action.CROSSCHECK_READ,
+                         Action.CATALOG_REVIEW, Action.QUEUE_READ, Action.FINDINGS_ACK,
+                         Action.STATS_READ}),
+    # Auditors see the queue and the figures; acting on them is the chief data officer's.
     Role.AUDITOR: frozenset({Action.CATALOG_READ, Action.ORDER_READ, Action.USAGE_READ,
-                             Action.AUDIT_READ}),
+                             Action.AUDIT_READ, Action.QUEUE_READ, Action.STATS_READ}),
     Role.ADMIN: frozenset({Action.CATALOG_READ, Action.CLIENT_ADMIN}),
 }
 

@@ -55,6 +55,7 @@ def objects(shared_api, person):
                                         items=["uscc", "status"])["id"],
         "id_number": person()[0],
         "resource": "ga.vehicles",
+        "open_resource": "sj.enterprises",
         "case_no": "DB1",
     }
     made["delivery"] = _delivery(shared_api, made["extract_order"])
@@ -74,8 +75,10 @@ def _fresh(api, kind: str) -> str:
     return client_id
 
 
-# (method, path, body, fresh object kind, {role: status}); roles not listed get `default`.
+# (method, path, body, fresh object kind, {role: status}); roles not listed get 403, or 401
+# when anonymous.
 ALL = {r: 200 for r in ROLES if r != "anon"}
+PUBLIC = {r: 200 for r in ROLES}  # open data: everyone, signed in or not
 ROUTES = [
     ("GET", "/v1/me", None, None, ALL),
     ("GET", "/v1/resources", None, None, ALL),
@@ -119,6 +122,11 @@ ROUTES = [
     ("GET", "/v1/crosscheck/stats", None, None, {"requester": 200, "cdo": 200}),
     ("GET", "/v1/crosscheck/linkage-issues", None, None,
      {"requester": 200, "reviewer": 200, "cdo": 200, "other": 200}),
+    # Open data and the DCAT-AP export: public, audited like every route.
+    ("GET", "/open/v1/resources", None, None, PUBLIC),
+    ("GET", "/open/v1/resources/{open_resource}", None, None, PUBLIC),
+    ("GET", "/open/v1/resources/{open_resource}/data.csv", None, None, PUBLIC),
+    ("GET", "/open/dcat.jsonld", None, None, PUBLIC),
 ]
 # The `other` department's requester has no query order: the gateway finds no grant.
 OTHER_SQL = 403
@@ -149,7 +157,7 @@ def _in_days(days: int) -> str:
 
 
 CASES = [(m, p, b, f, role, (OTHER_SQL if (p, role) == ("/v1/sql", "other") else
-                             401 if role == "anon" else expected.get(role, 403)))
+                             expected.get(role, 401 if role == "anon" else 403)))
          for m, p, b, f, expected in ROUTES for role in ROLES]
 
 
@@ -171,7 +179,8 @@ def test_permission_matrix(shared_api, objects, method, path, body, fresh, role,
 def test_every_route_is_in_the_matrix(shared_api):
     """A new route without a row in the matrix fails here (one verify route stands for all)."""
     def shape(path: str) -> str:
-        return re.sub(r"/v1/verify/\w+", "/v1/verify/*", re.sub(r"\{[^}]+\}", "{}", path))
+        path = re.sub(r"/v1/verify/\w+", "/v1/verify/*", re.sub(r"\{[^}]+\}", "{}", path))
+        return re.sub(r"/data\.(csv|parquet)$", "/data.{}", path)  # one format stands for all
 
     listed = {(method, shape(path)) for method, path, *_ in ROUTES}
     public = {("POST", "/oauth/token"), ("GET", "/.well-known/jwks.json"),

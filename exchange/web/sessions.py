@@ -1,0 +1,162 @@
+"""Web sign-in: server-side sessions of people (users) and the lock after repeated failures.
+
+A session is a random token held in an HttpOnly, SameSite=Strict cookie; the registry keeps
+only its SHA-256, so a leaked table opens no session. Sessions end after
+`web_session_idle_seconds` unused or `web_session_max_seconds` after sign-in, at sign-out, and
+as soon as the user is revoked or their credentials change (`ClientRecord.not_before`).
+Failed sign-ins are counted per user name, known or not, so the lock tells nothing about
+which names exist.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Integer, String, delete, func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from catalog import HubSettings
+from catalog.registry import utcnow
+from exchange.access import Caller
+from exchange.clients import hash_secret, verify_secret
+from exchange.models import ClientRecord, ExchangeBase
+from exchange.roles import allowed_scopes
+from exchange.store import Store, aware
+
+__all__ = ["SessionUser", "Sessions", "SignInRefused"]
+
+MAX_NAME = 64
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user name is unknown, so a wrong name costs as long as a
+    wrong password and timing does not tell which names exist."""
+    return hash_secret(secrets.token_urlsafe(16))
+
+
+class WebSession(ExchangeBase):
+    """A signed-in person's session; the cookie holds the token, this row its hash."""
+
+    __tablename__ = "ex_web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    csrf: Mapped[str] = mapped_column(String(64), doc="The token every POST form carries.")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(ExchangeBase):
+    """One failed sign-in to a user name (counted for the lock, then forgotten)."""
+
+    __tablename__ = "ex_web_login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(MAX_NAME), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SignInRefused(Exception):
+    """Sign-in refused: `locked` says whether too many failures locked the name."""
+
+    def __init__(self, locked: bool) -> None:
+        super().__init__("locked" if locked else "bad credentials")
+        self.locked = locked
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """The person behind a web request, as the permission table sees them."""
+
+    caller: Caller
+    name: str
+    csrf: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Sessions:
+    """Sign-in, session lookup and sign-out on the registry database."""
+
+    def __init__(self, settings: HubSettings, store: Store) -> None:
+        self._settings = settings
+        self._store = store
+        for table in (WebSession.__table__, LoginFailure.__table__):
+            table.create(store.registry.engine, checkfirst=True)
+
+    def _window_start(self, now: datetime) -> datetime:
+        return now - timedelta(seconds=self._settings.web_login_lockout_seconds)
+
+    def sign_in(self, user_name: str, password: str) -> tuple[str, SessionUser]:
+        """A new session token for a live user with this password; `SignInRefused` otherwise."""
+        now, name = utcnow(), user_name.strip()[:MAX_NAME]
+        with self._store.session() as s:
+            s.execute(delete(LoginFailure).where(LoginFailure.at < self._window_start(now)))
+            failures = s.scalar(select(func.count()).select_from(LoginFailure)
+                                .where(LoginFailure.user_name == name))
+            if failures >= self._settings.web_login_max_failures:
+                raise SignInRefused(locked=True)
+            record = s.get(ClientRecord, name) if name else None
+            person = record is not None and record.kind == "user" and record.active
+            # Verify even for an unknown name: the same cost either way.
+            good = verify_secret(password, record.secret_hash if person else _dummy_hash())
+        if not (person and good):
+            with self._store.session() as s:
+                s.add(LoginFailure(user_name=name, at=now))
+            raise SignInRefused(locked=False)
+        token = secrets.token_urlsafe(32)
+        row = WebSession(token_hash=_digest(token), client_id=name,
+                         csrf=secrets.token_urlsafe(32), created_at=now, last_seen_at=now)
+        with self._store.session() as s:
+            s.execute(delete(LoginFailure).where(LoginFailure.user_name == name))
+            self._forget_expired(s, now)
+            s.add(row)
+        return token, self._user(record, row)
+
+    def _forget_expired(self, s, now: datetime) -> None:
+        idle = now - timedelta(seconds=self._settings.web_session_idle_seconds)
+        oldest = now - timedelta(seconds=self._settings.web_session_max_seconds)
+        s.execute(delete(WebSession).where((WebSession.last_seen_at < idle)
+                                           | (WebSession.created_at < oldest)))
+
+    @staticmethod
+    def _user(record: ClientRecord, row: WebSession) -> SessionUser:
+        roles = tuple(record.roles)
+        caller = Caller(client_id=record.client_id, department=record.department, roles=roles,
+                        scopes=allowed_scopes(roles), district=record.district)
+        return SessionUser(caller=caller, name=record.name, csrf=row.csrf)
+
+    def lookup(self, token: str | None) -> SessionUser | None:
+        """The live session of this cookie value, touched now; None (and the row gone) if it
+        expired or its user is revoked or changed credentials since signing in."""
+        if not token or len(token) > 128:
+            return None
+        now = utcnow()
+        with self._store.session() as s:
+            row = s.get(WebSession, _digest(token))
+            if row is None:
+                return None
+            record = s.get(ClientRecord, row.client_id)
+            idle = now - aware(row.last_seen_at) > timedelta(
+                seconds=self._settings.web_session_idle_seconds)
+            old = now - aware(row.created_at) > timedelta(
+                seconds=self._settings.web_session_max_seconds)
+            if (record is None or not record.active or record.kind != "user" or idle or old
+                    or aware(record.not_before) > aware(row.created_at)):
+                s.delete(row)
+                return None
+            row.last_seen_at = now
+            return self._user(record, row)
+
+    def end(self, token: str | None) -> None:
+        """End the session of this cookie value, if there is one (sign-out, a new sign-in)."""
+        if token and len(token) <= 128:
+            with self._store.session() as s:
+                s.execute(delete(WebSession).where(WebSession.token_hash == _digest(token)))
