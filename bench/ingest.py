@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
 sys.path.insert(0, str(ROOT.parent))
 
-from catalog import RESOURCES, SourceFormat  # noqa: E402
+from catalog import RESOURCES, SourceFormat
 
 
 def ensure_city(persons: int, seed: int) -> tuple[Path, float | None]:
@@ -108,10 +108,10 @@ def governed_ingest(city: Path, home: Path) -> tuple[float, float, int, bool]:
     env = {**os.environ, "HUB_HOME": str(home), "HUB_LANDING": str(city / "landing"),
            "DAGSTER_HOME": str(home / "dagster")}
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", "from catalog.cli import main; main()",
-                              "materialize"], env=env, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
+    with open(OUT / f"{home.name}.log", "wb") as log:  # the run's own account, kept for failures
+        child = subprocess.Popen([sys.executable, "-c", "from catalog.cli import main; main()",
+                                  "materialize"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
     return (time.perf_counter() - started, usage.ru_utime + usage.ru_stime,
             usage.ru_maxrss // 1024, status == 0)
 

@@ -8,11 +8,11 @@ from .writers import BROKEN_KINDS, write_broken_batch
 
 __all__ = [
     "BROKEN_KINDS",
-    "CitySummary",
     "DEFAULT_STANDARDS",
     "HARMLESS",
-    "NoiseRates",
     "RULES",
+    "CitySummary",
+    "NoiseRates",
     "generate_city",
     "write_broken_batch",
 ]

@@ -13,9 +13,19 @@ from catalog.identifiers import DISTRICTS
 
 from .keys import ORG_SPACE, PLATE_SPACE, KeyRegistry, plate, uscc_strings
 from .tables import CURRENT_BATCH, INSURANCE_BATCHES, PREVIOUS_BATCH, TableBuilder, objects
-from .world import ACTIVE, DEAD, DISTRICT_CODES, PREV_SNAPSHOT, REF_DATE, RELATIONS, SPOUSE, World, ymd
+from .world import (
+    ACTIVE,
+    DEAD,
+    DISTRICT_CODES,
+    PREV_SNAPSHOT,
+    REF_DATE,
+    RELATIONS,
+    SPOUSE,
+    World,
+    ymd,
+)
 
-__all__ = ["People", "add_population", "add_bulk_records"]
+__all__ = ["People", "add_bulk_records", "add_population"]
 
 _VEHICLE_TYPES = ("小型汽车", "大型汽车", "挂车", "摩托车", "残疾人专用车", "低速车")
 _VEHICLE_P = (0.8, 0.025, 0.01, 0.12, 0.005, 0.04)

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .keys import ORG_SPACE, PLATE_SPACE, KeyRegistry, plate, uscc_strings
+from .keys import ORG_SPACE, PLATE_SPACE, KeyRegistry, Share, plate, uscc_strings
 from .tables import INSURANCE_BATCHES, TableBuilder
 from .truth import DEFAULT_STANDARDS, neighbours
 from .world import ACTIVE, DISTRICT_CODES, REF_DATE, RELATIONS, SPOUSE, World
 
-__all__ = ["Member", "Case", "Expectation", "Planter"]
+__all__ = ["Case", "Expectation", "Member", "Planter"]
+
+_DONOR_AGE = 80  # namesake donors are adults under 80 ...
+_AGE_GAP = 15  # ... within 15 years of the person they double
 
 
 @dataclass
@@ -63,11 +66,20 @@ class Planter:
         self._candidates = rng.permutation(np.flatnonzero((world.status[heads] == ACTIVE) & (age[heads] >= 20))).tolist()
         self._next = 0
         self.used = np.zeros(world.households, dtype=bool)
-        self._numbers = iter(rng.permutation(len(self._candidates) + 1).tolist())
-        self._donor_pool = rng.permutation(np.flatnonzero((world.status == ACTIVE) & (age >= 18) & (age < 80))).tolist()
+        self._numbers = iter(self._case_numbers(keys.share))
+        self._donor_pool = rng.permutation(np.flatnonzero((world.status == ACTIVE) & (age >= 18) & (age < _DONOR_AGE))).tolist()
         org = keys.many("org", rng, ORG_SPACE, 4)
         employer_names = ["惠州市德润电子科技有限公司", "惠州市鹏达物流有限公司", "惠州市金源贸易有限公司", "惠州市东江建筑工程有限公司"]
         self.employers = list(zip(uscc_strings(org, np.ones(4, dtype=np.int64), np.full(4, 441302)), employer_names))
+
+    def _case_numbers(self, share: Share) -> list[int]:
+        """Case serial numbers in random order: as many as candidate households in a city made
+        in one slice; else the slice's share of the six-digit numbers (cases are about 1 % of
+        households, the share a tenth of them at 10 slices of 1 M persons)."""
+        if share.count == 1:
+            return self.rng.permutation(len(self._candidates) + 1).tolist()
+        first, size = share.span(1_000_000)
+        return (self.rng.permutation(size) + first).tolist()
 
     # --- cases -------------------------------------------------------------------------------
     def take_case(self, min_members: int = 1, spouse: bool = False, district: str | None = None,
@@ -95,8 +107,11 @@ class Planter:
         aid = "特困" if len(alive) == 1 and self.age[alive[0]] >= 60 and self.rng.random() < 0.8 else "低保"
         district = DISTRICT_CODES[w.hh_district[h]]
         month = int(self.rng.integers(0, 141))
+        number = next(self._numbers, None)
+        if number is None:
+            raise ValueError("the slice's share of case numbers is exhausted: use fewer, larger slices")
         case = Case(
-            case_no=f"{'TK' if aid == '特困' else 'DB'}{district}{next(self._numbers):06d}", household=h,
+            case_no=f"{'TK' if aid == '特困' else 'DB'}{district}{number:06d}", household=h,
             district=district, aid=aid, status=status, start=f"{2015 + month // 12}{month % 12 + 1:02d}",
             members=members, planted=planted,
         )
@@ -124,11 +139,11 @@ class Planter:
         return pool[int(self.rng.integers(len(pool)))].person
 
     def resident(self) -> int:
-        """A random living adult outside every case household."""
+        """A random living adult outside every case household, young enough for a namesake donor."""
         w = self.world
         while True:
             p = int(self.rng.integers(w.persons))
-            if w.status[p] == ACTIVE and self.age[p] >= 18 and not self.used[w.household[p]]:
+            if w.status[p] == ACTIVE and 18 <= self.age[p] < _DONOR_AGE + _AGE_GAP and not self.used[w.household[p]]:
                 return p
 
     def member_row(self, case: Case, person: int) -> Member:
@@ -187,20 +202,25 @@ class Planter:
         """A resident of another household turned into p's namesake: same name, birth date and
         district, different ID (a decoy that must never be linked to p)."""
         w = self.world
-        district, male = w.hh_district[w.household[p]], w.male[p]
-        for i, q in enumerate(self._donor_pool):
-            h = w.household[q]
-            if not self.used[h] and w.hh_district[h] == district and w.male[q] == male and abs(self.age[q] - self.age[p]) < 15:
-                del self._donor_pool[i]
-                break
-        else:
-            raise ValueError("no namesake donor available: raise `persons`")
-        self.used[h] = True
+        q = self._donor(p)
+        self.used[w.household[q]] = True
         w.names[q] = w.names[p]
         w.birth[q] = w.birth[p]
         w.reassign_id(q, self.rng)
         self.donors.append(q)
         return q
+
+    def _donor(self, p: int) -> int:
+        """An unused resident of p's district and sex, of about p's age (for the very old, any age)."""
+        w = self.world
+        district, male = w.hh_district[w.household[p]], w.male[p]
+        for gap in (_AGE_GAP, np.inf):
+            for i, q in enumerate(self._donor_pool):
+                h = w.household[q]
+                if not self.used[h] and w.hh_district[h] == district and w.male[q] == male and abs(self.age[q] - self.age[p]) < gap:
+                    del self._donor_pool[i]
+                    return q
+        raise ValueError("no namesake donor available: raise `persons`")
 
     def typo(self, id_number: str, kind: str) -> str:
         """One substituted digit or one adjacent swap (repairable: the only ID within reach is the
@@ -216,6 +236,7 @@ class Planter:
             typo = "".join(chars)
             reach = [c for c in neighbours(typo) if self.world.has_id(c)]
             if typo != id_number and not self.world.has_id(typo) and reach == ([] if kind == "double" else [id_number]):
+                self.world.taken.bar([typo, *neighbours(typo)])  # keep its neighbourhood as it is
                 return typo
         raise RuntimeError(f"could not make a {kind} typo of {id_number}")
 

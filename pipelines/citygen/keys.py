@@ -1,13 +1,18 @@
 """Unique record keys shared by the planted and the bulk records: plates, certificates, accounts,
-USCCs. Keys are drawn as integers from a key space and formatted afterwards."""
+USCCs. Keys are drawn as integers from a key space and formatted afterwards.
+
+A city generated in slices gives each slice its own share of every key space, so keys stay
+unique across slices without remembering the keys of the others."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from catalog.identifiers import USCC_CHARSET
 
-__all__ = ["KeyRegistry", "PLATE_SPACE", "plate", "uscc_strings", "ORG_SPACE"]
+__all__ = ["ORG_SPACE", "PLATE_SPACE", "KeyRegistry", "Share", "plate", "uscc_strings"]
 
 _PLATE_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 PLATE_SPACE = len(_PLATE_CHARS) ** 5
@@ -16,30 +21,48 @@ _USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10
 _ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
 
 
-class KeyRegistry:
-    """Draws keys unique within their kind, in a deterministic order."""
+@dataclass(frozen=True)
+class Share:
+    """Slice `index` of `count`: it owns the `index`-th of `count` equal parts of a key space."""
 
-    def __init__(self) -> None:
+    index: int = 0
+    count: int = 1
+
+    def span(self, space: int) -> tuple[int, int]:
+        """(first key, number of keys) of this slice's part of `space`."""
+        size = space // self.count
+        return self.index * size, size
+
+
+class KeyRegistry:
+    """Draws keys unique within their kind, in a deterministic order, from the slice's share."""
+
+    def __init__(self, share: Share | None = None) -> None:
+        self.share = share or Share()
         self._used: dict[str, set[int]] = {}
 
     def one(self, kind: str, rng: np.random.Generator, space: int) -> int:
+        base, size = self.share.span(space)
         used = self._used.setdefault(kind, set())
+        if len(used) >= size:
+            raise ValueError(f"key space for {kind} exhausted")
         while True:
-            value = int(rng.integers(0, space))
+            value = int(rng.integers(0, size))
             if value not in used:
                 used.add(value)
-                return value
+                return base + value
 
     def many(self, kind: str, rng: np.random.Generator, space: int, n: int) -> np.ndarray:
+        base, size = self.share.span(space)
         used = self._used.setdefault(kind, set())
-        values = rng.choice(space, size=min(space, n + len(used) + 16), replace=False)
+        values = rng.choice(size, size=min(size, n + len(used) + 16), replace=False)
         if used:
             values = values[~np.isin(values, np.fromiter(used, dtype=np.int64))]
         values = values[:n]
         if len(values) < n:
             raise ValueError(f"key space for {kind} exhausted")
         used.update(values.tolist())
-        return values
+        return values + base
 
 
 def plate(code: int) -> str:

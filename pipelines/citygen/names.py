@@ -15,12 +15,12 @@ import numpy as np
 from catalog.identifiers import traditional_to_simplified_table
 
 __all__ = [
-    "SURNAMES",
-    "MALE_CHARS",
     "FEMALE_CHARS",
-    "sample_surnames",
+    "MALE_CHARS",
+    "SURNAMES",
     "sample_given_names",
     "sample_minority_names",
+    "sample_surnames",
     "simplified_to_traditional",
 ]
 

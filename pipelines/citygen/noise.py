@@ -18,7 +18,7 @@ from .names import simplified_to_traditional
 from .tables import Table
 from .truth import neighbours
 
-__all__ = ["NoiseRates", "NoisyTable", "HARMLESS", "apply_noise"]
+__all__ = ["HARMLESS", "NoiseRates", "NoisyTable", "apply_noise"]
 
 
 @dataclass(frozen=True)
@@ -231,8 +231,9 @@ def _id_transform(kind: str, inj: _Injector):
     return plain, listed
 
 
-def apply_noise(table: Table, rates: NoiseRates, rng: np.random.Generator, guard: set[str]) -> NoisyTable:
-    """Noise one batch: field values, then duplicates, then (CSV) line-level damage."""
+def apply_noise(table: Table, rates: NoiseRates, rng: np.random.Generator, guard: set[str], last: bool = True) -> NoisyTable:
+    """Noise one batch (or one slice's part of it): field values, then duplicates, then (CSV)
+    line-level damage; only the `last` part of a file may end in a truncated line."""
     inj = _Injector(table, rates, rng, guard)
     r = table.resource
     for kind in ("id_spaces", "id_lowercase_x", "id_fullwidth", "id_legacy15", "id_wrong_digit"):
@@ -263,7 +264,7 @@ def apply_noise(table: Table, rates: NoiseRates, rng: np.random.Generator, guard
     duplicated, grouped = _with_duplicates(inj)
     noisy = NoisyTable(duplicated, counts=inj.counts)
     if r.fmt == "csv":
-        _line_noise(noisy, ~duplicated.protected & ~grouped, rates, rng)
+        _line_noise(noisy, ~duplicated.protected & ~grouped, rates, rng, last)
     return noisy
 
 
@@ -309,7 +310,7 @@ def _altered(column: str, r, v, rng):
     return f"{v}附1号"
 
 
-def _line_noise(noisy: NoisyTable, free: np.ndarray, rates: NoiseRates, rng: np.random.Generator) -> None:
+def _line_noise(noisy: NoisyTable, free: np.ndarray, rates: NoiseRates, rng: np.random.Generator, last: bool) -> None:
     """Choose rows for broken CSV lines among the free ones (not protected, not duplicated) and
     maybe a truncated final line."""
     t = noisy.table
@@ -321,7 +322,7 @@ def _line_noise(noisy: NoisyTable, free: np.ndarray, rates: NoiseRates, rng: np.
             if i not in noisy.line_noise:
                 noisy.line_noise[i] = kind
                 noisy.counts[kind] += 1
-    if rates.csv_truncated_final_line > 0 and rng.random() < rates.csv_truncated_final_line:
+    if last and rates.csv_truncated_final_line > 0 and rng.random() < rates.csv_truncated_final_line:
         candidates = [i for i in np.flatnonzero(free).tolist() if i not in noisy.line_noise]
         if candidates:
             last = candidates[-1]

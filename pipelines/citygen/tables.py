@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["objects", "Resource", "RESOURCES", "Table", "TableBuilder", "CURRENT_BATCH", "PREVIOUS_BATCH", "INSURANCE_BATCHES"]
+__all__ = ["CURRENT_BATCH", "INSURANCE_BATCHES", "PREVIOUS_BATCH", "RESOURCES", "Resource", "Table", "TableBuilder", "objects"]
 
 CURRENT_BATCH = "20261101T020000"
 PREVIOUS_BATCH = "20261001T020000"

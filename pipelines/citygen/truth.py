@@ -14,7 +14,7 @@ from catalog.identifiers import is_valid_id, normalise_name, standardise_id
 
 from .tables import CURRENT_BATCH, Table
 
-__all__ = ["RULES", "SEVERITY", "DEFAULT_STANDARDS", "neighbours", "evaluate"]
+__all__ = ["DEFAULT_STANDARDS", "RULES", "SEVERITY", "evaluate", "neighbours"]
 
 RULES = ("deceased", "duplicate_case", "income", "vehicle", "real_estate", "business", "provident_fund", "identity")
 SEVERITY = {

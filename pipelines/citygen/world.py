@@ -12,19 +12,21 @@ import numpy as np
 
 from catalog.identifiers import DISTRICTS, id_check_char
 
+from .idspace import TakenIds
+from .keys import Share
 from .names import SURNAMES, sample_given_names, sample_minority_names, sample_surnames
 
 __all__ = [
-    "REF_DATE",
-    "DISTRICT_CODES",
-    "RELATIONS",
     "ACTIVE",
     "DEAD",
+    "DISTRICT_CODES",
     "MOVED",
+    "REF_DATE",
+    "RELATIONS",
     "World",
     "build_world",
-    "ymd",
     "date_parts",
+    "ymd",
 ]
 
 REF_DATE = np.datetime64("2026-11-01")  # day of the current snapshot
@@ -80,6 +82,7 @@ class World:
     hh_ethnicity: list[str]
     hh_start: np.ndarray  # first person of each household (persons are grouped by household)
     ids: list[str] = field(default_factory=list)
+    taken: TakenIds = field(default_factory=TakenIds)  # IDs of earlier slices, barred IDs
     _id_set: set[str] = field(default_factory=set)
 
     @property
@@ -98,15 +101,20 @@ class World:
         return range(int(self.hh_start[h]), int(end))
 
     def assign_ids(self, rng: np.random.Generator) -> None:
-        """Give every person a unique, valid ID: district, birth date, sequence (odd = male)."""
+        """Give every person a unique, valid ID: district, birth date, sequence (odd = male);
+        unique in the whole city, so none that an earlier slice holds or a typo barred."""
         district = self.hh_district[self.household]
-        days = self.birth.astype(np.int64)
+        y, m, d = date_parts(self.birth)
+        codes = np.array([int(c) for c in DISTRICT_CODES], dtype=np.int64)
+        stem = codes[district] * 10**11 + (y * 10_000 + m * 100 + d) * 1000  # the first 17 digits
         k = rng.integers(0, 500, self.persons)
         while True:
-            key = (district.astype(np.int64) * 200_000 + days + 100_000) * 1000 + 2 * k + self.male
+            key = stem + 2 * k + self.male
             _, first = np.unique(key, return_index=True)
             dup = np.ones(self.persons, dtype=bool)
             dup[first] = False
+            if self.taken:
+                dup |= self.taken.contains(key)
             if not dup.any():
                 break
             k[dup] = rng.integers(0, 500, int(dup.sum()))
@@ -114,8 +122,13 @@ class World:
         self._id_set = set(self.ids)
 
     def has_id(self, value: str) -> bool:
-        """Whether a resident (or an outsider already declared somewhere) has this ID."""
-        return value in self._id_set
+        """Whether a resident (or an outsider already declared somewhere) of this or an earlier
+        slice has this ID, or a planted typo barred it."""
+        return value in self._id_set or self.taken.has(value)
+
+    def issued_ids(self) -> set[str]:
+        """Every ID this world gave out: residents (after reassignments) and declared outsiders."""
+        return self._id_set
 
     def reassign_id(self, p: int, rng: np.random.Generator) -> str:
         """A fresh unique ID for person p after its birth date or household changed."""
@@ -125,7 +138,7 @@ class World:
             seq = 2 * int(rng.integers(0, 500)) + int(self.male[p])
             first17 = f"{self.district(p)}{y:04d}{m:02d}{d:02d}{seq:03d}"
             candidate = first17 + id_check_char(first17)
-            if candidate not in self._id_set:
+            if not self.has_id(candidate):
                 break
         self.ids[p] = candidate
         self._id_set.add(candidate)
@@ -136,7 +149,7 @@ class World:
         while True:
             first17 = f"{area}19{int(rng.integers(50, 99))}0{int(rng.integers(1, 10))}1{int(rng.integers(0, 10))}{int(rng.integers(0, 1000)):03d}"
             candidate = first17 + id_check_char(first17)
-            if candidate not in self._id_set:
+            if not self.has_id(candidate):
                 self._id_set.add(candidate)
                 return candidate
 
@@ -160,8 +173,9 @@ def _id_strings(district: np.ndarray, birth: np.ndarray, seq: np.ndarray) -> lis
     return chars.view("S18").ravel().astype("U18").tolist()
 
 
-def build_world(persons: int, rng: np.random.Generator) -> World:
-    """Households and their people; statuses include old deaths and moves plus October 2026 changes."""
+def build_world(persons: int, rng: np.random.Generator, share: Share | None = None, taken: TakenIds | None = None) -> World:
+    """Households and their people; statuses include old deaths and moves plus October 2026 changes.
+    `share`: this slice's part of the household-number space; `taken`: IDs other slices hold."""
     sizes = rng.choice(_HH_SIZES, size=persons // 2 + 2, p=_HH_SIZE_P)
     cut = int(np.searchsorted(np.cumsum(sizes), persons)) + 1
     sizes = sizes[:cut]
@@ -217,7 +231,8 @@ def build_world(persons: int, rng: np.random.Generator) -> World:
     status, cancel = _statuses(rng, birth, age, role, child, grand)
 
     district = rng.choice(len(DISTRICT_CODES), size=n_hh, p=_DISTRICT_SHARE)
-    numbers = (rng.choice(900_000_000, size=n_hh, replace=False) + 100_000_000).astype(str).tolist()
+    first, size = (share or Share()).span(900_000_000)
+    numbers = (rng.choice(size, size=n_hh, replace=False) + 100_000_000 + first).astype(str).tolist()
     ethnic = rng.choice(len(_ETHNIC), size=n_hh, p=_ETHNIC_P)
     uyghur = _uyghur_households(rng, n_hh)
     ethnicity = [_ETHNIC[e] for e in ethnic.tolist()]
@@ -230,6 +245,7 @@ def build_world(persons: int, rng: np.random.Generator) -> World:
         household=household, relation=relation.astype(np.int8), male=male, birth=birth,
         names=names, status=status, cancel=cancel, hh_district=district, hh_number=numbers,
         hh_address=_addresses(rng, district), hh_ethnicity=ethnicity, hh_start=hh_start,
+        taken=TakenIds() if taken is None else taken,
     )
     world.assign_ids(rng)
     return world

@@ -1,5 +1,10 @@
 """Write batches in the contract's formats (CSV in its encoding, JSON Lines, XLSX, Parquet), and
-whole-batch breakage (empty, header only, renamed or missing column) for tests."""
+whole-batch breakage (empty, header only, renamed or missing column) for tests.
+
+A large city arrives in slices: each batch file is opened once, every slice's rows are appended
+(CSV header once, Parquet through one open writer, XLSX streamed, a new part file every
+XLSX_MAX_ROWS rows), and the file is renamed into place when the last slice is in.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import shutil
+from abc import ABC, abstractmethod
 from pathlib import Path
 
 import numpy as np
@@ -17,45 +24,138 @@ from catalog.identifiers import id_check_char, uscc_check_char
 
 from .noise import NoisyTable
 from .tables import RESOURCES, Resource, Table
-from .xlsx import write_xlsx
+from .xlsx import SheetWriter
 
-__all__ = ["XLSX_MAX_ROWS", "write_batch", "write_broken_batch", "BROKEN_KINDS"]
+__all__ = ["BROKEN_KINDS", "XLSX_MAX_ROWS", "BatchFile", "open_batch", "write_batch", "write_broken_batch"]
 
-XLSX_MAX_ROWS = 1_000_000
+XLSX_MAX_ROWS = 1_000_000  # departments.md: pension sheets come in files of at most 1,000,000 rows
 BROKEN_KINDS = ("empty", "header_only", "renamed_column", "missing_column")
 _PARQUET_TYPES = {"co_owner_id_numbers": pa.list_(pa.string()), "area_m2": pa.float64(), "register_date": pa.date32()}
+_SHEET = "养老金发放"
+
+
+class BatchFile(ABC):
+    """One batch being delivered: written as `<batch>.<ext>.part` (as departments do), appended
+    to slice by slice, renamed into place by `close`."""
+
+    def __init__(self, resource: Resource, batch_id: str, landing: Path):
+        self.resource, self.batch_id = resource, batch_id
+        self.folder = landing / resource.code
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / f"{batch_id}.{resource.ext}"
+        self.staging = self.path.with_name(self.path.name + ".part")
+        self.records = 0
+
+    def append(self, noisy: NoisyTable) -> None:
+        self._write(noisy)
+        self.records += len(noisy.table)
+
+    def close(self) -> list[tuple[Path, int]]:
+        """Finish the file(s); (path, delivered records) per file."""
+        self._finish()
+        return self._place()
+
+    def _place(self) -> list[tuple[Path, int]]:
+        os.replace(self.staging, self.path)
+        return [(self.path, self.records)]
+
+    @abstractmethod
+    def _write(self, noisy: NoisyTable) -> None: ...
+
+    @abstractmethod
+    def _finish(self) -> None: ...
+
+
+class _TextFile(BatchFile):
+    def __init__(self, resource: Resource, batch_id: str, landing: Path):
+        super().__init__(resource, batch_id, landing)
+        self._fh = open(self.staging, "wb")  # noqa: SIM115 - open across slices, closed in _finish
+        self._first = True
+
+    def _write(self, noisy: NoisyTable) -> None:
+        data = _csv_bytes(noisy, self._first) if self.resource.fmt == "csv" else _jsonl_bytes(noisy.table)
+        self._fh.write(data)
+        self._first = False
+
+    def _finish(self) -> None:
+        self._fh.close()
+
+
+class _ParquetFile(BatchFile):
+    def __init__(self, resource: Resource, batch_id: str, landing: Path):
+        super().__init__(resource, batch_id, landing)
+        self._schema = pa.schema([(c, _PARQUET_TYPES.get(c, pa.string())) for c in resource.columns])
+        self._writer = pq.ParquetWriter(self.staging, self._schema)
+
+    def _write(self, noisy: NoisyTable) -> None:
+        t = noisy.table
+        arrays = [pa.array(t.data[c].tolist(), type=self._schema.field(c).type) for c in t.resource.columns]
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self._schema))
+
+    def _finish(self) -> None:
+        self._writer.close()
+
+
+class _XlsxFile(BatchFile):
+    """One workbook, or `<batch>/part-<k>.xlsx` when the batch outgrows XLSX_MAX_ROWS rows."""
+
+    def __init__(self, resource: Resource, batch_id: str, landing: Path):
+        super().__init__(resource, batch_id, landing)
+        self.staging = self.folder / f"{batch_id}.part"  # a directory, ignored by the hub while written
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staging.mkdir()
+        self._parts: list[int] = []
+        self._sheet: SheetWriter | None = None
+
+    def _write(self, noisy: NoisyTable) -> None:
+        t = noisy.table
+        rows = list(zip(*(t.data[c] for c in t.resource.columns)))
+        while rows or self._sheet is None:
+            if self._sheet is None or self._sheet.rows >= XLSX_MAX_ROWS:
+                self._next_part()
+            room = XLSX_MAX_ROWS - self._sheet.rows
+            self._sheet.append(rows[:room])
+            self._parts[-1] = self._sheet.rows
+            rows = rows[room:]
+
+    def _next_part(self) -> None:
+        if self._sheet is not None:
+            self._sheet.close()
+        self._parts.append(0)
+        self._sheet = SheetWriter(self.staging / f"part-{len(self._parts)}.xlsx", _SHEET, self.resource.columns)
+
+    def _finish(self) -> None:
+        if self._sheet is not None:
+            self._sheet.close()
+
+    def _place(self) -> list[tuple[Path, int]]:
+        target = self.folder / self.batch_id
+        if len(self._parts) == 1:
+            shutil.rmtree(target, ignore_errors=True)  # a regenerated city must not hold the batch twice
+            os.replace(self.staging / "part-1.xlsx", self.path)
+            self.staging.rmdir()
+            return [(self.path, self._parts[0])]
+        shutil.rmtree(target, ignore_errors=True)
+        self.path.unlink(missing_ok=True)
+        os.replace(self.staging, target)
+        return [(target / f"part-{k}.xlsx", n) for k, n in enumerate(self._parts, 1)]
+
+
+def open_batch(resource: Resource, batch_id: str, landing: Path) -> BatchFile:
+    """Start writing a batch under landing/<resource>/."""
+    kind = {"csv": _TextFile, "jsonl": _TextFile, "parquet": _ParquetFile, "xlsx": _XlsxFile}[resource.fmt]
+    return kind(resource, batch_id, landing)
 
 
 def write_batch(noisy: NoisyTable, landing: Path) -> list[tuple[Path, int]]:
-    """Write one batch under landing/<resource>/; returns (path, delivered records) per file."""
-    t = noisy.table
-    folder = landing / t.resource.code
-    folder.mkdir(parents=True, exist_ok=True)
-    fmt = t.resource.fmt
-    if fmt == "xlsx" and len(t) > XLSX_MAX_ROWS:
-        (folder / t.batch_id).mkdir(exist_ok=True)
-        out = []
-        for k, start in enumerate(range(0, len(t), XLSX_MAX_ROWS), 1):
-            part = t.take(np.arange(start, min(start + XLSX_MAX_ROWS, len(t))))
-            out.append(_publish(folder / t.batch_id / f"part-{k}.xlsx", lambda p, part=part: _xlsx(part, p), len(part)))
-        return out
-    path = folder / f"{t.batch_id}.{t.resource.ext}"
-    if fmt == "csv":
-        data = _csv_bytes(noisy)
-        return [_publish(path, lambda p: p.write_bytes(data), len(t))]
-    writer = {"jsonl": _jsonl, "xlsx": _xlsx, "parquet": _parquet}[fmt]
-    return [_publish(path, lambda p: writer(t, p), len(t))]
+    """Write one whole batch under landing/<resource>/; returns (path, delivered records) per file."""
+    batch = open_batch(noisy.table.resource, noisy.table.batch_id, landing)
+    batch.append(noisy)
+    return batch.close()
 
 
-def _publish(path: Path, write, records: int) -> tuple[Path, int]:
-    """Write as `<name>.part` and rename, as departments do."""
-    part = path.with_name(path.name + ".part")
-    write(part)
-    os.replace(part, path)
-    return path, records
-
-
-def _csv_bytes(noisy: NoisyTable) -> bytes:
+def _csv_bytes(noisy: NoisyTable, header: bool) -> bytes:
+    """The batch's lines (after line-level damage), with the header when it starts the file."""
     t, r = noisy.table, noisy.table.resource
     delim = r.delimiter
     columns = []
@@ -69,10 +169,11 @@ def _csv_bytes(noisy: NoisyTable) -> bytes:
         lines[i] = _damaged(lines[i], kind, delim, i)
     if noisy.truncate_last and lines:  # cut before the last delimiter: the line is short of fields
         lines[-1] = lines[-1][: min(len(lines[-1]) // 2, lines[-1].rfind(delim))]
-    text = delim.join(r.columns) + "\n" + "".join(line + "\n" for line in lines)
+    text = (delim.join(r.columns) + "\n" if header else "") + "".join(line + "\n" for line in lines)
     if noisy.truncate_last and lines:
         text = text[:-1]
-    data = text.encode(r.encoding)
+    # A byte-order mark starts the file, not each slice appended to it.
+    data = text.encode(r.encoding if header or r.encoding != "utf-8-sig" else "utf-8")
     if "csv_invalid_bytes" in noisy.line_noise.values():
         data = data.replace(b"\x00", b"\xff")  # the placeholder becomes a byte no codec accepts
     return data
@@ -81,7 +182,11 @@ def _csv_bytes(noisy: NoisyTable) -> bytes:
 def _damaged(line: str, kind: str, delim: str, i: int) -> str:
     fields = line.split(delim)
     if kind == "csv_field_count":
-        return line + delim + "备注" if i % 2 == 0 else delim.join(fields[:-1])
+        if i % 2 == 0:
+            return line + delim + "备注"
+        # Drop the last field whole: a quoted "8,500.00" cut at its comma would leave a stray
+        # quote, a different fault from the one counted.
+        return line[: line.rfind('"', 0, len(line) - 1) - 1] if line.endswith('"') else delim.join(fields[:-1])
     if kind == "csv_unbalanced_quote":
         fields[1] = '"' + fields[1]
         return delim.join(fields)
@@ -89,7 +194,7 @@ def _damaged(line: str, kind: str, delim: str, i: int) -> str:
     return line[:middle] + "\x00" + line[middle:]
 
 
-def _jsonl(t: Table, path: Path) -> None:
+def _jsonl_bytes(t: Table) -> bytes:
     columns = t.resource.columns
     nested = [c.split(".", 1) if "." in c else None for c in columns]
     lines = []
@@ -101,18 +206,7 @@ def _jsonl(t: Table, path: Path) -> None:
             else:
                 obj[c] = v
         lines.append(json.dumps(obj, ensure_ascii=False))
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-
-
-def _xlsx(t: Table, path: Path) -> None:
-    """One sheet, Chinese header; numbers as numbers, Excel dates as date-formatted serials."""
-    write_xlsx(path, "养老金发放", t.resource.columns, zip(*(t.data[c] for c in t.resource.columns)))
-
-
-def _parquet(t: Table, path: Path) -> None:
-    schema = pa.schema([(c, _PARQUET_TYPES.get(c, pa.string())) for c in t.resource.columns])
-    arrays = [pa.array(t.data[c].tolist(), type=schema.field(c).type) for c in t.resource.columns]
-    pq.write_table(pa.Table.from_arrays(arrays, schema=schema), path)
+    return "".join(line + "\n" for line in lines).encode("utf-8")
 
 
 # --- whole-batch breakage ------------------------------------------------------------------------
@@ -131,7 +225,10 @@ def write_broken_batch(landing: Path, resource_code: str, kind: str, batch_id: s
     path = landing / resource_code / f"{batch_id}.{resource.ext}"
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "empty":
-        return _publish(path, lambda p: p.write_bytes(b""), 0)[0]
+        part = path.with_name(path.name + ".part")
+        part.write_bytes(b"")
+        os.replace(part, path)
+        return path
     if kind == "header_only" and resource.fmt == "jsonl":
         raise ValueError("JSON Lines files have no header")
     table = _sample_table(resource, batch_id, rows=0 if kind == "header_only" else 3)

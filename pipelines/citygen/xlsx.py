@@ -1,7 +1,8 @@
 """A minimal, fast, deterministic XLSX writer: one sheet of inline strings, numbers and dates.
 
 Generic writers spend microseconds per cell; a pension sheet of a large city has millions of
-cells, so the sheet XML is built with plain string joins (readable by Excel, openpyxl, calamine).
+cells, so the sheet XML is built with plain string joins (readable by Excel, openpyxl, calamine)
+and streamed into the archive as the city's slices arrive.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-__all__ = ["write_xlsx"]
+__all__ = ["SheetWriter", "write_xlsx"]
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -61,24 +62,48 @@ def _cell(ref: str, value) -> str:
     return f'<c r="{ref}"><v>{value!r}</v></c>'
 
 
+class SheetWriter:
+    """One sheet streamed into its workbook row by row, so a large sheet is never held whole."""
+
+    def __init__(self, path: Path, sheet: str, header: tuple[str, ...]):
+        self._letters = [chr(ord("A") + j) for j in range(len(header))]
+        self.rows = 0  # data rows written
+        workbook = (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
+            f'<sheets><sheet name="{escape(sheet)}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        )
+        self._archive = zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        for name, text in sorted({**_STATIC, "xl/workbook.xml": workbook}.items()):
+            self._archive.writestr(_info(name), text.encode("utf-8"))
+        self._sheet = self._archive.open(_info("xl/worksheets/sheet1.xml"), "w")  # sorts last
+        head = "".join(_cell(f"{c}1", h) for c, h in zip(self._letters, header))
+        self._sheet.write(
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}"><sheetData>'
+            f'<row r="1">{head}</row>'.encode()
+        )
+
+    def append(self, rows) -> None:
+        """Write rows (tuples of str / number / datetime / None) after those already written."""
+        lines = []
+        for i, row in enumerate(rows, self.rows + 2):
+            lines.append(f'<row r="{i}">{"".join(_cell(f"{c}{i}", v) for c, v in zip(self._letters, row))}</row>')
+        self.rows += len(lines)
+        self._sheet.write("".join(lines).encode("utf-8"))
+
+    def close(self) -> None:
+        self._sheet.write(b"</sheetData></worksheet>")
+        self._sheet.close()
+        self._archive.close()
+
+
+def _info(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))  # fixed: same seed, same bytes
+    info.compress_type = zipfile.ZIP_DEFLATED
+    return info
+
+
 def write_xlsx(path: Path, sheet: str, header: tuple[str, ...], rows) -> None:
     """Write one sheet: the header row, then `rows` (tuples of str / number / datetime / None)."""
-    letters = [chr(ord("A") + j) for j in range(len(header))]
-    lines = [f'<row r="1">{"".join(_cell(f"{c}1", h) for c, h in zip(letters, header))}</row>']
-    for i, row in enumerate(rows, 2):
-        lines.append(f'<row r="{i}">{"".join(_cell(f"{c}{i}", v) for c, v in zip(letters, row))}</row>')
-    body = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}"><sheetData>'
-        + "".join(lines)
-        + "</sheetData></worksheet>"
-    )
-    workbook = (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{_MAIN}" xmlns:r="{_REL}">'
-        f'<sheets><sheet name="{escape(sheet)}" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    )
-    parts = {**_STATIC, "xl/workbook.xml": workbook, "xl/worksheets/sheet1.xml": body}
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        for name in sorted(parts):
-            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, parts[name].encode("utf-8"))
+    writer = SheetWriter(path, sheet, header)
+    writer.append(rows)
+    writer.close()

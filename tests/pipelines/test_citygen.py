@@ -14,7 +14,13 @@ import pyarrow.parquet as pq
 import pytest
 from python_calamine import CalamineWorkbook
 
-from catalog.identifiers import DISTRICTS, is_valid_id, is_valid_uscc, normalise_name, standardise_id
+from catalog.identifiers import (
+    DISTRICTS,
+    is_valid_id,
+    is_valid_uscc,
+    normalise_name,
+    standardise_id,
+)
 from pipelines.citygen import RULES, NoiseRates, generate_city, write_broken_batch
 from pipelines.citygen.noise import HARMLESS
 from pipelines.citygen.tables import RESOURCES, Table
@@ -329,3 +335,13 @@ def test_noise_rates() -> None:
     assert all(0 < v <= 0.1 for v in dataclasses.asdict(NoiseRates()).values())
     with pytest.raises(ValueError):
         NoiseRates(id_spaces=1.5)
+
+
+def test_a_dropped_field_takes_a_quoted_amount_whole() -> None:
+    """Wrong field count must stay that fault: cutting "8,500.00" at its comma would leave a stray quote."""
+    from pipelines.citygen.writers import _damaged
+
+    quoted = '440101199001011234,张伟,914413020000000000,某公司,养老,202610,"8,500.00"'
+    assert _damaged(quoted, "csv_field_count", ",", 1) == quoted.rsplit(',"', 1)[0]
+    assert _damaged("a|b|c", "csv_field_count", "|", 1) == "a|b"
+    assert _damaged("a|b|c", "csv_field_count", "|", 0) == "a|b|c|备注"
