@@ -11,7 +11,7 @@ import re
 
 from catalog import Resource, SourceFormat
 
-__all__ = ["csv_split_sql", "delivered_fields_sql", "json_path", "sql_str", "ident"]
+__all__ = ["csv_split_sql", "delivered_fields_sql", "ident", "json_path", "sql_str"]
 
 
 def sql_str(value: str) -> str:
@@ -37,8 +37,12 @@ def csv_split_sql(delimiter: str, line: str = "line") -> tuple[str, str]:
     """
     d = sql_str(delimiter)
     d_re = re.escape(delimiter).replace("'", "''")
-    pattern = f"(?:^|{d_re})(\"(?:[^\"]|\"\")*\"|[^{d_re}\"]*)"
-    parts = (f"CASE WHEN contains({line}, '\"') THEN regexp_extract_all({line}, '{pattern}', 1) "
+    # Every field is matched with the delimiter before it (one is put before the line), so no
+    # match is empty: after an empty match at the start, RE2 would skip the next delimiter and
+    # lose the second field of a line such as `,name,"4,817.00"`.
+    pattern = f"{d_re}(\"(?:[^\"]|\"\")*\"|[^{d_re}\"]*)"
+    parts = (f"CASE WHEN contains({line}, '\"') "
+             f"THEN regexp_extract_all({d} || {line}, '{pattern}', 1) "
              f"ELSE string_split({line}, {d}) END")
     fields = (
         f"CASE WHEN NOT contains({line}, '\"') THEN parts "

@@ -57,9 +57,19 @@ def test_csv_lines_are_records_and_broken_lines_do_not_swallow_others(settings, 
     assert (batch.rows_in, batch.rows_accepted, batch.rows_quarantined) == (7, 2, 5)
 
 
+def test_a_quoted_line_with_an_empty_first_field_keeps_every_field(settings, registry):
+    deliver(settings, "mz.members", "20261101T020000.csv",
+            members_csv(f',{ID_A},"王,五",子', f'C2,{ID_A},"李四",子', ',,"赵六",子'))
+    ingest(settings, registry, "mz.members")
+    assert [(no, rule, item) for no, rule, item, _ in quarantine(settings, "mz_members")] == [
+        (2, "missing_required", "case_no"), (4, "missing_required", "case_no")]
+    assert query(settings, "SELECT case_no, member_name FROM published.mz_members") == [
+        ("C2", "李四")]
+
+
 def test_original_values_are_kept_beside_standardised_ones(settings, registry):
     deliver(settings, "mz.members", "20261101T020000.csv",
-            members_csv(" １１０１０５１９４９１２３１００２ｘ ,張　三,本人".join(["C1,", ""]),
+            members_csv("C1, １１０１０５１９４９１２３１００２ｘ ,張\u3000三,本人",
                         "C2,110105491231002,陳四,子"))
     ingest(settings, registry, "mz.members")
     rows = query(settings, "SELECT member_id_number, member_id_number_orig, member_id_number_valid, "
@@ -101,7 +111,7 @@ def test_broken_batches_are_rejected_whole_and_previous_stays_current(settings, 
     ingest(settings, registry, "mz.members")
     deliver(settings, "mz.members", "20261101T020000.csv", data)
     publication = ingest(settings, registry, "mz.members")
-    old, new = registry.batches("mz.members")
+    _old, new = registry.batches("mz.members")
     assert new.status is BatchStatus.REJECTED
     assert reason in new.reason
     assert publication.batch_ids == ["20261001T020000"]
