@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog import RESOURCES, HubSettings, Registry  # noqa: E402
-from catalog.lake import connect  # noqa: E402
-from pipelines.crosscheck import run_crosscheck  # noqa: E402
-from pipelines.crosscheck.score import read_flag_pairs, read_truth, score  # noqa: E402
+from catalog import RESOURCES, HubSettings, Registry
+from catalog.lake import connect
+from pipelines.crosscheck import run_crosscheck
+from pipelines.crosscheck.score import read_flag_pairs, read_truth, score
 
 BASELINE = """
 WITH cases AS (SELECT case_no, district_code, household_size FROM published.mz_recipients

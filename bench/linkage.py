@@ -23,14 +23,14 @@ import pyarrow as pa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from catalog import (
-    HubSettings,  # noqa: E402
-    resource,  # noqa: E402
+    HubSettings,
+    resource,
 )
-from catalog.identifiers import id_check_char  # noqa: E402
-from catalog.lake import connect  # noqa: E402
-from catalog.sqlfunctions import register_functions  # noqa: E402
-from pipelines.crosscheck.linkage import create_linkage  # noqa: E402
-from pipelines.crosscheck.sources import WANTED  # noqa: E402
+from catalog.identifiers import id_check_char
+from catalog.lake import connect
+from catalog.sqlfunctions import register_functions
+from pipelines.crosscheck.linkage import create_linkage
+from pipelines.crosscheck.sources import WANTED
 
 SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高")
 GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华")

@@ -19,7 +19,7 @@ from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
 from catalog.settings import HubSettings
 
-__all__ = ["SCHEMAS", "rebuild_analyst_db", "raw_columns", "quarantine_columns"]
+__all__ = ["SCHEMAS", "quarantine_columns", "raw_columns", "rebuild_analyst_db"]
 
 SCHEMAS = ("raw", "standardised", "quarantine", "history", "published", "meta")
 LINEAGE_COLUMNS = {

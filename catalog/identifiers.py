@@ -12,18 +12,18 @@ import unicodedata
 from importlib import resources as importlib_resources
 
 __all__ = [
-    "DISTRICTS",
     "CITY_CODE",
-    "id_check_char",
-    "is_valid_id",
-    "standardise_id",
-    "uscc_check_char",
-    "is_valid_uscc",
+    "DISTRICTS",
     "fold_code",
     "fold_name",
     "fold_text",
+    "id_check_char",
+    "is_valid_id",
+    "is_valid_uscc",
     "normalise_name",
+    "standardise_id",
     "traditional_to_simplified_table",
+    "uscc_check_char",
 ]
 
 CITY_CODE = "441300"

@@ -15,30 +15,7 @@ from sqlglot import exp
 
 __all__ = ["AGGREGATE_MODE_FUNCTIONS", "ALLOWED_NODES", "ANONYMOUS_AGGREGATES", "function_allowed"]
 
-FUNCTIONS = """
-count sum avg min max median mode quantile_cont quantile_disc stddev stddev_pop stddev_samp
-var_pop var_samp variance string_agg list array_agg any_value first last arg_min arg_max
-approx_count_distinct bool_and bool_or count_if product corr histogram
-row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value
-upper lower ucase lcase length len strlen substring substr left right trim ltrim rtrim replace
-concat concat_ws lpad rpad reverse repeat position strpos instr contains starts_with ends_with
-prefix suffix split_part string_split regexp_matches regexp_replace regexp_extract
-regexp_full_match md5 sha256 hash format printf ascii chr unicode levenshtein
-jaro_winkler_similarity damerau_levenshtein hamming nfc_normalize strip_accents
-abs round floor ceil ceiling sqrt cbrt power pow ln log log10 log2 exp sign greatest least trunc
-pi isnan isinf even
-year month day quarter week weekday dayofweek dayofyear dayofmonth isodow yearweek hour minute
-second date_part datepart date_trunc datetrunc date_diff datediff date_sub date_add strftime
-strptime try_strptime make_date make_timestamp current_date today age last_day monthname dayname
-epoch
-coalesce ifnull nullif if typeof
-list_value list_extract list_element list_contains list_has array_contains array_length
-list_distinct list_sort list_reverse_sort list_slice list_position list_concat list_unique
-flatten unnest struct_pack struct_extract row list_transform list_filter
-list_reduce array_to_string
-to_json json_extract json_extract_string json_object json_array json_keys json_valid json_type
-json_array_length json_contains json_structure
-""".split()
+FUNCTIONS = ["count", "sum", "avg", "min", "max", "median", "mode", "quantile_cont", "quantile_disc", "stddev", "stddev_pop", "stddev_samp", "var_pop", "var_samp", "variance", "string_agg", "list", "array_agg", "any_value", "first", "last", "arg_min", "arg_max", "approx_count_distinct", "bool_and", "bool_or", "count_if", "product", "corr", "histogram", "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value", "last_value", "nth_value", "upper", "lower", "ucase", "lcase", "length", "len", "strlen", "substring", "substr", "left", "right", "trim", "ltrim", "rtrim", "replace", "concat", "concat_ws", "lpad", "rpad", "reverse", "repeat", "position", "strpos", "instr", "contains", "starts_with", "ends_with", "prefix", "suffix", "split_part", "string_split", "regexp_matches", "regexp_replace", "regexp_extract", "regexp_full_match", "md5", "sha256", "hash", "format", "printf", "ascii", "chr", "unicode", "levenshtein", "jaro_winkler_similarity", "damerau_levenshtein", "hamming", "nfc_normalize", "strip_accents", "abs", "round", "floor", "ceil", "ceiling", "sqrt", "cbrt", "power", "pow", "ln", "log", "log10", "log2", "exp", "sign", "greatest", "least", "trunc", "pi", "isnan", "isinf", "even", "year", "month", "day", "quarter", "week", "weekday", "dayofweek", "dayofyear", "dayofmonth", "isodow", "yearweek", "hour", "minute", "second", "date_part", "datepart", "date_trunc", "datetrunc", "date_diff", "datediff", "date_sub", "date_add", "strftime", "strptime", "try_strptime", "make_date", "make_timestamp", "current_date", "today", "age", "last_day", "monthname", "dayname", "epoch", "coalesce", "ifnull", "nullif", "if", "typeof", "list_value", "list_extract", "list_element", "list_contains", "list_has", "array_contains", "array_length", "list_distinct", "list_sort", "list_reverse_sort", "list_slice", "list_position", "list_concat", "list_unique", "flatten", "unnest", "struct_pack", "struct_extract", "row", "list_transform", "list_filter", "list_reduce", "array_to_string", "to_json", "json_extract", "json_extract_string", "json_object", "json_array", "json_keys", "json_valid", "json_type", "json_array_length", "json_contains", "json_structure"]
 
 # Aggregates an aggregate-only grant may use: they never return one person's value.
 AGGREGATE_MODE_FUNCTIONS = frozenset({exp.Count, exp.Sum, exp.Avg})

@@ -4,9 +4,9 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 
 from exchange import verification
+from exchange.checks import CHECKS, Check
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
 from exchange.schemas import VerifyAnswer, VerifyBody, VerifyNamedBody
-from exchange.checks import CHECKS, Check
 
 router = APIRouter(prefix="/v1/verify", tags=["verification"])
 

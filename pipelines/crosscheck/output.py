@@ -16,7 +16,7 @@ from pipelines.crosscheck.linkage import MENTIONS
 from pipelines.crosscheck.rules import RULES, RuleContext
 from policies.crosscheck_config import CrosscheckConfig
 
-__all__ = ["FLAG_COLUMNS", "ISSUE_COLUMNS", "find_flags", "apply_reviews", "create_issues"]
+__all__ = ["FLAG_COLUMNS", "ISSUE_COLUMNS", "apply_reviews", "create_issues", "find_flags"]
 
 FLAG_COLUMNS = ("case_no", "rule", "id_number", "name", "district_code", "assistance_type",
                 "severity", "reason", "evidence", "fingerprint", "reference_month",

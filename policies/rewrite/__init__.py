@@ -13,8 +13,8 @@ from policies.rewrite.verify import verify_rewritten
 
 __all__ = [
     "CATALOG_ALIAS",
-    "GatewayDuckDB",
     "RULES",
+    "GatewayDuckDB",
     "RewriteContext",
     "check_aggregate_shape",
     "masked_select",

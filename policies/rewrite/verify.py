@@ -19,7 +19,5 @@ def verify_rewritten(query: exp.Query) -> None:
             if not (node.name.startswith("__hub_cte_") and not node.args.get("db")
                     and not node.args.get("catalog")):
                 raise PolicyError("not_allowed", "the query could not be protected")
-        elif isinstance(node, (exp.Placeholder, exp.Parameter)):
-            raise PolicyError("not_allowed", "the query could not be protected")
-        elif node.meta.get(PROTECTED_META) and node.key != "protectedread":
+        elif isinstance(node, (exp.Placeholder, exp.Parameter)) or node.meta.get(PROTECTED_META) and node.key != "protectedread":
             raise PolicyError("not_allowed", "the query could not be protected")

@@ -13,7 +13,9 @@ import re
 import duckdb
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, event, given, settings as hsettings, strategies as st
+from hypothesis import HealthCheck, event, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from policies import PolicyError, execute, grant_key, plan, token
 from tests.policies.conftest import DISTRICT
@@ -35,7 +37,7 @@ def _mask_address(v):
 def _reference_rows(raw, code, grant, secret):
     """The permitted data for the district analyst, computed without the engine."""
     key = grant_key(secret, grant.id)
-    tok = lambda v: None if v is None else token(key, v)  # noqa: E731
+    tok = lambda v: None if v is None else token(key, v)
     out = []
     for r in raw[code].to_pylist():
         if r["district_code"] != DISTRICT:
@@ -133,7 +135,7 @@ def query(draw):
 
 
 def _bag(table) -> list[tuple]:
-    return sorted((tuple(map(repr, row.values())) for row in table.to_pylist()))
+    return sorted(tuple(map(repr, row.values())) for row in table.to_pylist())
 
 
 @hsettings(max_examples=120, deadline=None,

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from policies import Principal, PolicyError, execute, plan
+from policies import PolicyError, Principal, execute, plan
 from tests.policies.conftest import make_settings, provision
 
 CITYWIDE = Principal("stat-1", "tj", frozenset({"analyst"}))
