@@ -39,6 +39,7 @@ def connect(
         temp.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(temp)])
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar = false")  # it would fill run logs with terminal bars
     return con
 
 
