@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 from sqlalchemy import select
 
-from catalog.lake import _fsync_dir, connect
+from catalog.lake import connect, fsync_path
 from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
 from catalog.settings import HubSettings
@@ -177,7 +177,7 @@ def rebuild_analyst_db(settings: HubSettings, registry: Registry,
         finally:
             os.close(fd)
         os.replace(building, target)
-        _fsync_dir(target.parent)
+        fsync_path(target.parent)
     finally:
         for leftover in (building, building.with_name(building.name + ".wal")):
             leftover.unlink(missing_ok=True)

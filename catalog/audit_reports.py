@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from catalog.findings import AuditFinding, AuditReport, AuditResult, Finding, record_report
-from catalog.lake import Lake, _fsync_dir
+from catalog.lake import Lake, fsync_path
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, utcnow
 from catalog.resources import AUDIT_FINDINGS
 from catalog.settings import HubSettings
@@ -103,7 +103,7 @@ def write_json(path: Path, document: dict) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(staged, path)
-        _fsync_dir(path.parent)
+        fsync_path(path.parent)
     finally:
         staged.unlink(missing_ok=True)
 

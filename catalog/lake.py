@@ -18,7 +18,7 @@ import duckdb
 
 from catalog.settings import HubSettings
 
-__all__ = ["Lake", "connect", "fsync_tree"]
+__all__ = ["Lake", "connect", "fsync_path", "fsync_tree"]
 
 LAYERS = ("raw", "standardised", "quarantine")
 
@@ -52,10 +52,11 @@ def fsync_tree(path: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(root))
+        fsync_path(Path(root))
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush one file, or one directory's entries (a rename is durable once its directory is)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -96,7 +97,7 @@ class Lake:
         if final.exists():
             shutil.rmtree(final)
         os.rename(staged, final)
-        _fsync_dir(final.parent)
+        fsync_path(final.parent)
         return final
 
     def clear_staging(self) -> None:

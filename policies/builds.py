@@ -29,7 +29,7 @@ import duckdb
 from sqlglot import exp
 
 from catalog import HubSettings, resource
-from catalog.lake import connect
+from catalog.lake import connect, fsync_path
 from policies.binding import GATEWAY_MODES, Binding, bind_grant
 from policies.errors import PolicyError
 from policies.grants import Grant
@@ -142,20 +142,14 @@ def _write(con: duckdb.DuckDBPyConnection, settings: HubSettings, binding: Bindi
     try:
         (rows,) = con.execute(f"COPY ({select.sql(dialect='duckdb')}) TO {target} "
                               f"(FORMAT parquet, KV_METADATA {metadata})", params).fetchone()
-        _fsync(staged)
+        fsync_path(staged)
         os.replace(staged, final)
-        _fsync(final.parent)
+        fsync_path(final.parent)
     finally:
         staged.unlink(missing_ok=True)
     return rows
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @contextmanager

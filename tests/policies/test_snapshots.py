@@ -231,7 +231,7 @@ def test_a_snapshot_is_invisible_until_complete(own, caplog, monkeypatch) -> Non
     sql = "SELECT household_id, count(*) AS n FROM ga_population GROUP BY ALL ORDER BY ALL"
     expected = own.run(own.inline, [grant], sql).to_pylist()
     seen = {}
-    real = building._fsync
+    real = building.fsync_path
 
     def look_then_fsync(path):
         if path.suffix == ".parquet" and not seen:
@@ -241,7 +241,7 @@ def test_a_snapshot_is_invisible_until_complete(own, caplog, monkeypatch) -> Non
             seen["reads"] = _reads(caplog)
         real(path)
 
-    monkeypatch.setattr(building, "_fsync", look_then_fsync)
+    monkeypatch.setattr(building, "fsync_path", look_then_fsync)
     built = materialise(own.settings, ANALYST, grant)
     assert seen == {"staged rows": built.rows, "final": [], "result": expected, "reads": []}
     assert own.run(own.manual, [grant], sql).to_pylist() == expected
@@ -254,7 +254,7 @@ def test_a_build_killed_before_the_rename_leaves_nothing(own, caplog, monkeypatc
     def crash(path):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(building, "_fsync", crash)
+    monkeypatch.setattr(building, "fsync_path", crash)
     with pytest.raises(KeyboardInterrupt):
         materialise(own.settings, ANALYST, grant)
     monkeypatch.undo()
@@ -355,14 +355,14 @@ def test_a_snapshot_read_computes_no_token(own) -> None:
 
 def test_a_grant_revoked_during_a_build_keeps_no_snapshot(own, monkeypatch) -> None:
     grant = own.grant()
-    real = building._fsync
+    real = building.fsync_path
 
     def revoke_then_fsync(path):
         if path.suffix == ".parquet":  # written, not yet renamed into place
             own.store.revoke_grant(grant.id, "order revoked")
         real(path)
 
-    monkeypatch.setattr(building, "_fsync", revoke_then_fsync)
+    monkeypatch.setattr(building, "fsync_path", revoke_then_fsync)
     assert materialise(own.settings, ANALYST, grant) is None
     assert own.snapshots() == []
     assert [p.name for p in (own.settings.home / "grants" / grant.id).iterdir()] == [REVOKED]
