@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-__all__ = ["FORMATS", "Encoded", "encode"]
+__all__ = ["FORMATS", "Encoded", "encode", "encode_then"]
 
 # format -> (media type, file suffix)
 FORMATS: dict[str, tuple[str, str]] = {
@@ -95,3 +95,17 @@ def encode(reader: pa.RecordBatchReader, fmt: str, totals: Encoded) -> Iterator[
     writer.close()
     if chunk := sink.take():
         yield out(chunk)
+
+
+def encode_then(reader: pa.RecordBatchReader, fmt: str,
+                finish: Callable[[Encoded, bool], None]) -> Iterator[bytes]:
+    """`encode`, then — also when the consumer stops early or encoding fails — close the reader
+    and call `finish(totals, complete)`, so a download is recorded whole or as aborted."""
+    totals = Encoded()
+    complete = False
+    try:
+        yield from encode(reader, fmt, totals)
+        complete = True
+    finally:
+        reader.close()
+        finish(totals, complete)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from catalog import extracts, resource
 from catalog.extracts import PreparedExtract
-from catalog.formats import Encoded, encode
+from catalog.formats import Encoded, encode_then
 from catalog.registry import utcnow
 from exchange import grants, orders
 from exchange.access import Caller
@@ -101,26 +101,23 @@ def start_extract(hub: Hub, caller: Caller, order_id: str, fmt: str,
 
 def _stream(hub: Hub, caller: Caller, item: Delivery, order: Order, reader,
             fmt: str) -> Iterator[bytes]:
-    totals = Encoded()
-    status = "aborted"
-    try:
-        yield from encode(reader, fmt, totals)
-        status = "complete"
-    finally:
-        reader.close()
+    def finish(totals: Encoded, complete: bool) -> None:
+        status = "complete" if complete else "aborted"
         with hub.store.session() as s:
             row = s.get(Delivery, item.id)
             row.status, row.rows, row.bytes = status, totals.rows, totals.bytes
-            row.sha256 = totals.sha256 if status == "complete" else None
+            row.sha256 = totals.sha256 if complete else None
             row.completed_at = utcnow()
         hub.audit.append(AuditRecord(
             method="GET", route="/v1/orders/{order_id}/extract", client_id=caller.client_id,
             department=caller.department, roles=list(caller.roles), order_id=order.id,
             purpose=order.purpose, resource_code=order.resource_code, items=list(order.items),
             decision="allow", status=200, rows=totals.rows,
-            result_sha256=totals.sha256 if status == "complete" else None,
+            result_sha256=totals.sha256 if complete else None,
             detail={"delivery": item.id, "format": fmt, "phase": status,
                     "bytes": totals.bytes, "policy_version": item.policy_version}))
+
+    return encode_then(reader, fmt, finish)
 
 
 def delivery(hub: Hub, caller: Caller, delivery_id: str) -> Delivery | PreparedExtract:

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from catalog import RESOURCES, Publication, Resource, entries
 from catalog.dcat import OPEN_FORMATS, dcat_catalog, download_path, landing_path
-from catalog.formats import FORMATS, Encoded, encode
+from catalog.formats import FORMATS, Encoded, encode_then
 from exchange.audit import AuditRecord
 from exchange.context import Hub
 from exchange.errors import ApiError
@@ -136,16 +136,12 @@ def open_download(hub: Hub, code: str, fmt: str, record: AuditRecord) -> OpenDow
 
 def _stream(hub: Hub, reader: pa.RecordBatchReader, fmt: str,
             started: AuditRecord) -> Iterator[bytes]:
-    totals = Encoded()
-    phase = "aborted"
-    try:
-        yield from encode(reader, fmt, totals)
-        phase = "complete"
-    finally:
-        reader.close()
+    def finish(totals: Encoded, complete: bool) -> None:
         hub.audit.append(AuditRecord(
             method="GET", route=started.route, purpose=OPEN_PURPOSE,
             resource_code=started.resource_code, items=list(started.items), decision="allow",
-            status=200, rows=totals.rows,
-            result_sha256=totals.sha256 if phase == "complete" else None,
-            detail={**started.detail, "phase": phase, "bytes": totals.bytes}))
+            status=200, rows=totals.rows, result_sha256=totals.sha256 if complete else None,
+            detail={**started.detail, "phase": "complete" if complete else "aborted",
+                    "bytes": totals.bytes}))
+
+    return encode_then(reader, fmt, finish)
