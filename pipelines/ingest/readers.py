@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -122,21 +123,63 @@ def _lines(path: Path, encoding: str, chunk_bytes: int) -> Iterator[tuple[int, p
                 return
 
 
+def _read_ahead(chunks: Iterator[tuple[int, pa.Array]]) -> Iterator[tuple[int, pa.Array]]:
+    """The chunks of `_lines`, each next one decoded in a thread while the caller writes this
+    one: decoding holds the GIL and DuckDB's COPY releases it, so the two overlap."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-read-ahead") as pool:
+        pending = pool.submit(next, chunks, None)
+        while (chunk := pending.result()) is not None:
+            pending = pool.submit(next, chunks, None)
+            yield chunk
+
+
 def _to_utf8(data: bytes, codec: str) -> bytes:
-    """The chunk as UTF-8; valid UTF-8 input is passed through without a copy."""
+    """The chunk as UTF-8. Valid UTF-8 is passed through as it is; in a UTF-8 delivery with bad
+    bytes only the lines that hold them are decoded with replacement."""
     if codecs.lookup(codec).name in {"utf-8", "utf-8-sig"}:
-        try:
-            data.decode("utf-8")
-            return data
-        except UnicodeDecodeError:
-            pass
+        return _repair_utf8(data)
     return data.decode(codec, errors="replace").encode("utf-8")
+
+
+_UTF8_WINDOW = 1 << 20
+
+
+def _repair_utf8(data: bytes) -> bytes:
+    """Each line with an invalid UTF-8 sequence gets U+FFFD for it; the rest is copied once.
+
+    Validity is checked a window of about a megabyte at a time: Python sizes its decoding
+    buffer by the input, so checking the rest of the chunk after every bad line would be
+    quadratic."""
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    start = 0  # the first byte not yet copied into `pieces`
+    checked = 0  # bytes before this are known to be valid or repaired
+    while checked < len(data):
+        stop = data.find(b"\n", min(checked + _UTF8_WINDOW, len(data)))
+        stop = len(data) if stop < 0 else stop + 1
+        try:
+            codecs.utf_8_decode(view[checked:stop], "strict", True)
+            checked = stop
+        except UnicodeDecodeError as exc:
+            bad = checked + exc.start
+            line_start = data.rfind(b"\n", 0, bad) + 1
+            line_end = data.find(b"\n", bad)
+            line_end = len(data) if line_end < 0 else line_end
+            pieces.append(view[start:line_start])
+            pieces.append(data[line_start:line_end].decode("utf-8", errors="replace").encode())
+            start = checked = line_end
+    if not pieces:
+        return data
+    pieces.append(view[start:])
+    return b"".join(pieces)
 
 
 def _split_lines(utf8: bytes) -> pa.Array:
     """Lines of a UTF-8 chunk as Arrow strings, built without a Python object per line."""
-    utf8 = utf8.replace(b"\r\n", b"\n").removesuffix(b"\n")
-    offsets = pa.py_buffer(np.array([0, len(utf8)], dtype=np.int32))
+    if b"\r" in utf8:
+        utf8 = utf8.replace(b"\r\n", b"\n")
+    end = len(utf8) - 1 if utf8.endswith(b"\n") else len(utf8)
+    offsets = pa.py_buffer(np.array([0, end], dtype=np.int32))
     whole = pa.StringArray.from_buffers(1, offsets, pa.py_buffer(utf8))
     return pc.split_pattern(whole, "\n").flatten()
 
@@ -199,7 +242,7 @@ def _read_csv(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) ->
     resource = ctx.resource
     positions: dict[str, int] | None = None
     parts, fields = csv_split_sql(resource.delimiter)
-    for first_line, lines in _lines(file, resource.encoding, chunk_bytes):
+    for first_line, lines in _read_ahead(_lines(file, resource.encoding, chunk_bytes)):
         if positions is None:
             positions = _csv_header(resource, lines[0].as_py())
             result.layout[_relative(ctx, file)] = positions
@@ -235,7 +278,7 @@ def _blank_filtered(table: pa.Table, result: RawResult) -> pa.Table:
 def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
     resource = ctx.resource
     checked = False
-    for first_line, lines in _lines(file, resource.encoding, chunk_bytes):
+    for first_line, lines in _read_ahead(_lines(file, resource.encoding, chunk_bytes)):
         table = _blank_filtered(_line_table(first_line, lines), result)
         if table.num_rows == 0:
             continue

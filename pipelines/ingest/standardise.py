@@ -60,32 +60,46 @@ _PARSED = {
 }
 
 
-def _rules_sql(item: DataItem) -> list[str]:
-    """Rule checks on the standardised value `v` and original `o` of an item.
+def _rules_sql(item: DataItem) -> list[tuple[str, str]]:
+    """Rule checks on the standardised value `v` and original `o` of an item: (condition,
+    `rule:item`).
 
     Standardisation turns a blank value (white space of any kind) into NULL, so for text,
     codes and identifiers "missing" is simply `v IS NULL`; a parsed type can also be NULL
-    because the text could not be read, which `hub_code(o)` (the folded text) tells apart.
+    because the text could not be read, which `hub_code(o)` (the folded text) tells apart. A
+    parsed value is only NULL when its text was blank or unreadable, so `hub_code` runs for
+    those few rows only (DuckDB evaluates the conditions of a CASE from the left).
     """
     v, o = _q(item.name), _q(item.name + "_orig")
-    given = f"hub_code({o}) IS NOT NULL"
     rules = []
     unreadable = _PARSED.get(item.type)
     if item.required:
         if unreadable:
-            missing = f"NOT ({given})"
+            missing = f"{v} IS NULL AND hub_code({o}) IS NULL"
         elif item.type is ItemType.ID_LIST:
             missing = f"{v} IS NULL OR len({v}) = 0"
         else:
             missing = f"{v} IS NULL"
         rules.append((missing, "missing_required"))
     if unreadable:
-        rules.append((f"{v} IS NULL AND {given}", unreadable))
+        rules.append((f"{v} IS NULL AND hub_code({o}) IS NOT NULL", unreadable))
     if item.type in (ItemType.AMOUNT, ItemType.INTEGER, ItemType.DECIMAL):
         rules.append((f"{v} < 0", "negative_amount"))
         if item.max_value is not None:
             rules.append((f"{v} > {item.max_value}", "amount_out_of_range"))
-    return [f"CASE WHEN {cond} THEN '{rule}:{item.name}' END" for cond, rule in rules]
+    return [(cond, f"{rule}:{item.name}") for cond, rule in rules]
+
+
+def _failed_rules_sql(items: tuple[DataItem, ...]) -> str:
+    """The rules a row failed, as a list: a broken record fails its structural rule only; the
+    list of item rules is built only for rows that fail one (the OR filters first)."""
+    rules = [rule for item in items for rule in _rules_sql(item)]
+    if not rules:
+        return "CASE WHEN _error IS NOT NULL THEN [_error] ELSE []::VARCHAR[] END"
+    failed = " OR ".join(f"({cond})" for cond, _ in rules)
+    listed = ", ".join(f"CASE WHEN {cond} THEN '{label}' END" for cond, label in rules)
+    return (f"CASE WHEN _error IS NOT NULL THEN [_error] WHEN {failed} "
+            f"THEN list_filter([{listed}], lambda r: r IS NOT NULL) ELSE []::VARCHAR[] END")
 
 
 @dataclass
@@ -110,11 +124,9 @@ def standardise_batch(
     raw = f"read_parquet('{_sql_path(raw_dir)}/*.parquet')"
     value_cols = ", ".join(c for item in items for c in _columns_sql(item))
     derived = ", ".join(c for item in items for c in _derived_sql(item))
-    checks = ", ".join(c for item in items for c in _rules_sql(item))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE std AS "
-        f"SELECT *, CASE WHEN _error IS NOT NULL THEN [_error] "
-        f"ELSE list_filter([{checks}], lambda r: r IS NOT NULL) END AS _rules "
+        f"SELECT *, {_failed_rules_sql(items)} AS _rules "
         f"FROM (SELECT *{', ' + derived if derived else ''} FROM ("
         f"SELECT {_LINEAGE}, _error, {value_cols} FROM ("
         f"{delivered_fields_sql(resource, raw, layout)})))"

@@ -7,8 +7,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import xlsxwriter
+from hypothesis import given
+from hypothesis import strategies as st
 
 from catalog import BatchStatus
+from pipelines.ingest import readers
 from tests.conftest import open_registry
 from tests.pipelines.helpers import MEMBERS_HEADER, POPULATION_HEADER, deliver, ingest, query
 
@@ -264,3 +267,19 @@ def test_a_required_value_of_unicode_spaces_is_missing(settings, registry):
     ingest(settings, registry, "mz.members")
     assert [(no, rule, item) for no, rule, item, _ in quarantine(settings, "mz_members")] == [
         (2, "missing_required", "member_name"), (3, "missing_required", "member_id_number")]
+
+
+_LINE = st.one_of(st.text(alphabet="王芳,ab 1", max_size=6).map(str.encode),
+                  st.binary(max_size=6).map(lambda b: b.replace(b"\n", b"")))
+
+
+@given(lines=st.lists(_LINE, min_size=1, max_size=8), newline=st.booleans(),
+       window=st.sampled_from([1, 3, 1 << 20]))
+def test_bad_utf8_is_replaced_line_by_line_as_python_decodes_it(lines, newline, window):
+    data = b"\n".join(lines) + (b"\n" if newline else b"")
+    original, readers._UTF8_WINDOW = readers._UTF8_WINDOW, window
+    try:
+        repaired = readers._repair_utf8(data)
+    finally:
+        readers._UTF8_WINDOW = original
+    assert repaired == data.decode("utf-8", errors="replace").encode()
