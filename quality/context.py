@@ -23,6 +23,7 @@ from great_expectations.data_context.types.base import (
 )
 
 from catalog import HubSettings
+from quality import docs_speed
 from quality.gxduckdb import install
 
 __all__ = ["data_docs_index", "feedback_dir", "gx_context", "quality_home", "quality_lock"]
@@ -46,6 +47,7 @@ def gx_context(settings: HubSettings | None) -> AbstractDataContext:
     """The hub's context with file stores and Data Docs (settings given), or a throwaway one in
     memory (None: the quality gate and the benchmark, which keep no reports)."""
     install()
+    docs_speed.install()
     quiet = ProgressBarsConfig(globally=False)
     if settings is None:
         config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(),

@@ -39,7 +39,10 @@ _REGEX_MODULES = tuple(
 
 
 class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
-    """GX's SQL engine with one DuckDB connection kept open, so results outlive each query."""
+    """GX's SQL engine with one DuckDB connection kept open, so results outlive each query.
+
+    The connection shows no progress bar: DuckDB would draw one into the run log for every
+    query over two seconds (it cannot be turned off in the connect configuration)."""
 
     _connection = None
 
@@ -47,6 +50,7 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
     def get_connection(self) -> Iterator[sa.Connection]:
         if self._connection is None or self._connection.closed:
             self._connection = self.engine.connect()
+            self._connection.exec_driver_sql("SET enable_progress_bar = false")
         yield self._connection
 
     def close(self) -> None:

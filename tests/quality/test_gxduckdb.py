@@ -6,6 +6,7 @@ import great_expectations as gx
 import pytest
 
 from quality import gx_context
+from quality.gxduckdb import DuckDBExecutionEngine
 
 
 def _rows():
@@ -59,3 +60,14 @@ def test_install_is_idempotent_and_leaves_other_dialects_alone():
     gx_context(None)
     assert module.get_dialect_regex_expression is first
     assert first.__wrapped__.__name__ == "get_dialect_regex_expression"
+
+
+def test_the_kept_connection_draws_no_progress_bars():
+    engine = DuckDBExecutionEngine(connection_string="duckdb:///:memory:")
+    try:
+        with engine.get_connection() as connection:
+            setting = connection.exec_driver_sql(
+                "SELECT current_setting('enable_progress_bar')").scalar()
+    finally:
+        engine.close()
+    assert setting is False
