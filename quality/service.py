@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import great_expectations as gx
+import sqlglot.expressions as exp
 
 from catalog import BatchRecord, BatchStatus, HubSettings, Load, Registry, Resource
 from catalog.lake import Lake, connect
@@ -98,11 +99,10 @@ def _rows_to_check(settings: HubSettings, resource: Resource,
     if resource.load is not Load.APPEND or len(files) < 2:
         yield files
         return
-    paths = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-    key = ", ".join('"' + k.replace('"', '""') + '"' for k in resource.key)
+    key = ", ".join(exp.column(k, quoted=True).sql("duckdb") for k in resource.key)
     with connect(settings) as con:
         (recurring,), = con.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM read_parquet([{paths}], union_by_name = true) "
+            f"SELECT count(*) FROM (SELECT 1 FROM ({source_query(resource, files)}) "
             f"GROUP BY {key} HAVING count(*) > 1)").fetchall()
     if not recurring:
         yield files
