@@ -43,14 +43,30 @@ def _print_table(table: pa.Table) -> None:
     click.echo(f"({table.num_rows} rows{f', {more} not shown; use --format csv' if more else ''})")
 
 
+def _principal_options(*, subject: str, department: str, grant: str):
+    """The options naming a gateway principal and its grants (each command words its help)."""
+    options = [
+        click.option("--subject", required=True, help=subject),
+        click.option("--department", required=True, help=department),
+        click.option("--role", "roles", multiple=True, default=("analyst",), show_default=True),
+        click.option("--district", default=None, help="A district officer's GB/T 2260 code."),
+        click.option("--grant", "grant_ids", multiple=True, help=grant),
+    ]
+
+    def apply(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
 def register(main: click.Group) -> None:
     @main.command("sql")
     @click.argument("query")
-    @click.option("--subject", required=True, help="Who is asking (client or user id).")
-    @click.option("--department", required=True, help="The caller's department code.")
-    @click.option("--role", "roles", multiple=True, default=("analyst",), show_default=True)
-    @click.option("--district", default=None, help="A district officer's GB/T 2260 code.")
-    @click.option("--grant", "grant_ids", multiple=True, help="Use this grant (if several fit).")
+    @_principal_options(subject="Who is asking (client or user id).",
+                        department="The caller's department code.",
+                        grant="Use this grant (if several fit).")
     @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "arrow"]),
                   default="table", show_default=True)
     @click.option("--out", type=click.Path(path_type=Path), help="Write here, not to stdout.")
@@ -159,11 +175,9 @@ def register(main: click.Group) -> None:
         click.echo(f"snapshots of {len(dropped)} unusable grants deleted")
 
     @grants_group.command("materialise")
-    @click.option("--subject", required=True, help="Whose queries will read the snapshots.")
-    @click.option("--department", required=True, help="The principal's department code.")
-    @click.option("--role", "roles", multiple=True, default=("analyst",), show_default=True)
-    @click.option("--district", default=None, help="A district officer's GB/T 2260 code.")
-    @click.option("--grant", "grant_ids", multiple=True, help="Only this grant (repeatable).")
+    @_principal_options(subject="Whose queries will read the snapshots.",
+                        department="The principal's department code.",
+                        grant="Only this grant (repeatable).")
     def materialise_command(subject, department, roles, district, grant_ids) -> None:
         """Build now the snapshots (masked, filtered tables) the principal's SQL grants read;
         run after a publication so that the first query does not fall back to inline masks."""
