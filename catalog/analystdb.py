@@ -14,6 +14,7 @@ from pathlib import Path
 import pyarrow as pa
 from sqlalchemy import select
 
+from catalog.current import newest_per_key_sql, recorded_current_rows
 from catalog.lake import connect, fsync_path
 from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
@@ -68,15 +69,7 @@ def _scan(files: list[str], columns: dict[str, str]) -> str:
     return f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
 
 
-def _latest_per_key(resource: Resource, source: str) -> str:
-    key = ", ".join(_q(k) for k in resource.key)
-    return (
-        f"SELECT * FROM ({source}) "
-        f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _batch_id DESC) = 1"
-    )
-
-
-def _resource_views(con, resource: Resource, batches: list[BatchRecord],
+def _resource_views(settings: HubSettings, con, resource: Resource, batches: list[BatchRecord],
                     current: Publication | None) -> None:
     t = resource.table
     raw_files = [f"{b.raw_path}/{p.name}" for b in batches if b.raw_path
@@ -95,11 +88,13 @@ def _resource_views(con, resource: Resource, batches: list[BatchRecord],
                      if b.batch_id in current_ids and b.accepted_path]
     code = resource.code.replace("'", "''")
     if resource.load is Load.APPEND:
-        con.execute(f"CREATE VIEW published.{t} AS "
-                    f"{_latest_per_key(resource, _scan(current_files, std_cols))}")
-        as_of_filter = "_batch_id <= b"
-        as_of_body = _latest_per_key(
-            resource, f"SELECT * FROM history.{t} WHERE {as_of_filter}")
+        # The newest row of each key, as decided when the batches were published; a set of
+        # batches published before that decision existed gets the window in the view.
+        rows = recorded_current_rows(settings, resource, [Path(f) for f in current_files])
+        view = (_scan([str(f) for f in rows], std_cols) if rows is not None
+                else newest_per_key_sql(resource, _scan(current_files, std_cols)))
+        con.execute(f"CREATE VIEW published.{t} AS {view}")
+        as_of_body = newest_per_key_sql(resource, f"SELECT * FROM history.{t} WHERE _batch_id <= b")
     else:
         con.execute(f"CREATE VIEW published.{t} AS {_scan(current_files, std_cols)}")
         as_of_body = (
@@ -167,7 +162,7 @@ def rebuild_analyst_db(settings: HubSettings, registry: Registry,
             for resource in resources:
                 mine = [b for b in batches if b.resource_code == resource.code]
                 current = [p for p in publications if p.resource_code == resource.code]
-                _resource_views(con, resource, mine, current[-1] if current else None)
+                _resource_views(settings, con, resource, mine, current[-1] if current else None)
             con.execute("CHECKPOINT")
         finally:
             con.close()

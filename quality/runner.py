@@ -68,21 +68,13 @@ def index_columns(resource: Resource, extra: list[str] | None = None) -> list[st
     return columns + [c for c in extra or [] if c not in columns]
 
 
-def source_query(resource: Resource, files: list[Path], *, latest_per_key: bool = False) -> str:
-    """SQL over exactly these Parquet files; for append resources the newest row of each key."""
+def source_query(files: list[Path]) -> str:
+    """SQL over exactly these Parquet files."""
     scan = exp.ReadParquet(expressions=[
         exp.Array(expressions=[exp.Literal.string(str(f)) for f in files]),
         exp.EQ(this=exp.column("union_by_name"), expression=exp.true()),
     ])
-    query = exp.select(exp.Star()).from_(exp.Table(this=scan))
-    if latest_per_key:
-        window = exp.Window(
-            this=exp.RowNumber(),
-            partition_by=[exp.column(k, quoted=True) for k in resource.key],
-            order=exp.Order(expressions=[exp.Ordered(this=exp.column("_batch_id"), desc=True)]),
-        )
-        query = query.qualify(exp.EQ(this=window, expression=exp.Literal.number(1)))
-    return query.sql(dialect="duckdb")
+    return exp.select(exp.Star()).from_(exp.Table(this=scan)).sql(dialect="duckdb")
 
 
 def _connect_args(settings: HubSettings) -> dict:
@@ -123,7 +115,7 @@ def _plain(sample: dict) -> dict:
 
 def validate_files(
     settings: HubSettings, resource: Resource, suite: gx.ExpectationSuite, files: list[Path],
-    *, latest_per_key: bool = False, context: AbstractDataContext | None = None,
+    *, context: AbstractDataContext | None = None,
     run_name: str | None = None, every_failure: list[str] | None = None,
 ) -> ValidationOutcome:
     """Validate the rows of these files with `suite`. With a context that keeps reports (see
@@ -138,7 +130,7 @@ def validate_files(
         kwargs={"connect_args": _connect_args(settings)})
     try:
         asset = datasource.add_query_asset(
-            name=resource.table, query=source_query(resource, files, latest_per_key=latest_per_key))
+            name=resource.table, query=source_query(files))
         batch = asset.add_batch_definition_whole_table("rows")
         suite = context.suites.add_or_update(suite)
         definition = context.validation_definitions.add_or_update(

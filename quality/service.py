@@ -9,21 +9,18 @@ blocking expectations only, before `publish` may make it current.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import great_expectations as gx
-import sqlglot.expressions as exp
 
-from catalog import BatchRecord, BatchStatus, HubSettings, Load, Registry, Resource
-from catalog.lake import Lake, connect
+from catalog import BatchRecord, BatchStatus, HubSettings, Registry, Resource
+from catalog.current import current_rows
 from catalog.quality_scores import QualityScore, record_scores
 from quality.context import data_docs_index, gx_context, quality_lock
 from quality.feedback import write_feedback
 from quality.pii import PiiFinding, discover_pii
-from quality.runner import ValidationOutcome, source_query, validate_files
+from quality.runner import ValidationOutcome, validate_files
 from quality.scores import compute_scores, quarantine_counts
 from quality.suites import build_suite
 
@@ -65,16 +62,15 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
     if not files:
         return QualityReport(resource.code, run_id, None, None)
     suite = build_suite(resource)
-    with _rows_to_check(settings, resource, files) as checked:
-        with quality_lock(settings):
-            outcome = validate_files(settings, resource, suite, checked,
-                                     context=gx_context(settings),
-                                     run_name=f"{resource.code}-{run_id}")
-        warned = [c for c in outcome.checks if c.unexpected and not c.blocking and c.item]
-        detailed = validate_files(
-            settings, resource, _subset(suite, {c.name for c in warned}), checked,
-            every_failure=[f"{c.item}_orig" for c in warned],
-        ).checks if warned else []
+    checked = current_rows(settings, resource, files)
+    with quality_lock(settings):
+        outcome = validate_files(settings, resource, suite, checked,
+                                 context=gx_context(settings), run_name=f"{resource.code}-{run_id}")
+    warned = [c for c in outcome.checks if c.unexpected and not c.blocking and c.item]
+    detailed = validate_files(
+        settings, resource, _subset(suite, {c.name for c in warned}), checked,
+        every_failure=[f"{c.item}_orig" for c in warned],
+    ).checks if warned else []
     rejected = [b for b in registry.batches(resource.code) if b.status is BatchStatus.REJECTED]
     feedback = write_feedback(settings, resource, batches + rejected, detailed)
     delivered = [b for b in registry.batches(resource.code) if b.status is not BatchStatus.DUPLICATE]
@@ -84,36 +80,6 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
     return QualityReport(resource.code, run_id, publication.version if publication else None,
                          outcome, scores, feedback, discover_pii(settings, resource, files),
                          data_docs_index(settings))
-
-
-@contextmanager
-def _rows_to_check(settings: HubSettings, resource: Resource,
-                   files: list[Path]) -> Iterator[list[Path]]:
-    """The rows the suite judges, as Parquet files: the newest row of each key.
-
-    Each batch's keys are unique (repeats are quarantined), so the files are the answer as
-    they are unless a key recurs in a later batch of an append resource. Only then is the
-    newest row of each key written once to a scratch file, so that GX's many queries read it
-    rather than each recomputing the window over every month.
-    """
-    if resource.load is not Load.APPEND or len(files) < 2:
-        yield files
-        return
-    key = ", ".join(exp.column(k, quoted=True).sql("duckdb") for k in resource.key)
-    with connect(settings) as con:
-        (recurring,), = con.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM ({source_query(resource, files)}) "
-            f"GROUP BY {key} HAVING count(*) > 1)").fetchall()
-    if not recurring:
-        yield files
-        return
-    with Lake(settings).staging() as scratch:
-        latest = scratch / "latest.parquet"
-        target = str(latest).replace("'", "''")
-        with connect(settings) as con:
-            con.execute(f"COPY ({source_query(resource, files, latest_per_key=True)}) "
-                        f"TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
-        yield [latest]
 
 
 def _subset(suite: gx.ExpectationSuite, names: set[str]) -> gx.ExpectationSuite:

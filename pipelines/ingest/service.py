@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from catalog import BatchRecord, BatchStatus, HubSettings, Load, Publication, Registry, Resource
+from catalog.current import current_rows
 from catalog.lake import Lake, connect
 from catalog.registry import utcnow
 from catalog.sqlfunctions import register_functions, unregister_functions
@@ -164,6 +165,8 @@ def publish(
         batch_ids = [b.batch_id for b in chosen]
         if current is not None and list(current.batch_ids) == batch_ids:
             return current, refused
+        # Whether a key recurs across the batches is decided once, here, for every reader.
+        current_rows(settings, resource, [Path(b.accepted_path or "") for b in chosen])
         publication = Publication(
             resource_code=resource.code, version=(current.version + 1) if current else 1,
             batch_ids=batch_ids, rows=sum(b.rows_accepted for b in chosen), run_id=run_id,

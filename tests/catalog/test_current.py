@@ -1,0 +1,98 @@
+"""The current rows of an append resource are decided once, at publication: the analysts' view
+reads the batches' files as they are, or the newest row of each key once a key recurs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from catalog import RESOURCES, resource
+from catalog.analystdb import rebuild_analyst_db
+from catalog.current import recorded_current_rows
+from tests.conftest import make_settings, open_registry
+from tests.pipelines.helpers import deliver, ingest, query
+
+pytestmark = pytest.mark.slow
+
+DEATHS = resource("wj.deaths")
+
+
+def _death(certificate: str, name: str) -> str:
+    return json.dumps({"certificate_no": certificate, "id_number": "441302198001010019",
+                       "name": name, "gender": "男", "death_date": "2026-10-03", "place": "医院",
+                       "district_code": "441302"}, ensure_ascii=False)
+
+
+def _deliver_month(settings, batch_id: str, *deaths: tuple[str, str]) -> None:
+    lines = "\n".join(_death(c, n) for c, n in deaths)
+    deliver(settings, DEATHS.code, f"{batch_id}.jsonl", lines.encode())
+
+
+def _published_view_sql(settings) -> str:
+    (sql,), = query(settings, "SELECT sql FROM duckdb_views() "
+                              "WHERE schema_name = 'published' AND view_name = 'wj_deaths'")
+    return sql
+
+
+def _decisions(settings) -> list[Path]:
+    return sorted((settings.lake / "current" / DEATHS.table).iterdir())
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    return make_settings(tmp_path / "home", tmp_path / "landing", monkeypatch)
+
+
+def test_without_a_recurring_key_the_view_reads_the_batches_as_they_are(settings):
+    registry = open_registry(settings)
+    _deliver_month(settings, "20261001T020000", ("C1", "王芳"), ("C2", "李四"))
+    _deliver_month(settings, "20261101T020000", ("C3", "张三"))
+    ingest(settings, registry, DEATHS.code)
+
+    files = [Path(b.accepted_path) for b in registry.batches(DEATHS.code)]
+    assert recorded_current_rows(settings, DEATHS, files) == files
+    (decided,) = _decisions(settings)
+    assert json.loads((decided / "keys.json").read_text())["recurring_keys"] == 0
+    assert not (decided / "newest.parquet").exists()
+    assert "row_number" not in _published_view_sql(settings).lower()
+    assert query(settings, "SELECT certificate_no FROM published.wj_deaths ORDER BY 1") == [
+        ("C1",), ("C2",), ("C3",)]
+
+
+def test_a_corrected_record_is_current_only_in_its_newest_version(settings):
+    registry = open_registry(settings)
+    _deliver_month(settings, "20261001T020000", ("C1", "王芳"), ("C2", "李四"))
+    ingest(settings, registry, DEATHS.code)
+    _deliver_month(settings, "20261101T020000", ("C1", "王芳芳"), ("C3", "张三"))
+    ingest(settings, registry, DEATHS.code)
+
+    assert query(settings, "SELECT certificate_no, name FROM published.wj_deaths ORDER BY 1") == [
+        ("C1", "王芳芳"), ("C2", "李四"), ("C3", "张三")]
+    files = [Path(b.accepted_path) for b in registry.batches(DEATHS.code)]
+    (newest,) = recorded_current_rows(settings, DEATHS, files)
+    assert newest.name == "newest.parquet"
+    assert "row_number" not in _published_view_sql(settings).lower()
+
+    # A third month: the decision of the previous set is kept for readers of the old
+    # analysts' database, older ones are removed.
+    _deliver_month(settings, "20261201T020000", ("C4", "赵六"))
+    ingest(settings, registry, DEATHS.code)
+    assert len(_decisions(settings)) == 2
+    assert query(settings, "SELECT count(*) FROM published.wj_deaths") == [(4,)]
+
+
+def test_a_set_of_batches_without_a_recorded_decision_gets_the_window(settings):
+    registry = open_registry(settings)
+    _deliver_month(settings, "20261001T020000", ("C1", "王芳"))
+    ingest(settings, registry, DEATHS.code)
+    _deliver_month(settings, "20261101T020000", ("C1", "王芳芳"), ("C2", "李四"))
+    ingest(settings, registry, DEATHS.code)
+    shutil.rmtree(settings.lake / "current")  # as published before decisions were recorded
+
+    rebuild_analyst_db(settings, registry, list(RESOURCES.values()))
+    assert "row_number" in _published_view_sql(settings).lower()
+    assert query(settings, "SELECT certificate_no, name FROM published.wj_deaths ORDER BY 1") == [
+        ("C1", "王芳芳"), ("C2", "李四")]
