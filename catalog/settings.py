@@ -41,6 +41,12 @@ class HubSettings(BaseSettings):
         ge=1024,
         description="Bytes of a delivered text file decoded and split per step of ingestion.",
     )
+    quality_results_kept: int = Field(
+        default=10,
+        ge=1,
+        description="Stored GX validation results (and Data Docs pages) kept per resource; the "
+        "catalog keeps every run's scores.",
+    )
 
     # --- deployment ------------------------------------------------------------------------
     mode: Literal["demo", "production"] = Field(

@@ -26,7 +26,8 @@ from catalog import HubSettings
 from quality import docs_speed
 from quality.gxduckdb import install
 
-__all__ = ["data_docs_index", "feedback_dir", "gx_context", "quality_home", "quality_lock"]
+__all__ = ["data_docs_index", "feedback_dir", "gx_context", "prune_results", "quality_home",
+           "quality_lock"]
 
 DOCS_SITE = "hub_data_docs"
 
@@ -66,6 +67,22 @@ def gx_context(settings: HubSettings | None) -> AbstractDataContext:
         data_docs_sites=docs, analytics_enabled=False, progress_bars=quiet,
     )
     return gx.get_context(project_config=config, mode="ephemeral")
+
+
+def prune_results(context: AbstractDataContext, suite_name: str, keep: int) -> int:
+    """Remove a suite's stored validation results but the newest `keep - 1`, before a run stores
+    one more; returns how many were removed.
+
+    GX renders the Data Docs index from every stored result on each run (about 10 ms a result
+    here), so an unbounded history would slow every run down month by month. The index build
+    also drops the pages of removed results. The catalog keeps every run's scores."""
+    store = context.validation_results_store
+    mine = sorted((k for k in store.list_keys() if k.expectation_suite_identifier.name == suite_name),
+                  key=lambda k: k.run_id.run_time)
+    old = mine[: max(len(mine) - (keep - 1), 0)]
+    for key in old:
+        store.remove_key(key)
+    return len(old)
 
 
 @contextmanager

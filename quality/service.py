@@ -17,7 +17,7 @@ import great_expectations as gx
 from catalog import BatchRecord, BatchStatus, HubSettings, Registry, Resource
 from catalog.current import current_rows
 from catalog.quality_scores import QualityScore, record_scores
-from quality.context import data_docs_index, gx_context, quality_lock
+from quality.context import data_docs_index, gx_context, prune_results, quality_lock
 from quality.feedback import write_feedback
 from quality.pii import PiiFinding, discover_pii
 from quality.runner import ValidationOutcome, validate_files
@@ -64,8 +64,10 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
     suite = build_suite(resource)
     checked = current_rows(settings, resource, files)
     with quality_lock(settings):
-        outcome = validate_files(settings, resource, suite, checked,
-                                 context=gx_context(settings), run_name=f"{resource.code}-{run_id}")
+        context = gx_context(settings)
+        prune_results(context, suite.name, settings.quality_results_kept)
+        outcome = validate_files(settings, resource, suite, checked, context=context,
+                                 run_name=f"{resource.code}-{run_id}")
     warned = [c for c in outcome.checks if c.unexpected and not c.blocking and c.item]
     detailed = validate_files(
         settings, resource, _subset(suite, {c.name for c in warned}), checked,
