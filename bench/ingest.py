@@ -102,6 +102,22 @@ def bare_convert(city: Path, out: Path) -> tuple[float, float]:
     return time.perf_counter() - started, _cpu_seconds() - cpu
 
 
+def step_seconds(home: Path) -> dict[str, float]:
+    """Seconds the child's run spent in each kind of step (Dagster's step statistics): the
+    ingestion steps (`raw`, `standardised`, `published`) and the quality checks."""
+    os.environ["DAGSTER_HOME"] = str(home / "dagster")
+    import dagster as dg
+
+    with dg.DagsterInstance.get() as instance:
+        (run,) = instance.get_runs(limit=1)
+        stats = instance.get_run_step_stats(run.run_id)
+    kinds: dict[str, float] = {}
+    for step in stats:
+        kind = step.step_key.split("__")[0] if "__" in step.step_key else "quality_checks"
+        kinds[kind] = kinds.get(kind, 0.0) + (step.end_time or 0) - (step.start_time or 0)
+    return {k: round(v, 2) for k, v in sorted(kinds.items())}
+
+
 def governed_ingest(city: Path, home: Path) -> tuple[float, float, int, bool]:
     """The hub's ingest_all job in a child process: (seconds, CPU seconds, peak RSS MiB, ok)."""
     shutil.rmtree(home, ignore_errors=True)
@@ -128,8 +144,12 @@ def main() -> None:
         rows = sum(f["records"] for f in manifest["files"])
         bare, bare_cpu = bare_convert(city, OUT / f"bare-{persons}")
         governed, governed_cpu, rss, ok = governed_ingest(city, OUT / f"hub-{persons}")
+        steps = step_seconds(OUT / f"hub-{persons}")
+        ingest_steps = sum(v for k, v in steps.items() if k in {"raw", "standardised", "published"})
         result = {
             "persons": persons, "rows": rows, "generate_seconds": generated,
+            "step_seconds": steps, "ingest_step_seconds": round(ingest_steps, 2),
+            "ratio_ingest_steps": round(bare / ingest_steps, 3),
             "bare_seconds": round(bare, 2), "governed_seconds": round(governed, 2),
             "bare_cpu_seconds": round(bare_cpu, 2), "governed_cpu_seconds": round(governed_cpu, 2),
             "bare_rows_per_s": round(rows / bare), "governed_rows_per_s": round(rows / governed),

@@ -3,21 +3,29 @@ DCAT-AP export of the whole directory.
 
 A resource is open when its entry is published and its open attribute allows it
 (`catalog.entries.is_open`), it has a published version, and the open policy lets it out
-(`policies.open_items`). Downloads stream the rows `policies.open_extract` reads — the one
-policy engine every extract goes through — as CSV (UTF-8 with BOM) or Parquet; each is in the
-audit log when it starts (the middleware) and when it ends, with its rows and SHA-256.
+(`policies.open_items`). Downloads are the rows `policies.open_extract` reads — the one
+policy engine every extract goes through — as CSV (UTF-8 with BOM) or Parquet, encoded once per
+published version and open read and then served as a file (anyone may ask for them, as often as
+they like); each is in the audit log when it starts (the middleware) and when it ends, with its
+rows and SHA-256.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import json
+import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-
-import pyarrow as pa
+from io import BufferedReader
+from pathlib import Path
 
 from catalog import RESOURCES, Publication, Resource, entries
 from catalog.dcat import OPEN_FORMATS, dcat_catalog, download_path, landing_path
-from catalog.formats import FORMATS, Encoded, encode_then
+from catalog.formats import FORMATS, Encoded, encode
+from catalog.lake import connect
 from exchange.audit import AuditRecord
 from exchange.context import Hub
 from exchange.errors import ApiError
@@ -27,6 +35,7 @@ from policies import (
     PolicyError,
     default_policy,
     open_extract,
+    open_extract_digest,
     open_items,
 )
 
@@ -34,6 +43,7 @@ __all__ = ["OpenDownload", "catalog_jsonld", "open_download", "open_resource",
            "open_resources"]
 
 _NOT_OPEN = "No such open dataset."
+_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,18 @@ class OpenDownload:
     filename: str
     version: int
     policy_version: str
+    size: int
     chunks: Iterator[bytes]
+
+
+@dataclass(frozen=True)
+class _File:
+    """An encoded download: its open file, and what the audit log records of it."""
+
+    handle: BufferedReader
+    rows: int
+    size: int
+    sha256: str
 
 
 def _open(hub: Hub, code: str) -> _Open | None:
@@ -120,7 +141,7 @@ def open_download(hub: Hub, code: str, fmt: str, record: AuditRecord) -> OpenDow
     if fmt not in OPEN_FORMATS:
         raise ApiError(404, "not_found", f"No such format: use {' or '.join(OPEN_FORMATS)}.")
     try:
-        reader = open_extract(hub.settings, code)
+        encoded = _encoded(hub, found, fmt)
     except PolicyError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
     policy_version = default_policy().version
@@ -130,18 +151,97 @@ def open_download(hub: Hub, code: str, fmt: str, record: AuditRecord) -> OpenDow
     return OpenDownload(
         code=code, fmt=fmt, media_type=FORMATS[fmt][0],
         filename=f"{code}-v{found.publication.version}.{FORMATS[fmt][1]}",
-        version=found.publication.version, policy_version=policy_version,
-        chunks=_stream(hub, reader, fmt, record))
+        version=found.publication.version, policy_version=policy_version, size=encoded.size,
+        chunks=_stream(hub, encoded, record))
 
 
-def _stream(hub: Hub, reader: pa.RecordBatchReader, fmt: str,
-            started: AuditRecord) -> Iterator[bytes]:
-    def finish(totals: Encoded, complete: bool) -> None:
+def _encoded(hub: Hub, found: _Open, fmt: str) -> _File:
+    """The download of the current published rows under the current open read, encoded once.
+
+    Files live in `<home>/open/<code>/`, named by the version and a digest of what decides
+    the bytes: the analysts' `published` view of the resource (which files) and the open read
+    (its SQL and mask keys), so a new version, a changed policy or rotated keys give a new
+    file, and the resource's other files are removed then (a download already streaming one
+    keeps its open file). A lock per resource makes concurrent first requests encode once."""
+    code, table = found.resource.code, found.resource.table
+    folder = hub.settings.home / "open" / code
+    folder.mkdir(parents=True, exist_ok=True)
+    view = _published_view(hub, table)
+    digest = hashlib.sha256(f"{view}\n{open_extract_digest(hub.settings, code)}".encode())
+    stem = f"v{found.publication.version}-{digest.hexdigest()[:16]}"
+    path = folder / f"{stem}.{FORMATS[fmt][1]}"
+    facts = folder / f"{stem}.{fmt}.json"  # written last: its presence means the file is whole
+    with (folder / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if facts.exists() and path.exists():
+                return _File(path.open("rb"), **json.loads(facts.read_text()))
+            encoded, aside = _encode(hub, code, fmt, folder)
+            if _published_view(hub, table) != view:
+                aside.unlink()  # republished meanwhile: serve these rows, keep nothing
+                return encoded
+            os.replace(aside, path)
+            _write_whole(facts, json.dumps({"rows": encoded.rows, "size": encoded.size,
+                                            "sha256": encoded.sha256}))
+            for other in folder.iterdir():
+                if other.name != ".lock" and not other.name.startswith(f"{stem}."):
+                    other.unlink(missing_ok=True)
+            return encoded
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _published_view(hub: Hub, table: str) -> str:
+    """The SQL of `published.<table>` in the analysts' database: the files it reads."""
+    with connect(hub.settings, hub.settings.analyst_db, read_only=True) as con:
+        found = con.execute("SELECT sql FROM duckdb_views() WHERE schema_name = 'published' "
+                            "AND view_name = ?", [table]).fetchall()
+    return found[0][0] if found else ""
+
+
+def _encode(hub: Hub, code: str, fmt: str, folder: Path) -> tuple[_File, Path]:
+    """Encode the open read into a new file beside the cache (fsynced), and open it."""
+    aside = folder / f".{uuid.uuid4().hex}.partial"
+    totals = Encoded()
+    reader = open_extract(hub.settings, code)
+    try:
+        with aside.open("wb") as out:
+            for chunk in encode(reader, fmt, totals):
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        aside.unlink(missing_ok=True)
+        raise
+    finally:
+        reader.close()
+    return _File(aside.open("rb"), totals.rows, totals.bytes, totals.sha256), aside
+
+
+def _write_whole(path: Path, text: str) -> None:
+    aside = path.with_name(f".{uuid.uuid4().hex}.partial")
+    with aside.open("w") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(aside, path)
+
+
+def _stream(hub: Hub, encoded: _File, started: AuditRecord) -> Iterator[bytes]:
+    """The file's bytes; when they are all sent, or the client goes away, the audit log
+    records the download as complete (with its rows and SHA-256) or aborted."""
+    sent, complete = 0, False
+    try:
+        while chunk := encoded.handle.read(_CHUNK):
+            sent += len(chunk)
+            yield chunk
+        complete = True
+    finally:
+        encoded.handle.close()
         hub.audit.append(AuditRecord(
             method="GET", route=started.route, purpose=OPEN_PURPOSE,
             resource_code=started.resource_code, items=list(started.items), decision="allow",
-            status=200, rows=totals.rows, result_sha256=totals.sha256 if complete else None,
+            status=200, rows=encoded.rows if complete else None,
+            result_sha256=encoded.sha256 if complete else None,
             detail={**started.detail, "phase": "complete" if complete else "aborted",
-                    "bytes": totals.bytes}))
-
-    return encode_then(reader, fmt, finish)
+                    "bytes": sent}))

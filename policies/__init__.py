@@ -19,7 +19,8 @@ Public API (see docs/policies-api.md):
   `wait_for_builds(timeout)` waits for background builds.
 - Open data: `open_items(code)` -> (published, withheld) item decisions, `open_extract(settings,
   code)` -> the rows anyone may download; both raise `PolicyError("denied")` unless the open
-  rules open the resource (the anonymous `PUBLIC` principal, `GrantMode.OPEN`).
+  rules open the resource (the anonymous `PUBLIC` principal, `GrantMode.OPEN`);
+  `open_extract_digest(settings, code)` names that read (SQL and mask keys) for caching.
 - `PolicyError(code, message)` with `.status` and `.to_dict()`; codes in `ERROR_CODES`.
 - `default_policy()` / `load_policy(dir)`: the rules in `policies/rules/*.toml`.
 """
@@ -30,7 +31,13 @@ from policies.errors import ERROR_CODES, PolicyError
 from policies.gateway import QueryResult, run_query
 from policies.grants import Grant, GrantMode, GrantStatus
 from policies.masks import grant_key, token
-from policies.opendata import OPEN_PURPOSE, PUBLIC, open_extract, open_items
+from policies.opendata import (
+    OPEN_PURPOSE,
+    PUBLIC,
+    open_extract,
+    open_extract_digest,
+    open_items,
+)
 from policies.policy import Decision, Outcome, Policy, default_policy, load_policy
 from policies.principal import ROLES, Principal
 from policies.store import GrantStore
@@ -58,6 +65,7 @@ __all__ = [
     "load_policy",
     "materialise",
     "open_extract",
+    "open_extract_digest",
     "open_items",
     "plan",
     "run_query",

@@ -38,7 +38,8 @@ from policies.rewrite import (
 )
 from policies.sources import classify_tables
 
-__all__ = ["GovernedQuery", "execute", "extract", "plan", "stream_binding", "verify"]
+__all__ = ["GovernedQuery", "binding_query", "execute", "extract", "plan", "stream_binding",
+           "verify"]
 
 _BATCH_ROWS = 65_536
 
@@ -200,14 +201,20 @@ def extract(settings: HubSettings, grant: Grant, *, principal: Principal | None 
     return stream_binding(settings, _grant_binding(grant, GrantMode.EXTRACT, principal, policy))
 
 
+def binding_query(settings: HubSettings, binding: Binding) -> tuple[str, dict]:
+    """The SQL and parameters (mask keys) of the binding's masked, filtered rows: the same
+    pair reads the same rows of the same published data."""
+    select = masked_select(binding)
+    params = _parameters(settings, _used_keys(select, {binding.key_name: binding.grant.id}))
+    return select.sql(dialect="duckdb"), params
+
+
 def stream_binding(settings: HubSettings, binding: Binding) -> pa.RecordBatchReader:
     """The binding's masked, filtered rows, streamed in batches from a locked connection that
     closes when the stream is exhausted or closed (extracts and open data)."""
     from policies.connection import gateway_connection, sanitised
 
-    select = masked_select(binding)
-    sql = select.sql(dialect="duckdb")
-    params = _parameters(settings, _used_keys(select, {binding.key_name: binding.grant.id}))
+    sql, params = binding_query(settings, binding)
     stack = ExitStack()
     try:
         con = stack.enter_context(gateway_connection(settings, [binding.resource.table]))

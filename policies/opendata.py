@@ -8,20 +8,21 @@ and the rows come through the same masked select as every extract.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pyarrow as pa
 
 from catalog import HubSettings, resource
 from policies.binding import Binding, bind_grant
-from policies.engine import stream_binding
+from policies.engine import binding_query, stream_binding
 from policies.errors import PolicyError
 from policies.grants import Grant, GrantMode
 from policies.policy import Decision, Outcome, Policy, default_policy
 from policies.principal import Principal
 
 __all__ = ["OPEN_LEGAL_BASIS", "OPEN_PURPOSE", "PUBLIC", "open_binding", "open_extract",
-           "open_grant", "open_items"]
+           "open_extract_digest", "open_grant", "open_items"]
 
 OPEN_PURPOSE = "政务数据开放"
 OPEN_LEGAL_BASIS = "《广东省公共数据管理办法》公共数据开放"
@@ -61,3 +62,13 @@ def open_extract(settings: HubSettings, code: str, *,
                  policy: Policy | None = None) -> pa.RecordBatchReader:
     """Every published row of an open resource as the open policy lets anyone see it."""
     return stream_binding(settings, open_binding(code, policy))
+
+
+def open_extract_digest(settings: HubSettings, code: str, *, policy: Policy | None = None) -> str:
+    """SHA-256 of the open read's SQL and mask keys: over one published version, reads with the
+    same digest give the same rows (a download encoded once serves them all)."""
+    sql, params = binding_query(settings, open_binding(code, policy))
+    digest = hashlib.sha256(sql.encode())
+    for name in sorted(params):
+        digest.update(b"\0" + name.encode() + b"\0" + params[name])
+    return digest.hexdigest()

@@ -39,6 +39,7 @@ async def download(code: Code, fmt: Annotated[str, Path(max_length=16)], hub: Hu
     found = await run_in_threadpool(opendata.open_download, hub, code, fmt, record)
     return StreamingResponse(found.chunks, media_type=found.media_type, headers={
         "Content-Disposition": f'attachment; filename="{found.filename}"',
+        "Content-Length": str(found.size),
         "X-Hub-Version": str(found.version), "X-Hub-Policy-Version": found.policy_version})
 
 
