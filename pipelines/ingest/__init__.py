@@ -2,7 +2,14 @@
 
 from pipelines.ingest.landing import Delivery, find_deliveries
 from pipelines.ingest.readers import BatchRejected
-from pipelines.ingest.service import BatchOutcome, QualityGate, ingest_raw, publish, standardise
+from pipelines.ingest.service import (
+    BatchOutcome,
+    QualityGate,
+    ingest_raw,
+    pending_deliveries,
+    publish,
+    standardise,
+)
 
 __all__ = [
     "BatchOutcome",
@@ -11,6 +18,7 @@ __all__ = [
     "QualityGate",
     "find_deliveries",
     "ingest_raw",
+    "pending_deliveries",
     "publish",
     "standardise",
 ]

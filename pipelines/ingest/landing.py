@@ -35,6 +35,12 @@ class Delivery:
         return sum(f.stat().st_size for f in self.files + self.unexpected)
 
     @property
+    def modified_at(self) -> datetime:
+        """When the newest of the delivered files was last written."""
+        return datetime.fromtimestamp(max(f.stat().st_mtime for f in self.files + self.unexpected),
+                                      UTC)
+
+    @property
     def delivered_at(self) -> datetime:
         """The batch id when it is a timestamp (`20261101T020000`), else the file time."""
         for fmt in ("%Y%m%dT%H%M%S", "%Y%m%d%H%M%S", "%Y%m%d", "%Y%m"):

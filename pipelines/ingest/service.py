@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy import select
@@ -21,7 +22,8 @@ from pipelines.ingest.landing import Delivery, find_deliveries
 from pipelines.ingest.readers import BatchRejected, write_raw
 from pipelines.ingest.standardise import standardise_batch
 
-__all__ = ["BatchOutcome", "QualityGate", "ingest_raw", "publish", "standardise"]
+__all__ = ["BatchOutcome", "QualityGate", "ingest_raw", "pending_deliveries", "publish",
+           "standardise"]
 
 # A quality gate decides whether a standardised batch may become current: (ok, reason).
 QualityGate = Callable[[Resource, BatchRecord], tuple[bool, str]]
@@ -44,22 +46,49 @@ def _known_batches(registry: Registry, resource: Resource) -> dict[str, BatchRec
     return {b.batch_id: b for b in registry.batches(resource.code)}
 
 
+def _redelivered(record: BatchRecord, delivery: Delivery) -> bool:
+    """Whether a batch the hub refused before reading any row (rejected whole, or identical to
+    another batch) has been delivered again under the same batch id: its files changed size,
+    or were written after the hub last looked. Accepted batches are never read twice."""
+    if record.status not in (BatchStatus.REJECTED, BatchStatus.DUPLICATE) or record.raw_path:
+        return False
+    looked = record.ingested_at
+    looked = looked if looked.tzinfo else looked.replace(tzinfo=UTC)
+    return delivery.size_bytes != record.size_bytes or delivery.modified_at > looked
+
+
+def pending_deliveries(settings: HubSettings, registry: Registry,
+                       resource: Resource) -> list[Delivery]:
+    """Complete batches in the landing directory the hub has yet to read: new batch ids, and
+    re-deliveries of batches it refused before reading them."""
+    known = _known_batches(registry, resource)
+    return [d for d in find_deliveries(settings.landing_dir, resource)
+            if d.batch_id not in known or _redelivered(known[d.batch_id], d)]
+
+
 def ingest_raw(settings: HubSettings, registry: Registry, resource: Resource) -> list[BatchOutcome]:
-    """Parse every new complete batch in the landing directory into the raw layer."""
+    """Parse every new complete batch in the landing directory into the raw layer.
+
+    A batch refused before its rows were read may be corrected and delivered again under the
+    same id; it is then read again and its record updated (the refusal stays in the run's
+    Dagster events). A file merely touched (same SHA-256) is not read again.
+    """
     lake = Lake(settings)
     known = _known_batches(registry, resource)
     outcomes = []
-    for delivery in find_deliveries(settings.landing_dir, resource):
-        if delivery.batch_id in known:
-            continue
+    for delivery in pending_deliveries(settings, registry, resource):
         sha = delivery.sha256()
+        previous = known.get(delivery.batch_id)
+        if previous is not None and previous.sha256 == sha:
+            _looked_again(registry, previous, delivery)
+            continue
         same = next((b for b in known.values() if b.sha256 == sha
                      and b.status not in (BatchStatus.DUPLICATE, BatchStatus.REJECTED)), None)
         record = BatchRecord(
             resource_code=resource.code, batch_id=delivery.batch_id,
             files=delivery.relative_files(settings.landing_dir), sha256=sha,
             size_bytes=delivery.size_bytes, delivered_at=delivery.delivered_at,
-            status=BatchStatus.RAW,
+            status=BatchStatus.RAW, reason="", rows_in=0, blank_lines=0, ingested_at=utcnow(),
         )
         if same is not None:
             record.status = BatchStatus.DUPLICATE
@@ -67,12 +96,37 @@ def ingest_raw(settings: HubSettings, registry: Registry, resource: Resource) ->
             record.reason = f"identical to batch {same.batch_id} (SHA-256 {sha[:12]}…)"
         else:
             _parse_raw(settings, lake, resource, delivery, record)
-        with registry.session() as s:
-            s.add(record)
-        known[record.batch_id] = record
+        known[record.batch_id] = _save(registry, record, previous)
         outcomes.append(BatchOutcome(record.batch_id, str(record.status), record.rows_in,
                                      reason=record.reason))
     return outcomes
+
+
+_REREAD = ("files", "sha256", "size_bytes", "delivered_at", "status", "reason", "rows_in",
+           "raw_path", "layout", "blank_lines", "duplicate_of", "ingested_at")
+
+
+def _save(registry: Registry, record: BatchRecord, previous: BatchRecord | None) -> BatchRecord:
+    """Add the batch's record, or update the record of the delivery it replaces."""
+    with registry.session() as s:
+        if previous is None:
+            s.add(record)
+            return record
+        row = s.get(BatchRecord, previous.id)
+        assert row is not None
+        for name in _REREAD:
+            setattr(row, name, getattr(record, name))
+        return row
+
+
+def _looked_again(registry: Registry, record: BatchRecord, delivery: Delivery) -> None:
+    """The files were touched but hold the same bytes: note the look (no earlier than the
+    files' time, which another machine's clock may have set ahead), so they are not hashed
+    again on every run."""
+    with registry.session() as s:
+        row = s.get(BatchRecord, record.id)
+        assert row is not None
+        row.ingested_at = max(utcnow(), delivery.modified_at)
 
 
 def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: Delivery,

@@ -1,8 +1,11 @@
 """Delivered files of every format, clean and broken, through raw → standardised."""
 
 import json
+import os
+import time
 from datetime import date
 
+import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -10,7 +13,7 @@ import xlsxwriter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from catalog import BatchStatus
+from catalog import BatchStatus, resource
 from pipelines.ingest import readers
 from tests.conftest import open_registry
 from tests.pipelines.helpers import MEMBERS_HEADER, POPULATION_HEADER, deliver, ingest, query
@@ -120,6 +123,57 @@ def test_broken_batches_are_rejected_whole_and_previous_stays_current(settings, 
     assert publication.batch_ids == ["20261001T020000"]
     assert query(settings, "SELECT case_no FROM published.mz_members") == [("C1",)]
 
+
+
+def test_a_corrected_rejected_batch_delivered_again_under_its_id_is_read(settings, registry):
+    from pipelines.hub_resource import HubResource
+    from pipelines.ingest import pending_deliveries
+    from pipelines.sensors import landing_sensor
+
+    members = "mz.members"
+
+    def requests():
+        with dg.build_sensor_context(resources={"hub": HubResource()}) as context:
+            return [r for r in landing_sensor(context) if r.tags["resource"] == members]
+
+    renamed = members_csv(f"C1,{ID_A},张三,本人").replace("成员姓名".encode("gbk"), "姓名".encode("gbk"))
+    deliver(settings, members, "20261101T020000.csv", renamed)
+    (first,) = requests()
+    ingest(settings, registry, members)
+    (batch,) = registry.batches(members)
+    assert batch.status is BatchStatus.REJECTED
+    assert pending_deliveries(settings, registry, resource(members)) == []
+    assert requests() == []
+
+    deliver(settings, members, "20261101T020000.csv", members_csv(f"C2,{ID_A},李四,本人"))
+    (again,) = requests()
+    assert again.run_key != first.run_key  # the same batch id, delivered again: a new run
+
+    publication = ingest(settings, registry, members)
+    (batch,) = registry.batches(members)
+    assert (batch.status, batch.reason, batch.rows_in) == (BatchStatus.PUBLISHED, "", 1)
+    assert publication.batch_ids == ["20261101T020000"]
+    assert query(settings, "SELECT case_no FROM published.mz_members") == [("C2",)]
+
+
+def test_a_touched_rejected_batch_is_not_read_again_nor_an_accepted_one_ever(settings, registry):
+    from pipelines.ingest import ingest_raw, pending_deliveries
+
+    members = resource("mz.members")
+    accepted = deliver(settings, members.code, "20261001T020000.csv",
+                       members_csv(f"C1,{ID_A},张三,本人"))
+    rejected = deliver(settings, members.code, "20261101T020000.csv", b"")
+    ingest(settings, registry, members.code)
+    later = time.time() + 60
+    for path in (accepted, rejected):
+        os.utime(path, (later, later))  # written again, the same bytes
+    assert [d.batch_id for d in pending_deliveries(settings, registry, members)] == [
+        "20261101T020000"]
+    assert ingest_raw(settings, registry, members) == []  # same SHA-256: nothing read
+    assert pending_deliveries(settings, registry, members) == []
+
+    accepted.write_bytes(members_csv(f"C9,{ID_A},赵六,本人"))  # changed in place: never re-read
+    assert pending_deliveries(settings, registry, members) == []
 
 def test_part_files_are_never_read_and_identical_batches_load_once(settings, registry):
     data = members_csv(f"C1,{ID_A},张三,本人")
