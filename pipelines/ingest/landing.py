@@ -36,9 +36,9 @@ class Delivery:
 
     @property
     def modified_at(self) -> datetime:
-        """When the newest of the delivered files was last written."""
-        return datetime.fromtimestamp(max(f.stat().st_mtime for f in self.files + self.unexpected),
-                                      UTC)
+        """When the batch (its file, or its directory and files) was last written."""
+        paths = (self.path, *self.files, *self.unexpected)
+        return datetime.fromtimestamp(max(p.stat().st_mtime for p in paths), UTC)
 
     @property
     def delivered_at(self) -> datetime:

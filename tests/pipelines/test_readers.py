@@ -175,6 +175,11 @@ def test_a_touched_rejected_batch_is_not_read_again_nor_an_accepted_one_ever(set
     accepted.write_bytes(members_csv(f"C9,{ID_A},赵六,本人"))  # changed in place: never re-read
     assert pending_deliveries(settings, registry, members) == []
 
+    (settings.landing_dir / members.code / "20261201T020000").mkdir()  # a batch of no files
+    ingest_raw(settings, registry, members)
+    assert registry.batches(members.code)[-1].reason == "the batch holds no files"
+    assert pending_deliveries(settings, registry, members) == []
+
 def test_part_files_are_never_read_and_identical_batches_load_once(settings, registry):
     data = members_csv(f"C1,{ID_A},张三,本人")
     folder = settings.landing_dir / "mz.members"
