@@ -23,7 +23,7 @@ from catalog.lake import Lake, connect
 from catalog.model import Load, Resource
 from catalog.settings import HubSettings
 
-__all__ = ["current_rows", "newest_per_key_sql", "recorded_current_rows"]
+__all__ = ["current_row_count", "current_rows", "newest_per_key_sql", "recorded_current_rows"]
 
 _KEEP = 2  # decisions kept per table: the current one and the one older readers may still use
 
@@ -74,19 +74,29 @@ def recorded_current_rows(settings: HubSettings, resource: Resource,
     return [newest] if newest.exists() else files
 
 
+def current_row_count(settings: HubSettings, resource: Resource, files: list[Path]) -> int | None:
+    """How many current rows the recorded decision for these files found (one per key); None
+    when no decision is needed or none was recorded."""
+    if resource.load is not Load.APPEND or len(files) < 2:
+        return None
+    decided = _decision_dir(settings, resource, files) / "keys.json"
+    return json.loads(decided.read_text())["current_rows"] if decided.exists() else None
+
+
 def _decide(settings: HubSettings, resource: Resource, files: list[Path], final: Path) -> None:
     lake = Lake(settings)
     key = ", ".join(_q(k) for k in resource.key)
     with lake.staging() as staged, connect(settings) as con:
-        (recurring,), = con.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {_scan(files)} "
-            f"GROUP BY {key} HAVING count(*) > 1)").fetchall()
+        (recurring, current), = con.execute(
+            f"SELECT count(*) FILTER (WHERE n > 1), count(*) FROM (SELECT count(*) AS n "
+            f"FROM {_scan(files)} GROUP BY {key})").fetchall()
         if recurring:
             target = str(staged / "newest.parquet").replace("'", "''")
             con.execute(f"COPY ({newest_per_key_sql(resource, f'SELECT * FROM {_scan(files)}')}) "
                         f"TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
         (staged / "keys.json").write_text(json.dumps(
-            {"files": [str(f) for f in files], "recurring_keys": recurring}, indent=1))
+            {"files": [str(f) for f in files], "recurring_keys": recurring,
+             "current_rows": current}, indent=1))
         lake.promote(staged, final)
     _prune(final)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from catalog import BatchRecord, BatchStatus, HubSettings, Load, Publication, Registry, Resource
-from catalog.current import current_rows
+from catalog.current import current_row_count, current_rows
 from catalog.lake import Lake, connect
 from catalog.registry import utcnow
 from catalog.sqlfunctions import register_functions, unregister_functions
@@ -219,11 +219,15 @@ def publish(
         batch_ids = [b.batch_id for b in chosen]
         if current is not None and list(current.batch_ids) == batch_ids:
             return current, refused
-        # Whether a key recurs across the batches is decided once, here, for every reader.
-        current_rows(settings, resource, [Path(b.accepted_path or "") for b in chosen])
+        # Whether a key recurs across the batches is decided once, here, for every reader; a
+        # key delivered again in a later month counts once.
+        files = [Path(b.accepted_path or "") for b in chosen]
+        current_rows(settings, resource, files)
+        rows = current_row_count(settings, resource, files)
         publication = Publication(
             resource_code=resource.code, version=(current.version + 1) if current else 1,
-            batch_ids=batch_ids, rows=sum(b.rows_accepted for b in chosen), run_id=run_id,
+            batch_ids=batch_ids, run_id=run_id,
+            rows=rows if rows is not None else sum(b.rows_accepted for b in chosen),
         )
         s.add(publication)
     return publication, refused

@@ -71,6 +71,7 @@ def test_a_corrected_record_is_current_only_in_its_newest_version(settings):
 
     assert query(settings, "SELECT certificate_no, name FROM published.wj_deaths ORDER BY 1") == [
         ("C1", "王芳芳"), ("C2", "李四"), ("C3", "张三")]
+    assert registry.current_publication(DEATHS.code).rows == 3  # C1 counts once
     files = [Path(b.accepted_path) for b in registry.batches(DEATHS.code)]
     (newest,) = recorded_current_rows(settings, DEATHS, files)
     assert newest.name == "newest.parquet"
