@@ -34,8 +34,8 @@ ingest_all_job = dg.define_asset_job(
 
 # Every job runs its steps in the run's own process. Dagster's default executor starts a fresh
 # Python per step, and each one imports the hub (Dagster, Great Expectations, DuckDB: ~8 s), so a
-# daemon-launched ingest of a 100 000-person city took 174 s instead of 35 s; the steps' own
-# parallelism is DuckDB's, and two runs still run side by side (dagster.yaml).
+# daemon-launched ingest of a 100 000-person city took 177 s instead of 41 s (bench/launch.py);
+# the steps' own parallelism is DuckDB's, and two runs still run side by side (dagster.yaml).
 EXECUTOR = dg.in_process_executor
 
 _audits = installed_audits()
