@@ -80,7 +80,7 @@ def current_row_count(settings: HubSettings, resource: Resource, files: list[Pat
     if resource.load is not Load.APPEND or len(files) < 2:
         return None
     decided = _decision_dir(settings, resource, files) / "keys.json"
-    return json.loads(decided.read_text())["current_rows"] if decided.exists() else None
+    return json.loads(decided.read_text()).get("current_rows") if decided.exists() else None
 
 
 def _decide(settings: HubSettings, resource: Resource, files: list[Path], final: Path) -> None:

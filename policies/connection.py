@@ -46,7 +46,10 @@ def gateway_connection(
         con.execute("SET max_temp_directory_size = ?", [settings.gateway_memory_limit])
         con.execute(f"ATTACH ? AS {CATALOG_ALIAS} (READ_ONLY)", [str(settings.analyst_db)])
         files = sorted(str(f) for f in prepare(con)) if prepare else []
-        allowed = [f"{settings.lake / 'standardised' / t}/" for t in sorted(set(tables))]
+        # A table's accepted files, and the newest-row-per-key file of an append resource whose
+        # keys recur (`catalog.current`): what its `published` view may read.
+        allowed = [f"{settings.lake / layer / t}/" for t in sorted(set(tables))
+                   for layer in ("standardised", "current")]
         con.execute("SET allowed_directories = ?", [allowed])
         if files:
             con.execute("SET allowed_paths = ?", [files])

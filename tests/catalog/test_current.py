@@ -97,3 +97,18 @@ def test_a_set_of_batches_without_a_recorded_decision_gets_the_window(settings):
     assert "row_number" in _published_view_sql(settings).lower()
     assert query(settings, "SELECT certificate_no, name FROM published.wj_deaths ORDER BY 1") == [
         ("C1", "王芳芳"), ("C2", "李四")]
+
+
+def test_the_governed_gateway_may_read_the_newest_rows_file(settings):
+    from policies.connection import CATALOG_ALIAS, gateway_connection
+
+    registry = open_registry(settings)
+    _deliver_month(settings, "20261001T020000", ("C1", "王芳"))
+    ingest(settings, registry, DEATHS.code)
+    _deliver_month(settings, "20261101T020000", ("C1", "王芳芳"), ("C2", "李四"))
+    ingest(settings, registry, DEATHS.code)
+    with gateway_connection(settings, [DEATHS.table]) as con:
+        rows = con.execute(f"SELECT certificate_no, name FROM {CATALOG_ALIAS}.published.wj_deaths "
+                           "ORDER BY 1").fetchall()
+    assert rows == [("C1", "王芳芳"), ("C2", "李四")]
+
