@@ -196,8 +196,13 @@ def publish(
     """
     refused: list[BatchOutcome] = []
     with registry.session() as s:
+        # Every read comes first: the changes below are flushed only at the commit, so the
+        # gate and the decision on the keys (seconds at 10 M persons) hold no write lock that
+        # would stall the API's writes to the same database.
         batches = list(s.scalars(select(BatchRecord).where(
             BatchRecord.resource_code == resource.code).order_by(BatchRecord.batch_id)))
+        current = s.scalars(select(Publication).where(Publication.resource_code == resource.code)
+                            .order_by(Publication.version.desc())).first()
         for batch in batches:
             if batch.status is BatchStatus.STANDARDISED and gate is not None:
                 ok, reason = gate(resource, batch)
@@ -207,8 +212,6 @@ def publish(
                     refused.append(BatchOutcome(batch.batch_id, "rejected", batch.rows_in,
                                                 reason=batch.reason))
         live = [b for b in batches if b.status in (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)]
-        current = s.scalars(select(Publication).where(Publication.resource_code == resource.code)
-                            .order_by(Publication.version.desc())).first()
         if not live:
             return current, refused
         # Every batch that passed the gate joins the history ("as of" queries); the current

@@ -112,3 +112,34 @@ def test_the_governed_gateway_may_read_the_newest_rows_file(settings):
                            "ORDER BY 1").fetchall()
     assert rows == [("C1", "王芳芳"), ("C2", "李四")]
 
+
+def test_the_decision_holds_no_write_lock_on_the_registry(settings, monkeypatch):
+    """The API writes its audit log to the registry's database while pipelines publish: the
+    decision (seconds at 10 M persons) must not run inside a write transaction, even after the
+    gate refused a batch."""
+    import sqlite3
+
+    from pipelines.ingest import ingest_raw, publish, service, standardise
+
+    registry = open_registry(settings)
+    decide = service.current_rows
+    writes = []
+
+    def decide_while_another_process_writes(*args):
+        with sqlite3.connect(settings.home / "registry.db", timeout=0.2) as other:
+            other.execute("CREATE TABLE IF NOT EXISTS probe (n INTEGER)")
+            other.execute("INSERT INTO probe VALUES (1)")
+        writes.append(True)
+        return decide(*args)
+
+    monkeypatch.setattr(service, "current_rows", decide_while_another_process_writes)
+    _deliver_month(settings, "20261001T020000", ("C1", "王芳"))
+    _deliver_month(settings, "20261101T020000", ("C2", "李四"))
+    _deliver_month(settings, "20261201T020000", ("C3", "张三"))
+    ingest_raw(settings, registry, DEATHS)
+    standardise(settings, registry, DEATHS)
+    publication, refused = publish(settings, registry, DEATHS, gate=lambda _r, batch: (
+        batch.batch_id != "20261201T020000", "refused for the test"))
+    assert writes  # the decision ran, and another connection could write meanwhile
+    assert [o.batch_id for o in refused] == ["20261201T020000"]
+    assert publication.batch_ids == ["20261001T020000", "20261101T020000"]
