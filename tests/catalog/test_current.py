@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog import RESOURCES, resource
+from catalog import RESOURCES, Registry, resource
 from catalog.analystdb import rebuild_analyst_db
 from catalog.current import recorded_current_rows
 from tests.conftest import make_settings, open_registry
@@ -35,6 +35,16 @@ def _published_view_sql(settings) -> str:
     (sql,), = query(settings, "SELECT sql FROM duckdb_views() "
                               "WHERE schema_name = 'published' AND view_name = 'wj_deaths'")
     return sql
+
+
+def _a_corrected_month(settings) -> Registry:
+    """Two months published one after the other; the second corrects C1's name."""
+    registry = open_registry(settings)
+    _deliver_month(settings, "20261001T020000", ("C1", "王芳"))
+    ingest(settings, registry, DEATHS.code)
+    _deliver_month(settings, "20261101T020000", ("C1", "王芳芳"), ("C2", "李四"))
+    ingest(settings, registry, DEATHS.code)
+    return registry
 
 
 def _decisions(settings) -> list[Path]:
@@ -86,11 +96,7 @@ def test_a_corrected_record_is_current_only_in_its_newest_version(settings):
 
 
 def test_a_set_of_batches_without_a_recorded_decision_gets_the_window(settings):
-    registry = open_registry(settings)
-    _deliver_month(settings, "20261001T020000", ("C1", "王芳"))
-    ingest(settings, registry, DEATHS.code)
-    _deliver_month(settings, "20261101T020000", ("C1", "王芳芳"), ("C2", "李四"))
-    ingest(settings, registry, DEATHS.code)
+    registry = _a_corrected_month(settings)
     shutil.rmtree(settings.lake / "current")  # as published before decisions were recorded
 
     rebuild_analyst_db(settings, registry, list(RESOURCES.values()))
@@ -102,11 +108,7 @@ def test_a_set_of_batches_without_a_recorded_decision_gets_the_window(settings):
 def test_the_governed_gateway_may_read_the_newest_rows_file(settings):
     from policies.connection import CATALOG_ALIAS, gateway_connection
 
-    registry = open_registry(settings)
-    _deliver_month(settings, "20261001T020000", ("C1", "王芳"))
-    ingest(settings, registry, DEATHS.code)
-    _deliver_month(settings, "20261101T020000", ("C1", "王芳芳"), ("C2", "李四"))
-    ingest(settings, registry, DEATHS.code)
+    _a_corrected_month(settings)
     with gateway_connection(settings, [DEATHS.table]) as con:
         rows = con.execute(f"SELECT certificate_no, name FROM {CATALOG_ALIAS}.published.wj_deaths "
                            "ORDER BY 1").fetchall()
