@@ -23,6 +23,7 @@ from io import BufferedReader
 from pathlib import Path
 
 from catalog import RESOURCES, Publication, Resource, entries
+from catalog.audit_reports import write_json
 from catalog.dcat import OPEN_FORMATS, dcat_catalog, download_path, landing_path
 from catalog.formats import FORMATS, Encoded, encode
 from catalog.lake import connect
@@ -181,8 +182,8 @@ def _encoded(hub: Hub, found: _Open, fmt: str) -> _File:
                 aside.unlink()  # republished meanwhile: serve these rows, keep nothing
                 return encoded
             os.replace(aside, path)
-            _write_whole(facts, json.dumps({"rows": encoded.rows, "size": encoded.size,
-                                            "sha256": encoded.sha256}))
+            write_json(facts, {"rows": encoded.rows, "size": encoded.size,
+                               "sha256": encoded.sha256})
             for other in folder.iterdir():
                 if other.name != ".lock" and not other.name.startswith(f"{stem}."):
                     other.unlink(missing_ok=True)
@@ -216,15 +217,6 @@ def _encode(hub: Hub, code: str, fmt: str, folder: Path) -> tuple[_File, Path]:
     finally:
         reader.close()
     return _File(aside.open("rb"), totals.rows, totals.bytes, totals.sha256), aside
-
-
-def _write_whole(path: Path, text: str) -> None:
-    aside = path.with_name(f".{uuid.uuid4().hex}.partial")
-    with aside.open("w") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(aside, path)
 
 
 def _stream(hub: Hub, encoded: _File, started: AuditRecord) -> Iterator[bytes]:
