@@ -61,7 +61,11 @@ def pending_deliveries(settings: HubSettings, registry: Registry,
                        resource: Resource) -> list[Delivery]:
     """Complete batches in the landing directory the hub has yet to read: new batch ids, and
     re-deliveries of batches it refused before reading them."""
-    known = _known_batches(registry, resource)
+    return _pending(settings, resource, _known_batches(registry, resource))
+
+
+def _pending(settings: HubSettings, resource: Resource,
+             known: dict[str, BatchRecord]) -> list[Delivery]:
     return [d for d in find_deliveries(settings.landing_dir, resource)
             if d.batch_id not in known or _redelivered(known[d.batch_id], d)]
 
@@ -76,7 +80,7 @@ def ingest_raw(settings: HubSettings, registry: Registry, resource: Resource) ->
     lake = Lake(settings)
     known = _known_batches(registry, resource)
     outcomes = []
-    for delivery in pending_deliveries(settings, registry, resource):
+    for delivery in _pending(settings, resource, known):
         sha = delivery.sha256()
         previous = known.get(delivery.batch_id)
         if previous is not None and previous.sha256 == sha:
