@@ -102,6 +102,16 @@ def bare_convert(city: Path, out: Path) -> tuple[float, float]:
     return time.perf_counter() - started, _cpu_seconds() - cpu
 
 
+def rows_written(out: Path) -> int:
+    """Rows in the Parquet files of `out`. The bare conversion reads CSV with DuckDB's
+    `ignore_errors`, which drops what it cannot parse: a stray quote (contract noise) swallows
+    the lines up to the next quote, so it writes fewer rows than were delivered."""
+    files = sorted(str(p) for p in out.glob("*.parquet"))
+    with _duckdb() as con:
+        return sum(con.execute("SELECT count(*) FROM read_parquet(?)", [f]).fetchall()[0][0]
+                   for f in files)
+
+
 def step_seconds(home: Path) -> dict[str, float]:
     """Seconds the child's run spent in each kind of step (Dagster's step statistics): the
     ingestion steps (`raw`, `standardised`, `published`) and the quality checks."""
@@ -143,11 +153,13 @@ def main() -> None:
         manifest = json.loads((city / "truth" / "manifest.json").read_text())
         rows = sum(f["records"] for f in manifest["files"])
         bare, bare_cpu = bare_convert(city, OUT / f"bare-{persons}")
+        bare_rows = rows_written(OUT / f"bare-{persons}")
         governed, governed_cpu, rss, ok = governed_ingest(city, OUT / f"hub-{persons}")
         steps = step_seconds(OUT / f"hub-{persons}")
         ingest_steps = sum(v for k, v in steps.items() if k in {"raw", "standardised", "published"})
         result = {
-            "persons": persons, "rows": rows, "generate_seconds": generated,
+            "persons": persons, "rows": rows, "bare_rows_written": bare_rows,
+            "generate_seconds": generated,
             "step_seconds": steps, "ingest_step_seconds": round(ingest_steps, 2),
             "ratio_ingest_steps": round(bare / ingest_steps, 3),
             "bare_seconds": round(bare, 2), "governed_seconds": round(governed, 2),

@@ -18,7 +18,7 @@ from catalog import DataItem, ItemType, Resource
 from catalog.sqlfunctions import standardise_sql
 from pipelines.ingest.fields import delivered_fields_sql
 
-__all__ = ["StandardiseResult", "standardise_batch"]
+__all__ = ["StandardiseResult", "standardise_batch", "standardised_sql"]
 
 _LINEAGE = "_batch_id, _file, _record_no, _sha256"
 
@@ -102,6 +102,18 @@ def _failed_rules_sql(items: tuple[DataItem, ...]) -> str:
             f"THEN list_filter([{listed}], lambda r: r IS NOT NULL) ELSE []::VARCHAR[] END")
 
 
+def standardised_sql(items: tuple[DataItem, ...], fields: str, lineage: str = _LINEAGE) -> str:
+    """Every item of `fields` (a query giving `_error` and each item's delivered text)
+    standardised with its original beside it, the derived columns, and `_rules`: the rules
+    the row failed (empty when it can be accepted). `lineage` names columns passed through."""
+    value_cols = ", ".join(c for item in items for c in _columns_sql(item))
+    derived = ", ".join(c for item in items for c in _derived_sql(item))
+    kept = f"{lineage}, " if lineage else ""
+    return (f"SELECT *, {_failed_rules_sql(items)} AS _rules "
+            f"FROM (SELECT *{', ' + derived if derived else ''} FROM ("
+            f"SELECT {kept}_error, {value_cols} FROM ({fields})))")
+
+
 @dataclass
 class StandardiseResult:
     rows_in: int
@@ -122,15 +134,8 @@ def standardise_batch(
     """
     items = resource.items
     raw = f"read_parquet('{_sql_path(raw_dir)}/*.parquet')"
-    value_cols = ", ".join(c for item in items for c in _columns_sql(item))
-    derived = ", ".join(c for item in items for c in _derived_sql(item))
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE std AS "
-        f"SELECT *, {_failed_rules_sql(items)} AS _rules "
-        f"FROM (SELECT *{', ' + derived if derived else ''} FROM ("
-        f"SELECT {_LINEAGE}, _error, {value_cols} FROM ("
-        f"{delivered_fields_sql(resource, raw, layout)})))"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE std AS "
+                f"{standardised_sql(items, delivered_fields_sql(resource, raw, layout))}")
     _mark_duplicates(con, resource)
     kept = [c for item in items for c in item.lake_columns()]
     col_list = ", ".join(_q(c) for c in kept)
