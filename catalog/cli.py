@@ -9,10 +9,13 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import click
+from alembic import command
+from alembic.util import CommandError
 
 from catalog.directory import describe
-from catalog.registry import Registry
+from catalog.registry import Registry, registry_engine
 from catalog.resources import RESOURCES, resource
+from catalog.schema import SchemaMismatch, next_revision, schemas, state, upgrade
 from catalog.settings import get_settings
 
 __all__ = ["main", "open_registry"]
@@ -26,7 +29,17 @@ def open_registry() -> Registry:
     return registry
 
 
-@click.group()
+class _Hub(click.Group):
+    """A registry whose tables this hub cannot use is a clear error, never a trace."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SchemaMismatch as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Hub)
 @click.option("--home", type=click.Path(path_type=Path), help="The hub's home (HUB_HOME).")
 @click.option("--landing", type=click.Path(path_type=Path),
               help="Where departments deliver (HUB_LANDING).")
@@ -71,6 +84,57 @@ def show_entry(code: str) -> None:
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="CODE") from None
     click.echo(json.dumps(describe(open_registry(), declared), ensure_ascii=False, indent=2))
+
+
+@main.group("registry")
+def registry_group() -> None:
+    """The registry database's tables (versioned with Alembic)."""
+
+
+@registry_group.command("status")
+def registry_status() -> None:
+    """Each package's revision in the registry against the one this hub needs."""
+    engine = registry_engine(get_settings().registry_url or "")
+    for schema in schemas():
+        revision, head, populated = state(engine, schema)
+        verdict = ("current" if revision == head else "empty" if not populated and not revision
+                   else "needs `hub registry upgrade`")
+        click.echo(f"{schema.name:10} {revision or '-':>8} → {head:8} {verdict}")
+
+
+@registry_group.command("upgrade")
+def registry_upgrade() -> None:
+    """Upgrade every package's tables to the revision this hub needs (back the registry up
+    first: SQLite upgrades are not all transactional)."""
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = registry_engine(settings.registry_url or "")
+    for schema in schemas():
+        before, head, _ = state(engine, schema)
+        if before == head:
+            click.echo(f"{schema.name:10} at {head}, nothing to do")
+            continue
+        upgrade(engine, schema)
+        click.echo(f"{schema.name:10} {before or 'unversioned'} → {head}")
+
+
+@registry_group.command("revision")
+@click.argument("package")
+@click.option("-m", "--message", required=True, help="What the revision changes.")
+def registry_revision(package: str, message: str) -> None:
+    """Write PACKAGE's next revision from its models (Alembic autogenerate, against the
+    registry at the newest revision); read it, complete it, then commit it."""
+    by_name = {schema.name: schema for schema in schemas()}
+    if package not in by_name:
+        raise click.BadParameter(f"one of {', '.join(by_name)}", param_hint="PACKAGE")
+    engine = registry_engine(get_settings().registry_url or "")
+    try:
+        with engine.begin() as connection:
+            script = command.revision(by_name[package].config(connection), message=message,
+                                      autogenerate=True, rev_id=next_revision(by_name[package]))
+    except CommandError as exc:  # e.g. the registry is not at the newest revision
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {getattr(script, 'path', script)}")
 
 
 def _actor(function):

@@ -18,13 +18,11 @@ is a `CatalogEvent`: who, when, from, to and why.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import JSON, Index, Integer, String, Text, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -143,17 +141,6 @@ class CatalogEvent(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-_READY: weakref.WeakSet[Engine] = weakref.WeakSet()
-
-
-def _ensure_tables(registry: Registry) -> None:
-    """Create the tables on a registry opened before this module was imported (once per
-    engine: the directory reads them for every entry it describes)."""
-    if registry.engine in _READY:
-        return
-    for table in (CatalogRevision.__table__, CatalogEvent.__table__):
-        table.create(registry.engine, checkfirst=True)
-    _READY.add(registry.engine)
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -181,7 +168,6 @@ def is_open(registry: Registry, resource: Resource) -> bool:
 
 def _published_changes(registry: Registry, codes: Iterable[str] | None = None,
                        ) -> dict[str, list[dict]]:
-    _ensure_tables(registry)
     query = (select(CatalogRevision.resource_code, CatalogRevision.changes)
              .where(CatalogRevision.status == EntryStatus.PUBLISHED.value)
              .order_by(CatalogRevision.decided_at, CatalogRevision.id))
@@ -224,14 +210,12 @@ def effective_all(registry: Registry) -> dict[str, Resource]:
 
 def pending(registry: Registry, code: str) -> CatalogRevision | None:
     """The entry's open (draft or submitted) revision, if any."""
-    _ensure_tables(registry)
     with registry.session() as s:
         return _pending(s, code)
 
 
 def revisions(registry: Registry, code: str) -> list[CatalogRevision]:
     """Every revision of the entry, oldest first."""
-    _ensure_tables(registry)
     with registry.session() as s:
         return list(s.scalars(select(CatalogRevision)
                               .where(CatalogRevision.resource_code == code)
@@ -240,7 +224,6 @@ def revisions(registry: Registry, code: str) -> list[CatalogRevision]:
 
 def queue(registry: Registry) -> list[CatalogRevision]:
     """Revisions submitted for publication, the longest waiting first (the CDO's queue)."""
-    _ensure_tables(registry)
     with registry.session() as s:
         return list(s.scalars(select(CatalogRevision)
                               .where(CatalogRevision.status == EntryStatus.SUBMITTED.value)
@@ -250,7 +233,6 @@ def queue(registry: Registry) -> list[CatalogRevision]:
 def history(registry: Registry, code: str) -> list[CatalogEvent]:
     """Every transition of the entry and its revisions, oldest first."""
     _declared(code)
-    _ensure_tables(registry)
     with registry.session() as s:
         return list(s.scalars(select(CatalogEvent).where(CatalogEvent.resource_code == code)
                               .order_by(CatalogEvent.id)))
@@ -345,7 +327,6 @@ def propose(registry: Registry, code: str, changes: dict, actor: Actor) -> Catal
     clean = _validate(declared, changes)
     if not _diff(effective(declared, registry), clean):
         raise EntryError("invalid_change", "the proposal changes nothing the catalog says now")
-    _ensure_tables(registry)
     now = utcnow()
     try:
         with registry.session() as s:
@@ -402,7 +383,6 @@ def _decide(registry: Registry, code: str, actor: Actor, reason: str, to: EntryS
     _declared(code)
     _require_cdo(actor)
     reason = _reason(reason)
-    _ensure_tables(registry)
     with registry.session() as s:
         revision = _open_revision(s, code, EntryStatus.SUBMITTED, verb)
         now = utcnow()
@@ -428,7 +408,6 @@ def _set_entry(registry: Registry, code: str, actor: Actor, reason: str, before:
     declared = _declared(code)
     _require_cdo(actor)
     reason = _reason(reason)
-    _ensure_tables(registry)
     with registry.session() as s:
         entry = s.get(ResourceEntry, code)
         if entry is None:  # declared but not stored yet: stored as declared (published)

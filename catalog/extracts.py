@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.registry import Base, Publication, Registry, utcnow
 
-__all__ = ["PreparedExtract", "Subscription", "attach_grant", "complete", "ensure_tables", "fail",
+__all__ = ["PreparedExtract", "Subscription", "attach_grant", "complete", "fail",
            "get", "of_order", "queue", "queued", "subscribe", "subscriptions_due"]
 
 
@@ -59,12 +59,6 @@ class Subscription(Base):
     resource_code: Mapped[str] = mapped_column(String(64))
     department: Mapped[str] = mapped_column(String(16))
     format: Mapped[str] = mapped_column(String(16))
-
-
-def ensure_tables(registry: Registry) -> None:
-    """Create the tables on a registry opened before this module was imported (idempotent)."""
-    for table in (PreparedExtract.__table__, Subscription.__table__):
-        table.create(registry.engine, checkfirst=True)
 
 
 def subscribe(s: Session, order_id: str, resource_code: str, department: str, fmt: str) -> None:

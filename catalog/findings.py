@@ -135,19 +135,12 @@ class AuditFinding(Base):
     resolved_at: Mapped[datetime | None]
 
 
-def _ensure_tables(registry: Registry) -> None:
-    """Create the tables on a registry opened before this module was imported (idempotent)."""
-    for table in (AuditReport.__table__, AuditFinding.__table__):
-        table.create(registry.engine, checkfirst=True)
-
-
 def record_report(registry: Registry, audit: str, found: list[Finding], *,
                   started_at: datetime | None = None, run_id: str = "", summary: str = "",
                   checked: dict | None = None, report_path: str | None = None) -> AuditReport:
     """Store one run of `audit` and fold its findings into the standing list (module doc)."""
     if any(f.audit != audit for f in found):
         raise ValueError(f"every finding of this report must belong to audit {audit!r}")
-    _ensure_tables(registry)
     now = utcnow()
     by_fp: dict[str, Finding] = {}
     for f in found:  # the most severe of duplicates wins
@@ -189,7 +182,6 @@ def findings(registry: Registry, *, audit: str | None = None,
              status: FindingStatus | None = FindingStatus.OPEN,
              subject: str | None = None) -> list[AuditFinding]:
     """Standing findings, most severe and newest first (`status=None`: every status)."""
-    _ensure_tables(registry)
     query = select(AuditFinding)
     if audit is not None:
         query = query.where(AuditFinding.audit == audit)
@@ -205,7 +197,6 @@ def findings(registry: Registry, *, audit: str | None = None,
 
 def latest_reports(registry: Registry) -> dict[str, AuditReport]:
     """The newest report of each audit that has run."""
-    _ensure_tables(registry)
     with registry.session() as s:
         rows = s.scalars(select(AuditReport).order_by(AuditReport.id))
         return {r.audit: r for r in rows}
@@ -220,7 +211,6 @@ def acknowledge(registry: Registry, finding_id: int, actor: str, note: str) -> A
         raise FindingError("invalid", f"a note of 1 to {MAX_NOTE} characters is required")
     if not actor:
         raise FindingError("invalid", "who acknowledges must be named")
-    _ensure_tables(registry)
     with registry.session() as s:
         row = s.get(AuditFinding, finding_id)
         if row is None:

@@ -51,20 +51,13 @@ class QualityScore(Base):
     failed: Mapped[int] = mapped_column(Integer, default=0, doc="Of which did not pass.")
 
 
-def _ensure_table(registry: Registry) -> None:
-    """Create the table on a registry opened before this module was imported (idempotent)."""
-    QualityScore.__table__.create(registry.engine, checkfirst=True)
-
-
 def record_scores(registry: Registry, scores: list[QualityScore]) -> None:
-    _ensure_table(registry)
     with registry.session() as s:
         s.add_all(scores)
 
 
 def score_history(registry: Registry, resource_code: str) -> list[QualityScore]:
     """Every recorded score of a resource, oldest run first."""
-    _ensure_table(registry)
     with registry.session() as s:
         return list(s.scalars(select(QualityScore)
                               .where(QualityScore.resource_code == resource_code)

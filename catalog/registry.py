@@ -7,9 +7,11 @@ manifest: a Parquet file is visible to readers only once a committed row here li
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import (
     JSON,
@@ -17,6 +19,7 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Integer,
+    MetaData,
     String,
     Text,
     UniqueConstraint,
@@ -25,11 +28,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from catalog.model import Resource
+from catalog.schema import Schema, ensure_schema
 
 __all__ = [
+    "SCHEMA",
     "Base",
     "BatchRecord",
     "BatchStatus",
@@ -141,14 +147,30 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _models() -> MetaData:
+    """The catalog's tables: these and the ones its other modules declare on `Base`."""
+    for module in ("entries", "extracts", "findings", "quality_scores", "reviews"):
+        importlib.import_module(f"catalog.{module}")
+    return Base.metadata
+
+
+SCHEMA = Schema("catalog", Path(__file__).parent / "migrations", _models)
+
+
+def registry_engine(url: str) -> Engine:
+    """An engine on the registry database, its tables as they are (`Registry` checks them)."""
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 class Registry:
     """Sessions on the registry database, and the catalog's declared entries kept in it."""
 
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, future=True)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        self.engine = registry_engine(url)
+        ensure_schema(self.engine, SCHEMA)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
@@ -159,6 +181,12 @@ class Registry:
 
     def sync_declarations(self, resources: list[Resource]) -> None:
         """Store each declared resource; the status a reviewer gave an entry is kept."""
+        try:
+            self._sync_declarations(resources)
+        except IntegrityError:  # another process starting on the same registry stored one first
+            self._sync_declarations(resources)
+
+    def _sync_declarations(self, resources: list[Resource]) -> None:
         with self.session() as s:
             for resource in resources:
                 entry = s.get(ResourceEntry, resource.code)

@@ -102,27 +102,18 @@ class CrosscheckRun(Base):
     inputs: Mapped[dict] = mapped_column(JSON, doc="Publication version read, per resource.")
 
 
-def _ensure_tables(registry: Registry) -> None:
-    """Create the tables on a registry opened before this module was imported (idempotent)."""
-    for table in (FlagReview.__table__, CrosscheckRun.__table__):
-        table.create(registry.engine, checkfirst=True)
-
-
 def record_run(registry: Registry, run: CrosscheckRun) -> None:
-    _ensure_tables(registry)
     with registry.session() as s:
         s.merge(run)
 
 
 def latest_run(registry: Registry) -> CrosscheckRun | None:
-    _ensure_tables(registry)
     with registry.session() as s:
         return s.scalars(select(CrosscheckRun).order_by(CrosscheckRun.finished_at.desc())).first()
 
 
 def latest_reviews(registry: Registry) -> dict[FlagKey, FlagReview]:
     """The current decision on every flag ever reviewed."""
-    _ensure_tables(registry)
     with registry.session() as s:
         newest = (select(func.max(FlagReview.id))
                   .group_by(FlagReview.case_no, FlagReview.rule, FlagReview.id_number))
@@ -165,7 +156,6 @@ def review_flag(registry: Registry, con: duckdb.DuckDBPyConnection, key: FlagKey
     review = FlagReview(case_no=key.case_no, rule=key.rule, id_number=key.id_number,
                         fingerprint=fingerprint, decision=decision, note=note,
                         reviewer=reviewer, run_id=run_id)
-    _ensure_tables(registry)
     with registry.session() as s:
         s.add(review)
     return review

@@ -7,14 +7,18 @@ hash-chained audit log. The catalog's tables are not touched.
 from __future__ import annotations
 
 import enum
+import importlib
 from datetime import date, datetime
+from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from catalog.registry import utcnow
+from catalog.schema import Schema
 
 __all__ = [
+    "SCHEMA",
     "AuditEntry",
     "ClientRecord",
     "Delivery",
@@ -181,3 +185,12 @@ class AuditEntry(ExchangeBase):
     detail: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+def _models() -> MetaData:
+    """The exchange's tables: these and the web sessions' (`exchange.web.sessions`)."""
+    importlib.import_module("exchange.web.sessions")
+    return ExchangeBase.metadata
+
+
+SCHEMA = Schema("exchange", Path(__file__).parent / "migrations", _models)

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from catalog import HubSettings, Registry, extracts
-from exchange.models import ExchangeBase
+from catalog import HubSettings, Registry
+from catalog.schema import ensure_schema
+from exchange.models import SCHEMA
 
 __all__ = ["Store", "aware", "on_rollback"]
 
@@ -31,8 +32,7 @@ class Store:
     def __init__(self, settings: HubSettings) -> None:
         settings.home.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(settings.registry_url or "")
-        ExchangeBase.metadata.create_all(self.registry.engine)
-        extracts.ensure_tables(self.registry)
+        ensure_schema(self.registry.engine, SCHEMA)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -139,7 +139,6 @@ def _run_request(item: extracts.PreparedExtract) -> dg.RunRequest:
            description="Runs queued large extracts; re-delivers subscriptions on new versions.")
 def extract_sensor(context: dg.SensorEvaluationContext, hub: HubResource) -> dg.SensorResult:
     registry, shared = hub.registry, {r.code for r in _shared()}
-    extracts.ensure_tables(registry)
     store = GrantStore(registry)
     for subscription, version in extracts.subscriptions_due(registry):
         grant = store.get_grant(subscription.grant_id)

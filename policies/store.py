@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from catalog import HubSettings, Registry, resource
 from catalog.model import ItemType, SharingAttribute
+from catalog.schema import Schema, ensure_schema
 from policies.errors import PolicyError
 from policies.grants import Grant, GrantMode, GrantStatus
 from policies.policy import default_policy
 from policies.principal import Principal
 from policies.snapshots import drop_grant_snapshots
 
-__all__ = ["GrantRecord", "GrantStore", "PolicyBase", "QueryAudit"]
+__all__ = ["SCHEMA", "GrantRecord", "GrantStore", "PolicyBase", "QueryAudit"]
 
 _FILTERABLE = {ItemType.CODE, ItemType.DISTRICT, ItemType.TEXT, ItemType.MONTH}
 
@@ -105,13 +107,16 @@ class QueryAudit(PolicyBase):
     elapsed_ms: Mapped[float | None]
 
 
+SCHEMA = Schema("policies", Path(__file__).parent / "migrations", lambda: PolicyBase.metadata)
+
+
 class GrantStore:
-    """Grants and audit entries on the registry's engine; tables are created on first use."""
+    """Grants and audit entries on the registry's engine, in the tables of `SCHEMA`."""
 
     def __init__(self, registry: Registry, *, settings: HubSettings | None = None) -> None:
         self.registry = registry
         self.settings = settings  # where grants' snapshots live; None: this store has none
-        PolicyBase.metadata.create_all(registry.engine)
+        ensure_schema(registry.engine, SCHEMA)
 
     def _drop_snapshots(self, grant_ids: list[str]) -> None:
         if self.settings is not None:

@@ -87,9 +87,7 @@ class Sessions:
 
     def __init__(self, settings: HubSettings, store: Store) -> None:
         self._settings = settings
-        self._store = store
-        for table in (WebSession.__table__, LoginFailure.__table__):
-            table.create(store.registry.engine, checkfirst=True)
+        self._store = store  # its tables include these (`exchange.models.SCHEMA`)
 
     def _window_start(self, now: datetime) -> datetime:
         return now - timedelta(seconds=self._settings.web_login_lockout_seconds)

@@ -62,3 +62,16 @@ def test_ingest_with_the_registry_on_postgresql(settings, postgres_url):
     assert query(settings, "SELECT case_no FROM published.mz_members ORDER BY 1") == [
         ("C1",), ("C3",)]
     registry.dispose()
+
+
+def test_the_migrations_build_exactly_the_models_on_postgresql(postgres_url):
+    from catalog.schema import differences, ensure_schema, schemas, state
+
+    registry = Registry(postgres_url)
+    for schema in schemas():
+        ensure_schema(registry.engine, schema)
+        with registry.engine.connect() as connection:
+            assert differences(connection, schema) == [], schema.name
+        revision, head, _ = state(registry.engine, schema)
+        assert revision == head
+    registry.dispose()
