@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import time
 from pathlib import Path
 
 from catalog.lake import Lake, connect
@@ -26,6 +27,9 @@ from catalog.settings import HubSettings
 __all__ = ["current_row_count", "current_rows", "newest_per_key_sql", "recorded_current_rows"]
 
 _KEEP = 2  # decisions kept per table: the current one and the one older readers may still use
+# Older ones are kept for a day too: a quality run or an analyst's session that began before
+# two further publications may still be reading one.
+_GRACE_SECONDS = 24 * 3600
 
 
 def _q(name: str) -> str:
@@ -103,8 +107,10 @@ def _decide(settings: HubSettings, resource: Resource, files: list[Path], final:
 
 def _prune(kept: Path) -> None:
     """Remove a table's older decisions but the newest few (an analysts' database built before
-    this publication may still name the previous one)."""
+    this publication may still name the previous one) and those of the last day."""
     others = sorted((d for d in kept.parent.iterdir() if d.is_dir() and d != kept),
                     key=lambda d: d.stat().st_mtime, reverse=True)
+    cutoff = time.time() - _GRACE_SECONDS
     for old in others[_KEEP - 1:]:
-        shutil.rmtree(old, ignore_errors=True)
+        if old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)

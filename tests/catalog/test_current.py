@@ -4,7 +4,9 @@ reads the batches' files as they are, or the newest row of each key once a key r
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +95,26 @@ def test_a_corrected_record_is_current_only_in_its_newest_version(settings):
     ingest(settings, registry, DEATHS.code)
     assert len(_decisions(settings)) == 2
     assert query(settings, "SELECT count(*) FROM published.wj_deaths") == [(4,)]
+
+
+def test_older_decisions_are_removed_once_a_day_old(settings):
+    """A quality run or an analyst's session may still read a decision two publications old."""
+    registry = open_registry(settings)
+    for month in range(1, 5):
+        _deliver_month(settings, f"2026{month:02d}01T020000", (f"C{month}", "王芳"), ("C0", "李四"))
+        ingest(settings, registry, DEATHS.code)
+    assert len(_decisions(settings)) == 3  # months 1-2, 1-3 and 1-4, all of the last day
+    day_old = time.time() - 25 * 3600
+    for decision in _decisions(settings):
+        os.utime(decision, (day_old, day_old))
+    _deliver_month(settings, "20260501T020000", ("C5", "张三"))
+    ingest(settings, registry, DEATHS.code)
+    kept = _decisions(settings)
+    assert len(kept) == 2  # months 1-5 (current) and 1-4 (the previous one)
+    assert query(settings, "SELECT count(*) FROM published.wj_deaths") == [(6,)]
+    files = [Path(b.accepted_path) for b in registry.batches(DEATHS.code)]
+    assert recorded_current_rows(settings, DEATHS, files[:4]) is not None
+    assert recorded_current_rows(settings, DEATHS, files[:3]) is None
 
 
 def test_a_set_of_batches_without_a_recorded_decision_gets_the_window(settings):
