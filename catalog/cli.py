@@ -104,8 +104,8 @@ def registry_status() -> None:
 
 @registry_group.command("upgrade")
 def registry_upgrade() -> None:
-    """Upgrade every package's tables to the revision this hub needs (back the registry up
-    first: SQLite upgrades are not all transactional)."""
+    """Upgrade every package's tables to the revision this hub needs, each in one transaction
+    (back the registry up first all the same)."""
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     engine = registry_engine(settings.registry_url or "")
