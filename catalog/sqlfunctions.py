@@ -110,8 +110,18 @@ def _macros() -> list[str]:
         "substr(c, 1, 4) || lpad(regexp_extract(c, '^[0-9]{4}[-/.年]([0-9]{1,2})', 1), 2, '0') "
         "ELSE strftime(hub_date(c), '%Y%m') END",
         "CREATE OR REPLACE MACRO hub_month(s) AS hub_month_of(hub_code(s))",
-        "CREATE OR REPLACE MACRO hub_number_text(s) AS replace(hub_code(s), ',', '')",
-        "CREATE OR REPLACE MACRO hub_amount(s) AS TRY_CAST(hub_number_text(s) AS DECIMAL(14,2))",
+        # Numbers: plain decimals, thousands separated by commas only in groups of three
+        # (`8,500.00`; `1.000,50` or `1,2,3` cannot be read), no inner spaces, no exponent; an
+        # amount with more than cents is read only when the rest is float noise (`3547.0899…`).
+        "CREATE OR REPLACE MACRO hub_number_of(c) AS CASE "
+        "WHEN regexp_full_match(c, '[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)') THEN c "
+        "WHEN regexp_full_match(c, '[+-]?[0-9]{1,3}(,[0-9]{3})+(\\.[0-9]*)?') "
+        "THEN replace(c, ',', '') END",
+        "CREATE OR REPLACE MACRO hub_number_text(s) AS hub_number_of(hub_text(s))",
+        "CREATE OR REPLACE MACRO hub_cents(t) AS CASE "
+        "WHEN abs(TRY_CAST(t AS DECIMAL(14,2)) - TRY_CAST(t AS DOUBLE)) < 0.000001 "
+        "THEN TRY_CAST(t AS DECIMAL(14,2)) END",
+        "CREATE OR REPLACE MACRO hub_amount(s) AS hub_cents(hub_number_text(s))",
         "CREATE OR REPLACE MACRO hub_integer_of(c) AS CASE "
         "WHEN regexp_full_match(c, '-?[0-9]+(\\.0+)?') "
         "THEN TRY_CAST(TRY_CAST(c AS DECIMAL(38,2)) AS BIGINT) END",

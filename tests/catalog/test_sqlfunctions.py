@@ -84,12 +84,24 @@ def test_months(con, text, expected):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [("8,500.00", Decimal("8500.00")), (" 120 ", Decimal("120.00")), ("-5", Decimal("-5.00")),
-     ("１２０", Decimal("120.00")), ("abc", None)],
+     ("１２０", Decimal("120.00")), ("1,234,567.5", Decimal("1234567.50")), ("3.", Decimal("3.00")),
+     ("3547.0899999999997", Decimal("3547.09")), ("-0", Decimal("0.00")), ("abc", None),
+     # Misread before: separators out of place, inner spaces, more than cents, other notations.
+     ("1.000,50", None), ("1,2,3", None), ("12 3", None), ("8,500.005", None), ("1e-5", None),
+     ("1_000", None), ("0x10", None), ("1e309", None), ("NaN", None), ("", None)],
 )
 def test_amounts(con, text, expected):
     assert sql(con, "hub_amount(?)", text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [("20,000", 20000), ("12.0", 12), ("1.5", None)])
+@pytest.mark.parametrize(("text", "expected"), [
+    ("20,000", 20000), ("12.0", 12), ("1.5", None), ("1,2,3", None), ("12 3", None),
+    ("2,0000", None)])
 def test_integers(con, text, expected):
     assert sql(con, "hub_integer(?)", text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("88.5", 88.5), ("1,088.25", 1088.25), ("88,5", None), ("1e3", None), ("inf", None)])
+def test_decimals(con, text, expected):
+    assert sql(con, "hub_decimal(?)", text) == expected
