@@ -31,6 +31,8 @@ QUARANTINE_RULES = {
     "duplicate_row": "完全重复的记录（已保留一条）", "duplicate_key": "同一主键多条不同记录（保留最后一条）",
     "field_count": "字段个数与表头不符", "unbalanced_quote": "引号不配对",
     "invalid_encoding": "含有不符合声明编码的字节", "malformed_json": "不是合法的 JSON 对象",
+    "wrong_type": "字段值的类型与规范不符（对象、数组或布尔值）",
+    "repeated_field": "同一字段在记录中出现多次",
 }
 QUARANTINED = "已隔离，未入库，请更正后重报"
 ACCEPTED = "已入库，请核实并在源系统更正"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ class Delivery:
     path: Path
     files: tuple[Path, ...]
     unexpected: tuple[Path, ...] = ()
+    refused: str = ""  # why the batch cannot be read at all (it is rejected whole, unread)
 
     @property
     def size_bytes(self) -> int:
@@ -38,7 +41,7 @@ class Delivery:
     def modified_at(self) -> datetime:
         """When the batch (its file, or its directory and files) was last written."""
         paths = (self.path, *self.files, *self.unexpected)
-        return datetime.fromtimestamp(max(p.stat().st_mtime for p in paths), UTC)
+        return datetime.fromtimestamp(max(p.lstat().st_mtime for p in paths), UTC)
 
     @property
     def delivered_at(self) -> datetime:
@@ -48,11 +51,15 @@ class Delivery:
                 return datetime.strptime(self.batch_id, fmt).replace(tzinfo=UTC)
             except ValueError:
                 continue
-        return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+        return datetime.fromtimestamp(self.path.lstat().st_mtime, UTC)
 
     def sha256(self) -> str:
-        """SHA-256 over the delivered bytes (file names excluded): equal content, equal hash."""
+        """SHA-256 over the delivered bytes (file names excluded): equal content, equal hash.
+        A refused batch is never opened: its hash is that of the refusal."""
         digest = hashlib.sha256()
+        if self.refused:
+            digest.update(self.refused.encode())
+            return digest.hexdigest()
         for file in self.files + self.unexpected:
             with file.open("rb") as fh:
                 while chunk := fh.read(8 * 1024 * 1024):
@@ -67,29 +74,85 @@ def _is_hidden_or_incomplete(path: Path) -> bool:
     return path.name.startswith(".") or path.name.endswith(_INCOMPLETE)
 
 
+# Batch ids name lake directories and registry rows: letters, digits, '.', '_', '-' only
+# (no glob or path characters), and short enough for the registry's column.
+_BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_MAX_BATCH_ID = 100
+
+
+def _unreadable(entry: Path) -> str:
+    """Why an entry is not read at all: the hub reads regular files and directories that
+    are in the landing directory, never links (which may point anywhere) or special files
+    (a FIFO or a device would block or never end)."""
+    if entry.is_symlink():
+        return f"{entry.name} is a symbolic link: deliver the file itself"
+    if not (entry.is_file() or entry.is_dir()):
+        return f"{entry.name} is not a regular file"
+    return ""
+
+
+def _batch_id(entry: Path, extensions: tuple[str, ...]) -> str:
+    directory = entry.is_dir() and not entry.is_symlink()
+    return entry.stem if not directory and entry.suffix.lower() in extensions else entry.name
+
+
+def _recorded_id(batch_id: str) -> str:
+    """A batch id too long to record is recorded shortened, with a digest that keeps it
+    stable and unique (the batch is refused all the same)."""
+    if len(batch_id) <= _MAX_BATCH_ID:
+        return batch_id
+    return batch_id[:80] + "~" + hashlib.sha256(batch_id.encode()).hexdigest()[:16]
+
+
 def find_deliveries(landing: Path, resource: Resource) -> list[Delivery]:
     """Complete batches of a resource in delivery order; `.part` and hidden files are skipped.
 
     A file of another type is still a delivery (the batch is then rejected with that reason),
-    so nothing a department sends goes unaccounted.
+    and so is anything the hub will not read (see `_unreadable`), a batch id it cannot use, or
+    one batch id delivered as several entries (`X.csv` and `X.CSV`, or `X/` and `X.csv`), so
+    nothing a department sends goes unaccounted or is silently replaced.
     """
     folder = landing / resource.code
     if not folder.is_dir():
         return []
     extensions = _EXTENSIONS[resource.format]
-    deliveries = []
+    by_id: dict[str, list[Path]] = defaultdict(list)
     for entry in sorted(folder.iterdir()):
-        if _is_hidden_or_incomplete(entry):
-            continue
-        if entry.is_dir():
-            parts = sorted(p for p in entry.iterdir() if p.is_file() and not _is_hidden_or_incomplete(p))
-            if any(p.name.endswith(_INCOMPLETE) for p in entry.iterdir()):
-                continue  # still being written
-            files = tuple(p for p in parts if p.suffix.lower() in extensions)
-            other = tuple(p for p in parts if p.suffix.lower() not in extensions)
-            deliveries.append(Delivery(resource.code, entry.name, entry, files, other))
-        elif entry.suffix.lower() in extensions:
-            deliveries.append(Delivery(resource.code, entry.stem, entry, (entry,)))
-        else:
-            deliveries.append(Delivery(resource.code, entry.name, entry, (), (entry,)))
+        if not _is_hidden_or_incomplete(entry):
+            by_id[_batch_id(entry, extensions)].append(entry)
+    deliveries = []
+    for batch_id, entries in by_id.items():
+        delivery = _delivery(resource, batch_id, entries, extensions)
+        if delivery is not None:
+            deliveries.append(delivery)
     return sorted(deliveries, key=lambda d: d.batch_id)
+
+
+def _delivery(resource: Resource, batch_id: str, entries: list[Path],
+              extensions: tuple[str, ...]) -> Delivery | None:
+    entry = entries[0]
+    refused = _unreadable(entry)
+    if len(entries) > 1:
+        refused = (f"batch {batch_id} was delivered as {len(entries)} entries "
+                   f"({', '.join(e.name for e in entries)}): deliver it once")
+    elif not _BATCH_ID.fullmatch(batch_id) or len(batch_id) > _MAX_BATCH_ID:
+        refused = (f"{entry.name}: a batch id may use only letters, digits, '.', '_' and '-', "
+                   f"at most {_MAX_BATCH_ID} characters")
+    if refused:
+        return Delivery(resource.code, _recorded_id(batch_id), entry, (), refused=refused)
+    if entry.is_dir():
+        inside = [p for p in entry.iterdir() if not p.name.startswith(".")]
+        if any(p.name.endswith(_INCOMPLETE) for p in inside):
+            return None  # still being written
+        odd = [f"{p.name}: {_unreadable(p) or 'a directory'}" for p in inside
+               if _unreadable(p) or p.is_dir()]
+        if odd:
+            return Delivery(resource.code, batch_id, entry, (),
+                            refused="the batch directory holds " + "; ".join(sorted(odd)))
+        parts = sorted(inside)
+        files = tuple(p for p in parts if p.suffix.lower() in extensions)
+        other = tuple(p for p in parts if p.suffix.lower() not in extensions)
+        return Delivery(resource.code, batch_id, entry, files, other)
+    if entry.suffix.lower() in extensions:
+        return Delivery(resource.code, batch_id, entry, (entry,))
+    return Delivery(resource.code, batch_id, entry, (), (entry,))

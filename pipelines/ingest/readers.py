@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
+import zipfile
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,6 +67,8 @@ def write_raw(
     chunk_bytes: int,
 ) -> RawResult:
     """Write the raw layer of one delivery into `out` (a staging directory)."""
+    if delivery.refused:
+        raise BatchRejected(delivery.refused)
     if delivery.unexpected:
         names = ", ".join(p.name for p in delivery.unexpected)
         raise BatchRejected(f"unexpected file type for a {resource.format} resource: {names}")
@@ -81,10 +86,20 @@ def write_raw(
             SourceFormat.PARQUET: _read_parquet,
         }[resource.format]
         rows_before = result.rows
-        reader(ctx, file, result, chunk_bytes)
+        try:
+            reader(ctx, file, result, chunk_bytes)
+        except (duckdb.IOException, duckdb.OutOfMemoryException):
+            raise  # the hub's disk or memory, not the delivery
+        except duckdb.Error as exc:  # the file's content broke a cast or the Parquet reader
+            raise BatchRejected(f"{file.name} could not be read: {_first_line(exc)}") from None
         if result.rows == rows_before:
             raise BatchRejected(f"{file.name} holds no records")
     return result
+
+
+def _first_line(exc: Exception, limit: int = 300) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 # --- text: physical lines -------------------------------------------------------------------
@@ -93,9 +108,10 @@ def write_raw(
 def _lines(path: Path, encoding: str, chunk_bytes: int) -> Iterator[tuple[int, pa.Array]]:
     """Yield (number of the first line, lines) per chunk of the file.
 
-    Chunks end at a newline byte; 0x0A never occurs inside a multi-byte character of UTF-8,
-    GBK or GB18030, so each chunk decodes on its own. Undecodable bytes become U+FFFD, which
-    marks their record.
+    Chunks end at a line end (LF, CRLF or a lone CR, as Python's universal newlines read
+    them); 0x0A and 0x0D never occur inside a multi-byte character of UTF-8, GBK or GB18030,
+    so each chunk decodes on its own. Undecodable bytes become U+FFFD, which marks their
+    record.
     """
     # GB18030 is a superset of GBK: decode GBK deliveries as GB18030 and lose nothing.
     codec = "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
@@ -106,7 +122,9 @@ def _lines(path: Path, encoding: str, chunk_bytes: int) -> Iterator[tuple[int, p
             block = fh.read(chunk_bytes)
             data = carry + block
             if block:
-                cut = data.rfind(b"\n")
+                # A line ends at LF, CRLF or a lone CR; a CR that ends the block may be the
+                # first half of a CRLF, so it is cut at only once the next block is read.
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
                 if cut < 0:
                     carry = data
                     continue
@@ -177,7 +195,7 @@ def _repair_utf8(data: bytes) -> bytes:
 def _split_lines(utf8: bytes) -> pa.Array:
     """Lines of a UTF-8 chunk as Arrow strings, built without a Python object per line."""
     if b"\r" in utf8:
-        utf8 = utf8.replace(b"\r\n", b"\n")
+        utf8 = utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     end = len(utf8) - 1 if utf8.endswith(b"\n") else len(utf8)
     offsets = pa.py_buffer(np.array([0, end], dtype=np.int32))
     whole = pa.StringArray.from_buffers(1, offsets, pa.py_buffer(utf8))
@@ -215,20 +233,29 @@ def _lineage_sql(ctx: _Context, file: Path, record_no: str) -> str:
     )
 
 
+def _listed(names: list[str], most: int = 5) -> str:
+    """Column names for a reason: an empty one shown as "", long ones cut, at most `most`
+    (a file that is not what it claims would otherwise put its data in the reason)."""
+    shown = [f'"{n}"' if not n else n if len(n) <= 40 else n[:40] + "…" for n in names[:most]]
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    return ", ".join(shown) + more
+
+
 def _csv_header(resource: Resource, header_line: str) -> dict[str, int]:
     """Position of each data item's column; a renamed, missing or unknown column rejects."""
     names = [h.strip().strip('"').strip() for h in header_line.split(resource.delimiter)]
     expected = [item.source for item in resource.items]
-    missing = [h for h in expected if h not in names]
-    unknown = [h for h in names if h not in expected]
-    duplicated = sorted({h for h in names if names.count(h) > 1})
+    present, counts = set(names), Counter(names)
+    missing = [h for h in expected if h not in present]
+    unknown = [h for h in names if h not in set(expected)]
+    duplicated = sorted(h for h, n in counts.items() if n > 1)
     problems = []
     if missing:
-        problems.append(f"missing column(s) {', '.join(missing)}")
+        problems.append(f"missing column(s) {_listed(missing)}")
     if unknown:
-        problems.append(f"unexpected column(s) {', '.join(unknown)}")
+        problems.append(f"unexpected column(s) {_listed(unknown)}")
     if duplicated:
-        problems.append(f"repeated column(s) {', '.join(duplicated)}")
+        problems.append(f"repeated column(s) {_listed(duplicated)}")
     if problems:
         raise BatchRejected(
             "header does not match the contract: " + "; ".join(problems)
@@ -254,7 +281,8 @@ def _read_csv(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) ->
         _copy_part(
             ctx,
             f"SELECT {_lineage_sql(ctx, file, 'line_no')}, CASE "
-            f"WHEN contains(line, '{REPLACEMENT}') THEN 'invalid_encoding' "
+            f"WHEN contains(line, '{REPLACEMENT}') OR contains(line, chr(0)) "
+            "THEN 'invalid_encoding' "
             "WHEN fields IS NULL THEN 'unbalanced_quote' "
             f"WHEN len(fields) <> {len(resource.items)} THEN 'field_count' END AS _error, "
             f"line AS _record FROM (SELECT line_no, line, {fields} AS fields "
@@ -287,10 +315,12 @@ def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) 
         # previous one: readable text, then valid JSON, then an object.
         ctx.con.execute(
             "CREATE OR REPLACE TEMP VIEW json_chunk AS SELECT line_no, line, CASE "
-            f"WHEN contains(line, '{REPLACEMENT}') THEN 'invalid_encoding' "
-            "WHEN json_type(doc) IS DISTINCT FROM 'OBJECT' THEN 'malformed_json' END AS _error, "
+            f"WHEN {_UNREADABLE_LINE} THEN 'invalid_encoding' "
+            "WHEN json_type(doc) IS DISTINCT FROM 'OBJECT' THEN 'malformed_json' "
+            f"WHEN {_repeated_json_fields(resource)} THEN 'repeated_field' "
+            f"WHEN {_wrong_json_types(resource)} THEN 'wrong_type' END AS _error, "
             "CASE WHEN json_type(doc) = 'OBJECT' THEN doc END AS doc FROM ("
-            f"SELECT line_no, line, CASE WHEN NOT contains(line, '{REPLACEMENT}') "
+            f"SELECT line_no, line, CASE WHEN NOT ({_UNREADABLE_LINE}) "
             "AND json_valid(line) THEN line END AS doc FROM chunk)"
         )
         if not checked:
@@ -304,6 +334,33 @@ def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) 
         )
         ctx.con.unregister("chunk")
         result.rows += table.num_rows
+
+
+# Replaced bytes, or a NUL (raw, or escaped in JSON): no department's text holds one.
+_UNREADABLE_LINE = (f"contains(line, '{REPLACEMENT}') OR contains(line, chr(0)) "
+                    "OR contains(line, '\\u0000')")
+
+
+def _wrong_json_types(resource: Resource) -> str:
+    """SQL true when a field holds what its item cannot be: an object, array or boolean for a
+    value, anything but an array for a list of ID numbers."""
+    checks = []
+    for item in resource.items:
+        kind = f"json_type(doc, {sql_str(json_path(item.source))})"
+        if item.type is ItemType.ID_LIST:
+            checks.append(f"coalesce({kind} NOT IN ('ARRAY', 'NULL'), false)")
+        else:
+            checks.append(f"coalesce({kind} IN ('OBJECT', 'ARRAY', 'BOOLEAN'), false)")
+    return " OR ".join(checks) or "false"
+
+
+def _repeated_json_fields(resource: Resource) -> str:
+    """SQL true when an object the items are read from names a field twice: which value is
+    meant is anybody's guess (DuckDB reads the first, most parsers the last)."""
+    parents = sorted({"$"} | {json_path(i.source).rsplit(".", 1)[0] for i in resource.items})
+    return " OR ".join(
+        f"coalesce(len(json_keys(doc, {sql_str(p)})) <> "
+        f"len(list_distinct(json_keys(doc, {sql_str(p)}))), false)" for p in parents)
 
 
 def _check_json_fields(ctx: _Context) -> None:
@@ -342,11 +399,18 @@ def _cell_text(value: object) -> str | None:
 
 def _read_xlsx(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
     resource = ctx.resource
+    _check_extent(file)
     try:
         workbook = CalamineWorkbook.from_path(str(file))
         rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        others = [name for i, name in enumerate(workbook.sheet_names[1:], start=1)
+                  if any(any(v != "" for v in row)
+                         for row in workbook.get_sheet_by_index(i).to_python())]
     except Exception as exc:  # calamine raises its own error types for damaged workbooks
         raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
+    if others:
+        raise BatchRejected(f"{file.name} holds data in sheet(s) {_listed(others)} besides the "
+                            "first: the contract has one sheet (split a batch over files)")
     if not rows:
         raise BatchRejected(f"{file.name} is empty")
     header = [(_cell_text(v) or "").strip() for v in rows[0]]
@@ -375,6 +439,37 @@ def _read_xlsx(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -
     _write_table(ctx, file, table, result)
 
 
+# The most cells a sheet may span: the reader builds the whole rectangle from A1 to the last
+# used cell, so one stray cell at XFD1048576 would ask for 17 billion (the process aborts).
+_MAX_CELLS = 64_000_000
+_DIMENSION = re.compile(rb'<dimension ref="[A-Z]*[0-9]*:?([A-Z]+)([0-9]+)"')
+
+
+def _check_extent(file: Path) -> None:
+    """Reject a workbook whose sheets claim a used range too large to read (the `dimension`
+    each worksheet declares at its start)."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            sheets = [n for n in archive.namelist()
+                      if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            heads = [(n, archive.open(n).read(4096)) for n in sheets]
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
+    for name, head in heads:
+        found = _DIMENSION.search(head)
+        if not found:
+            continue
+        column, row = found.group(1).decode(), int(found.group(2))
+        width = 0
+        for letter in column:
+            width = width * 26 + ord(letter) - ord("A") + 1
+        if width * row > _MAX_CELLS:
+            raise BatchRejected(
+                f"{file.name}: {name.rsplit('/', 1)[-1]} spans A1:{column}{row} "
+                f"({width} columns × {row} rows), more than a sheet of this contract can hold; "
+                "clear the cells outside the data")
+
+
 def _last_filled(cells: list[str | None]) -> int:
     return max((i + 1 for i, c in enumerate(cells) if c is not None), default=0)
 
@@ -394,6 +489,22 @@ def _write_table(ctx: _Context, file: Path, table: pa.Table, result: RawResult) 
 # --- parquet --------------------------------------------------------------------------------
 
 
+_NESTED = ("STRUCT(", "MAP(", "UNION(")
+
+
+def _is_value_type(sql_type: str) -> bool:
+    return not sql_type.endswith("]") and not sql_type.startswith(_NESTED)
+
+
+def _fits(item_type: ItemType, sql_type: str) -> bool:
+    """Whether a Parquet column of `sql_type` can be read as the item: a value (any scalar
+    type, read as its text), or for an ID list a list of values."""
+    if item_type is ItemType.ID_LIST:
+        element = sql_type[: sql_type.rfind("[")] if sql_type.endswith("]") else ""
+        return bool(element) and _is_value_type(element)
+    return _is_value_type(sql_type)
+
+
 def _read_parquet(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
     resource = ctx.resource
     source = f"read_parquet('{_sql_path(file)}', file_row_number = true)"
@@ -403,6 +514,12 @@ def _read_parquet(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int
         raise BatchRejected(f"{file.name} is not a readable Parquet file ({exc})") from None
     columns = [row[0] for row in described if row[0] != "file_row_number"]
     _csv_header(resource, resource.delimiter.join(columns))
+    types = {row[0]: row[1] for row in described}
+    wrong = [f"{item.source} is {types[item.source]}" for item in resource.items
+             if not _fits(item.type, types[item.source])]
+    if wrong:
+        raise BatchRejected(f"{file.name}: column type(s) the contract cannot hold: "
+                            + "; ".join(wrong) + " (values, or a list of values for ID lists)")
     values = []
     for item in resource.items:
         col = ident(item.source)
