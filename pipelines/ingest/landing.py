@@ -136,7 +136,8 @@ def _delivery(resource: Resource, batch_id: str, entries: list[Path],
         refused = (f"batch {batch_id} was delivered as {len(entries)} entries "
                    f"({', '.join(e.name for e in entries)}): deliver it once")
     elif not _BATCH_ID.fullmatch(batch_id) or len(batch_id) > _MAX_BATCH_ID:
-        refused = (f"{entry.name}: a batch id may use only letters, digits, '.', '_' and '-', "
+        shown = entry.name if len(entry.name) <= 60 else entry.name[:60] + "…"
+        refused = (f"{shown}: a batch id may use only letters, digits, '.', '_' and '-', "
                    f"at most {_MAX_BATCH_ID} characters")
     if refused:
         return Delivery(resource.code, _recorded_id(batch_id), entry, (), refused=refused)

@@ -36,7 +36,13 @@ REPLACEMENT = "\ufffd"  # what undecodable bytes become; such a record is quaran
 
 
 class BatchRejected(Exception):
-    """The whole batch breaks the contract; the reason is shown to the department."""
+    """The whole batch breaks the contract; the reason is shown to the department.
+
+    Control characters from the delivery (a NUL in a header, say) are shown as `�`: the
+    reason is stored in the registry, and PostgreSQL's text refuses a NUL."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("".join(c if c.isprintable() else REPLACEMENT for c in reason))
 
 
 @dataclass

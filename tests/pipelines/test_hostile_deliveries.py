@@ -194,6 +194,17 @@ def test_nul_bytes_are_quarantined_not_kept_in_keys(settings, registry):
     assert rules(settings, "wj_deaths") == [(1, "invalid_encoding")]
 
 
+def test_a_rejection_reason_holds_no_control_character(settings, registry):
+    """The reason goes to the registry, and PostgreSQL's text refuses a NUL."""
+    header = MEMBERS_HEADER.replace("案件编号", "案件编号\x00\x1b")
+    deliver(settings, "mz.members", "20261101T020000.csv", f"{header}\n{GOOD}\n".encode("gbk"))
+    ingest(settings, registry, "mz.members")
+    (batch,) = registry.batches("mz.members")
+    assert batch.status is BatchStatus.REJECTED
+    assert "unexpected column(s) 案件编号\ufffd\ufffd" in batch.reason
+    assert all(c.isprintable() for c in batch.reason)
+
+
 def test_json_values_of_the_wrong_kind_are_quarantined(settings, registry):
     lines = [death("D1"), death("D2", name='{"x": 1}'), death("D3", name='["张三"]'),
              death({"no": 4}), death("D5", name="true"),
