@@ -319,15 +319,23 @@ def _read_jsonl(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) 
         ctx.con.register("chunk", table)
         # Parsing functions raise on malformed JSON, so each step only sees what passed the
         # previous one: readable text, then valid JSON, then an object.
+        # Each document is parsed once for the types of its fields and once for the names in
+        # the objects they are read from (DuckDB's JSON functions parse on every call).
+        parents = sorted({"$"} | {json_path(i.source).rsplit(".", 1)[0] for i in resource.items})
+        paths = ", ".join(sql_str(json_path(i.source)) for i in resource.items)
         ctx.con.execute(
             "CREATE OR REPLACE TEMP VIEW json_chunk AS SELECT line_no, line, CASE "
             f"WHEN {_UNREADABLE_LINE} THEN 'invalid_encoding' "
-            "WHEN json_type(doc) IS DISTINCT FROM 'OBJECT' THEN 'malformed_json' "
-            f"WHEN {_repeated_json_fields(resource)} THEN 'repeated_field' "
+            "WHEN NOT is_object THEN 'malformed_json' "
+            "WHEN list_bool_or(list_transform(names, "
+            "lambda n: len(n) <> len(list_distinct(n)))) THEN 'repeated_field' "
             f"WHEN {_wrong_json_types(resource)} THEN 'wrong_type' END AS _error, "
-            "CASE WHEN json_type(doc) = 'OBJECT' THEN doc END AS doc FROM ("
+            "CASE WHEN is_object THEN doc END AS doc FROM ("
+            f"SELECT *, CASE WHEN is_object THEN json_type(doc, [{paths}]) END AS types, "
+            f"CASE WHEN is_object THEN json_keys(doc, {_sql_list(parents)}) END AS names FROM ("
+            "SELECT *, coalesce(json_type(doc) = 'OBJECT', false) AS is_object FROM ("
             f"SELECT line_no, line, CASE WHEN NOT ({_UNREADABLE_LINE}) "
-            "AND json_valid(line) THEN line END AS doc FROM chunk)"
+            "AND json_valid(line) THEN line END AS doc FROM chunk)))"
         )
         if not checked:
             _check_json_fields(ctx)
@@ -347,26 +355,22 @@ _UNREADABLE_LINE = (f"contains(line, '{REPLACEMENT}') OR contains(line, chr(0)) 
                     "OR contains(line, '\\u0000')")
 
 
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join(sql_str(v) for v in values) + "]"
+
+
 def _wrong_json_types(resource: Resource) -> str:
-    """SQL true when a field holds what its item cannot be: an object, array or boolean for a
-    value, anything but an array for a list of ID numbers."""
+    """SQL true when a field (`types`, in item order) holds what its item cannot be: an
+    object, array or boolean for a value, anything but an array for a list of ID numbers. A
+    field named twice in one object (`repeated_field`, checked before) is as bad: which value
+    is meant is anybody's guess (DuckDB reads the first, most parsers the last)."""
     checks = []
-    for item in resource.items:
-        kind = f"json_type(doc, {sql_str(json_path(item.source))})"
+    for n, item in enumerate(resource.items, start=1):
         if item.type is ItemType.ID_LIST:
-            checks.append(f"coalesce({kind} NOT IN ('ARRAY', 'NULL'), false)")
+            checks.append(f"coalesce(types[{n}] NOT IN ('ARRAY', 'NULL'), false)")
         else:
-            checks.append(f"coalesce({kind} IN ('OBJECT', 'ARRAY', 'BOOLEAN'), false)")
+            checks.append(f"coalesce(types[{n}] IN ('OBJECT', 'ARRAY', 'BOOLEAN'), false)")
     return " OR ".join(checks) or "false"
-
-
-def _repeated_json_fields(resource: Resource) -> str:
-    """SQL true when an object the items are read from names a field twice: which value is
-    meant is anybody's guess (DuckDB reads the first, most parsers the last)."""
-    parents = sorted({"$"} | {json_path(i.source).rsplit(".", 1)[0] for i in resource.items})
-    return " OR ".join(
-        f"coalesce(len(json_keys(doc, {sql_str(p)})) <> "
-        f"len(list_distinct(json_keys(doc, {sql_str(p)}))), false)" for p in parents)
 
 
 def _check_json_fields(ctx: _Context) -> None:
@@ -454,11 +458,13 @@ _DIMENSION = re.compile(rb'<dimension ref="[A-Z]*[0-9]*:?([A-Z]+)([0-9]+)"')
 def _check_extent(file: Path) -> None:
     """Reject a workbook whose sheets claim a used range too large to read (the `dimension`
     each worksheet declares at its start)."""
+    heads = []
     try:
         with zipfile.ZipFile(file) as archive:
-            sheets = [n for n in archive.namelist()
-                      if n.startswith("xl/worksheets/") and n.endswith(".xml")]
-            heads = [(n, archive.open(n).read(4096)) for n in sheets]
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                    with archive.open(name) as sheet:
+                        heads.append((name, sheet.read(4096)))  # no more: it may be a bomb
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
     for name, head in heads:
