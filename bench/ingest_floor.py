@@ -23,7 +23,6 @@ which governed ingest keeps and accounts for: that too only flatters the floor.
 from __future__ import annotations
 
 import argparse
-import codecs
 import json
 import os
 import platform
@@ -36,9 +35,8 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+from ingest import OUT, _cpu_seconds, _duckdb, bare_convert, csv_source, ensure_city, rows_written
 from python_calamine import CalamineWorkbook
-
-from ingest import OUT, _cpu_seconds, _duckdb, bare_convert, ensure_city, rows_written
 
 from catalog import RESOURCES, ItemType, Resource, SourceFormat
 from catalog.sqlfunctions import register_functions, standardise_sql
@@ -66,20 +64,7 @@ def _fields(con, resource: Resource, file: Path, scratch: Path) -> str:
     """A query giving `_error` (NULL) and every data item's delivered text, by source name."""
     path = str(file)
     if resource.format is SourceFormat.CSV:
-        if resource.encoding.lower() in {"gbk", "gb18030"}:
-            utf8 = scratch / "transcoded.csv"
-            decoder = codecs.getincrementaldecoder("gb18030")(errors="replace")
-            with file.open("rb") as src, utf8.open("w", encoding="utf-8") as dst:
-                while block := src.read(64 << 20):
-                    dst.write(decoder.decode(block))
-                dst.write(decoder.decode(b"", final=True))
-            path = str(utf8)
-        with open(path, encoding="utf-8-sig", errors="replace") as fh:
-            header = fh.readline().rstrip("\r\n").split(resource.delimiter)
-        columns = "{" + ", ".join(f"'{h}': 'VARCHAR'" for h in header) + "}"
-        source = (f"read_csv('{path}', delim='{resource.delimiter}', header=true, "
-                  f"auto_detect=false, columns={columns}, ignore_errors=true, "
-                  "strict_mode=false, quote='\"')")
+        source, header = csv_source(resource, file, scratch / "transcoded.csv")
         values = [ident(i.source) if i.source in header else "NULL::VARCHAR"
                   for i in resource.items]
     elif resource.format is SourceFormat.JSONL:
