@@ -105,8 +105,10 @@ def test_older_decisions_are_removed_once_a_day_old(settings):
         ingest(settings, registry, DEATHS.code)
     assert len(_decisions(settings)) == 3  # months 1-2, 1-3 and 1-4, all of the last day
     day_old = time.time() - 25 * 3600
-    for decision in _decisions(settings):
-        os.utime(decision, (day_old, day_old))
+    in_order = sorted(_decisions(settings),  # by the months each decision covers
+                      key=lambda d: len(json.loads((d / "keys.json").read_text())["files"]))
+    for n, decision in enumerate(in_order):  # a day older, in the order they were made
+        os.utime(decision, (day_old + n, day_old + n))
     _deliver_month(settings, "20260501T020000", ("C5", "张三"))
     ingest(settings, registry, DEATHS.code)
     kept = _decisions(settings)
