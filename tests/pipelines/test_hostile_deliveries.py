@@ -288,6 +288,17 @@ def _estate(**columns) -> pa.Table:
     return pa.table({**base, **columns})
 
 
+def _ingest_with_a_later_good_batch(settings, registry, tmp_path, bad: bytes) -> tuple[tuple, tuple]:
+    """Deliver `bad` and a later good batch, ingest: (the bad batch's record, the good one's)."""
+    deliver(settings, "zr.real_estate", "20261101T020000.parquet", bad)
+    pq.write_table(_estate(), tmp_path / "ok.parquet")
+    deliver(settings, "zr.real_estate", "20261102T020000.parquet",
+            (tmp_path / "ok.parquet").read_bytes())
+    ingest(settings, registry, "zr.real_estate")
+    found = batches(registry, "zr.real_estate")
+    return found["20261101T020000"], found["20261102T020000"]
+
+
 @pytest.mark.parametrize(("column", "values", "shown"), [
     ("co_owner_id_numbers", pa.array([ID_A]), "co_owner_id_numbers is VARCHAR"),
     ("co_owner_id_numbers", pa.array([{"id": ID_A}]), "co_owner_id_numbers is STRUCT"),
@@ -297,16 +308,10 @@ def _estate(**columns) -> pa.Table:
 def test_parquet_columns_of_the_wrong_shape_reject_the_batch(settings, registry, tmp_path,
                                                              column, values, shown):
     pq.write_table(_estate(**{column: values}), tmp_path / "bad.parquet")
-    deliver(settings, "zr.real_estate", "20261101T020000.parquet",
-            (tmp_path / "bad.parquet").read_bytes())
-    pq.write_table(_estate(), tmp_path / "ok.parquet")
-    deliver(settings, "zr.real_estate", "20261102T020000.parquet",
-            (tmp_path / "ok.parquet").read_bytes())
-    ingest(settings, registry, "zr.real_estate")
-    found = batches(registry, "zr.real_estate")
-    assert found["20261101T020000"][0] is BatchStatus.REJECTED
-    assert shown in found["20261101T020000"][1]
-    assert found["20261102T020000"][0] is BatchStatus.PUBLISHED
+    bad, good = _ingest_with_a_later_good_batch(settings, registry, tmp_path,
+                                           (tmp_path / "bad.parquet").read_bytes())
+    assert bad[0] is BatchStatus.REJECTED and shown in bad[1]
+    assert good[0] is BatchStatus.PUBLISHED
 
 
 def test_a_corrupt_parquet_page_rejects_its_batch_and_the_next_is_read(settings, registry,
@@ -316,12 +321,7 @@ def test_a_corrupt_parquet_page_rejects_its_batch_and_the_next_is_read(settings,
     data = bytearray((tmp_path / "bad.parquet").read_bytes())
     middle = data.find("张三张三".encode())
     data[middle - 40:middle + 4000] = os.urandom(4040)  # the page, not the footer
-    deliver(settings, "zr.real_estate", "20261101T020000.parquet", bytes(data))
-    pq.write_table(_estate(), tmp_path / "ok.parquet")
-    deliver(settings, "zr.real_estate", "20261102T020000.parquet",
-            (tmp_path / "ok.parquet").read_bytes())
-    ingest(settings, registry, "zr.real_estate")
-    found = batches(registry, "zr.real_estate")
-    assert found["20261101T020000"][0] is BatchStatus.REJECTED
-    assert found["20261101T020000"][1].startswith("20261101T020000.parquet could not be read")
-    assert found["20261102T020000"][0] is BatchStatus.PUBLISHED
+    bad, good = _ingest_with_a_later_good_batch(settings, registry, tmp_path, bytes(data))
+    assert bad[0] is BatchStatus.REJECTED
+    assert bad[1].startswith("20261101T020000.parquet could not be read")
+    assert good[0] is BatchStatus.PUBLISHED
