@@ -51,6 +51,13 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
                                   "autoload_known_extensions": False, "threads": 2})
 
 
+def run_facts() -> dict:
+    """What every benchmark records beside its figures: the load, the machine, the date."""
+    return {"load_average": os.getloadavg()[0],
+            "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
+            "date": date.today().isoformat()}
+
+
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -173,9 +180,7 @@ def main() -> None:
             "bare_cpu_seconds": round(bare_cpu, 2), "governed_cpu_seconds": round(governed_cpu, 2),
             "bare_rows_per_s": round(rows / bare), "governed_rows_per_s": round(rows / governed),
             "ratio": round(bare / governed, 3), "cpu_ratio": round(bare_cpu / governed_cpu, 3),
-            "load_average": os.getloadavg()[0], "peak_rss_mib": rss, "success": ok,
-            "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
-            "date": date.today().isoformat(),
+            "peak_rss_mib": rss, "success": ok, **run_facts(),
         }
         results.append(result)
         (OUT / f"ingest-{persons}.json").write_text(json.dumps(result, indent=2))

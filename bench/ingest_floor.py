@@ -24,18 +24,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
-from ingest import OUT, _cpu_seconds, _duckdb, bare_convert, csv_source, ensure_city, rows_written
+from ingest import (
+    OUT,
+    _cpu_seconds,
+    _duckdb,
+    bare_convert,
+    csv_source,
+    ensure_city,
+    rows_written,
+    run_facts,
+)
 from python_calamine import CalamineWorkbook
 
 from catalog import RESOURCES, ItemType, Resource, SourceFormat
@@ -133,9 +139,7 @@ def main() -> None:
         "cpu_seconds": {k: round(v, 2) for k, v in cpu.items()},
         "ratio": {k: round(wall["bare"] / wall[k], 3) for k in STAGES},
         "cpu_ratio": {k: round(cpu["bare"] / cpu[k], 3) for k in STAGES},
-        "load_average": os.getloadavg()[0],
-        "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
-        "date": date.today().isoformat(),
+        **run_facts(),
     }
     (OUT / f"ingest-floor-{args.persons}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))

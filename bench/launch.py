@@ -14,19 +14,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from ingest import OUT, ensure_city
+from ingest import OUT, ensure_city, run_facts
 
 # The child: `ingest_all` through `execute_job`, as the run launcher does, with the executor
 # named on the command line (`hub`: the Definitions' own; `default`: Dagster's default).
@@ -81,9 +79,7 @@ def main() -> None:
     result = {
         "persons": args.persons, "hub_executor": hub, "dagster_default_executor": default,
         "speed_up": round(default["seconds"] / hub["seconds"], 2),
-        "load_average": os.getloadavg()[0],
-        "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
-        "date": date.today().isoformat(),
+        **run_facts(),
     }
     (OUT / f"launch-{args.persons}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))

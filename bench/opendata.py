@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import socket
@@ -22,13 +21,14 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
+
+from ingest import run_facts
 
 from catalog import get_settings
 from catalog.formats import Encoded, encode
@@ -116,9 +116,7 @@ def main() -> None:
         "encode_once_more": {"wall_s": round(statistics.median(w for w, _ in encoded), 3),
                              "cpu_s": round(encode_cpu, 3)},
         "server_cpu_served_over_encode": round(served_cpu / encode_cpu, 3),
-        "load_average": os.getloadavg()[0],
-        "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
-        "date": date.today().isoformat(),
+        **run_facts(),
     }
     (ROOT / "out" / f"opendata-{args.persons}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result))

@@ -10,15 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import sys
 import time
-from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
+
+from ingest import run_facts
 
 from catalog import RESOURCES, Registry, get_settings, resource
 from catalog.analystdb import rebuild_analyst_db
@@ -67,9 +67,7 @@ def main() -> None:
                              "window_s": round(timings["window"], 4),
                              "view_over_window": round(timings["view"] / timings["window"], 3)}
     out = {"persons": args.persons, "batches": len(files), "decision_s": round(decided, 2),
-           "queries": results, "load_average": os.getloadavg()[0],
-           "machine": f"{platform.node()} {os.cpu_count()} cores {platform.machine()}",
-           "date": date.today().isoformat()}
+           "queries": results, **run_facts()}
     (ROOT / "out" / f"views-{args.persons}.json").write_text(json.dumps(out, indent=2))
     print(json.dumps(out))
 
