@@ -19,6 +19,7 @@ from catalog.lake import connect, fsync_path
 from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
 from catalog.settings import HubSettings
+from catalog.sqltext import ident, sql_str
 
 __all__ = ["SCHEMAS", "quarantine_columns", "raw_columns", "rebuild_analyst_db"]
 
@@ -55,17 +56,13 @@ def quarantine_columns() -> dict[str, str]:
             "_record": "VARCHAR"}
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _scan(files: list[str], columns: dict[str, str]) -> str:
     """A query over exactly these files, or an empty one of the same shape."""
     if not files:
-        nulls = ", ".join(f"NULL::{t} AS {_q(c)}" for c, t in columns.items())
+        nulls = ", ".join(f"NULL::{t} AS {ident(c)}" for c, t in columns.items())
         return f"SELECT {nulls} WHERE false"
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    cols = ", ".join(_q(c) for c in columns)
+    listed = ", ".join(sql_str(f) for f in files)
+    cols = ", ".join(ident(c) for c in columns)
     return f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from catalog.lake import Lake, connect
 from catalog.model import Load, Resource
 from catalog.settings import HubSettings
+from catalog.sqltext import ident, sql_str
 
 __all__ = ["current_row_count", "current_rows", "newest_per_key_sql", "recorded_current_rows"]
 
@@ -32,18 +33,14 @@ _KEEP = 2  # decisions kept per table: the current one and the one older readers
 _GRACE_SECONDS = 24 * 3600
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _scan(files: list[Path]) -> str:
-    listed = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    listed = ", ".join(sql_str(str(f)) for f in files)
     return f"read_parquet([{listed}], union_by_name = true)"
 
 
 def newest_per_key_sql(resource: Resource, source: str) -> str:
     """The newest row (by batch) of each key of the rows of the query `source`."""
-    key = ", ".join(_q(k) for k in resource.key)
+    key = ", ".join(ident(k) for k in resource.key)
     return (f"SELECT * FROM ({source}) "
             f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _batch_id DESC) = 1")
 
@@ -89,15 +86,15 @@ def current_row_count(settings: HubSettings, resource: Resource, files: list[Pat
 
 def _decide(settings: HubSettings, resource: Resource, files: list[Path], final: Path) -> None:
     lake = Lake(settings)
-    key = ", ".join(_q(k) for k in resource.key)
+    key = ", ".join(ident(k) for k in resource.key)
     with lake.staging() as staged, connect(settings) as con:
         (recurring, current), = con.execute(
             f"SELECT count(*) FILTER (WHERE n > 1), count(*) FROM (SELECT count(*) AS n "
             f"FROM {_scan(files)} GROUP BY {key})").fetchall()
         if recurring:
-            target = str(staged / "newest.parquet").replace("'", "''")
+            target = sql_str(str(staged / "newest.parquet"))
             con.execute(f"COPY ({newest_per_key_sql(resource, f'SELECT * FROM {_scan(files)}')}) "
-                        f"TO '{target}' (FORMAT parquet, COMPRESSION snappy)")
+                        f"TO {target} (FORMAT parquet, COMPRESSION snappy)")
         (staged / "keys.json").write_text(json.dumps(
             {"files": [str(f) for f in files], "recurring_keys": recurring,
              "current_rows": current}, indent=1))

@@ -17,6 +17,7 @@ import duckdb
 from catalog import DataItem, Load, Resource, SourceFormat, resource
 from catalog.analystdb import raw_columns
 from catalog.sqlfunctions import standardise_sql
+from catalog.sqltext import ident, sql_str
 
 __all__ = ["ESSENTIAL", "WANTED", "SourceInfo", "create_focused_source", "create_sources",
            "salvageable"]
@@ -79,10 +80,6 @@ class SourceInfo:
     salvaged: int
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _standardise(item: DataItem, column: str, raw: str) -> str:
     """SQL standardising a raw value the way ingestion does (catalog.sqlfunctions macros)."""
     if column.endswith("_valid"):
@@ -95,7 +92,7 @@ def _standardise(item: DataItem, column: str, raw: str) -> str:
 def _delivered(res: Resource, item: DataItem) -> str:
     """SQL for an item's value as delivered, from the raw layer (`r`)."""
     if item.name in raw_columns(res):
-        return f"r.{_q(item.name)}"
+        return f"r.{ident(item.name)}"
     # JSON Lines keep the delivered object: read the item at its contract path.
     return f"json_extract_string(r._record, '$.{item.source}')"
 
@@ -133,8 +130,8 @@ def _salvage(con: duckdb.DuckDBPyConnection, code: str, batch_ids: list[str]) ->
         item = columns[column]
         value = _standardise(item, column, _delivered(res, item))
         select.append(f"CASE WHEN list_contains(q._failed, '{item.name}') THEN NULL "
-                      f"ELSE {value} END AS {_q(column)}")
-    key = " AND ".join(f"p.{_q(k)} IS NOT DISTINCT FROM s.{_q(k)}" for k in res.key)
+                      f"ELSE {value} END AS {ident(column)}")
+    key = " AND ".join(f"p.{ident(k)} IS NOT DISTINCT FROM s.{ident(k)}" for k in res.key)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE salv_{t} AS SELECT * FROM ("
         f"SELECT {', '.join(select)}, r._batch_id, r._record_no, "
@@ -154,9 +151,9 @@ def _published(code: str, columns: str, batch_ids: list[str], where: str = "true
     t = res.table
     if res.load is not Load.APPEND:
         return f"SELECT {columns}, _batch_id, _record_no FROM hub.published.{t} WHERE {where}"
-    key = [_q(k) for k in res.key]
-    key += [_q(f"{k}_valid") for k in res.key if f"{k}_valid" in WANTED[code]]
-    batches = ", ".join("'" + b.replace("'", "''") + "'" for b in batch_ids)
+    key = [ident(k) for k in res.key]
+    key += [ident(f"{k}_valid") for k in res.key if f"{k}_valid" in WANTED[code]]
+    batches = ", ".join(sql_str(b) for b in batch_ids)
     return (f"SELECT {columns}, _batch_id, _record_no FROM hub.history.{t} "
             f"WHERE list_contains([{batches}]::VARCHAR[], _batch_id) AND {where} "
             f"QUALIFY row_number() OVER (PARTITION BY {', '.join(key)} "
@@ -166,7 +163,7 @@ def _published(code: str, columns: str, batch_ids: list[str], where: str = "true
 def _source_sql(info: SourceInfo, where: str = "true") -> str:
     """Published rows plus the salvaged quarantined ones (`_salvaged` lists their NULLed
     items), restricted by `where`."""
-    cols = ", ".join(_q(c) for c in WANTED[info.code])
+    cols = ", ".join(ident(c) for c in WANTED[info.code])
     sql = (f"SELECT *, NULL::VARCHAR AS _salvaged "
            f"FROM ({_published(info.code, cols, list(info.batch_ids), where)})")
     if info.salvaged:
@@ -183,7 +180,7 @@ def create_focused_source(con: duckdb.DuckDBPyConnection, info: SourceInfo, id_c
     thousand rows instead of every batch's millions; otherwise (a death certificate's latest
     row may name someone else than an older one) it runs after."""
     res = resource(info.code)
-    where = f"{_q(id_column)} IN (SELECT * FROM {ids})"
+    where = f"{ident(id_column)} IN (SELECT * FROM {ids})"
     if res.load is Load.APPEND and id_column not in res.key:
         sql = f"SELECT * FROM ({_source_sql(info)}) WHERE {where}"
     else:

@@ -10,16 +10,9 @@ from __future__ import annotations
 import re
 
 from catalog import Resource, SourceFormat
+from catalog.sqltext import ident, sql_str
 
 __all__ = ["csv_split_sql", "delivered_fields_sql", "ident", "json_path", "sql_str"]
-
-
-def sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def json_path(source: str) -> str:

@@ -214,15 +214,13 @@ def _line_table(first_line: int, lines: pa.Array) -> pa.Table:
 
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 
 def _copy_part(ctx: _Context, select_sql: str, result: RawResult) -> None:
     part = ctx.out / f"part-{result.parts:05d}.parquet"
     ctx.con.execute(
-        f"COPY ({select_sql}) TO '{_sql_path(part)}' (FORMAT parquet, COMPRESSION snappy)"
+        f"COPY ({select_sql}) TO {sql_str(str(part))} (FORMAT parquet, COMPRESSION snappy)"
     )
     result.parts += 1
 
@@ -519,7 +517,7 @@ def _fits(item_type: ItemType, sql_type: str) -> bool:
 
 def _read_parquet(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -> None:
     resource = ctx.resource
-    source = f"read_parquet('{_sql_path(file)}', file_row_number = true)"
+    source = f"read_parquet({sql_str(str(file))}, file_row_number = true)"
     try:
         described = ctx.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:

@@ -16,38 +16,30 @@ import duckdb
 
 from catalog import DataItem, ItemType, Resource
 from catalog.sqlfunctions import standardise_sql
-from pipelines.ingest.fields import delivered_fields_sql
+from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
 
 __all__ = ["StandardiseResult", "standardise_batch", "standardised_sql"]
 
 _LINEAGE = "_batch_id, _file, _record_no, _sha256"
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
 def _columns_sql(item: DataItem) -> list[str]:
-    raw = _q(item.name)
+    raw = ident(item.name)
     value = standardise_sql(item.type, raw)
     columns = [f"{value} AS {raw}"]
     if item.type is ItemType.ID_LIST:
-        columns.append(f"CAST(to_json({raw}) AS VARCHAR) AS {_q(item.name + '_orig')}")
+        columns.append(f"CAST(to_json({raw}) AS VARCHAR) AS {ident(item.name + '_orig')}")
     else:
-        columns.append(f"{raw} AS {_q(item.name + '_orig')}")
+        columns.append(f"{raw} AS {ident(item.name + '_orig')}")
     return columns
 
 
 def _derived_sql(item: DataItem) -> list[str]:
     """Columns computed from the standardised value (validity, the name used for matching)."""
     if item.type is ItemType.ID_NUMBER:
-        return [f"hub_id_valid({_q(item.name)}) AS {_q(item.name + '_valid')}"]
+        return [f"hub_id_valid({ident(item.name)}) AS {ident(item.name + '_valid')}"]
     if item.type is ItemType.NAME:
-        return [f"hub_name_norm({_q(item.name)}) AS {_q(item.name + '_norm')}"]
+        return [f"hub_name_norm({ident(item.name)}) AS {ident(item.name + '_norm')}"]
     return []
 
 
@@ -70,7 +62,7 @@ def _rules_sql(item: DataItem) -> list[tuple[str, str]]:
     parsed value is only NULL when its text was blank or unreadable, so `hub_code` runs for
     those few rows only (DuckDB evaluates the conditions of a CASE from the left).
     """
-    v, o = _q(item.name), _q(item.name + "_orig")
+    v, o = ident(item.name), ident(item.name + "_orig")
     rules = []
     unreadable = _PARSED.get(item.type)
     if item.required:
@@ -133,15 +125,15 @@ def standardise_batch(
     delivered row is kept and the earlier ones are quarantined as `duplicate_key`.
     """
     items = resource.items
-    raw = f"read_parquet('{_sql_path(raw_dir)}/*.parquet')"
+    raw = f"read_parquet({sql_str(f'{raw_dir}/*.parquet')})"
     con.execute(f"CREATE OR REPLACE TEMP TABLE std AS "
                 f"{standardised_sql(items, delivered_fields_sql(resource, raw, layout))}")
     _mark_duplicates(con, resource)
     kept = [c for item in items for c in item.lake_columns()]
-    col_list = ", ".join(_q(c) for c in kept)
+    col_list = ", ".join(ident(c) for c in kept)
     con.execute(
         f"COPY (SELECT {_LINEAGE}, {col_list} FROM std WHERE len(_rules) = 0) "
-        f"TO '{_sql_path(out / 'accepted.parquet')}' (FORMAT parquet, COMPRESSION snappy)"
+        f"TO {sql_str(str(out / 'accepted.parquet'))} (FORMAT parquet, COMPRESSION snappy)"
     )
     # The original text is fetched from the raw layer for the (few) quarantined rows only.
     con.execute(
@@ -149,7 +141,7 @@ def standardise_batch(
         f"nullif(split_part(_rules[1], ':', 2), '') AS _item, _rules, raw._record "
         f"FROM std JOIN (SELECT _file, _record_no, _record FROM {raw}) raw "
         f"USING (_file, _record_no) WHERE len(_rules) > 0 ORDER BY _file, _record_no) "
-        f"TO '{_sql_path(out / 'quarantine.parquet')}' (FORMAT parquet, COMPRESSION snappy)"
+        f"TO {sql_str(str(out / 'quarantine.parquet'))} (FORMAT parquet, COMPRESSION snappy)"
     )
     rows_in, accepted = con.execute(
         "SELECT count(*), count(*) FILTER (len(_rules) = 0) FROM std"
@@ -169,8 +161,8 @@ def _mark_duplicates(con: duckdb.DuckDBPyConnection, resource: Resource) -> None
 
     Only keys that occur more than once are ranked, so the common case is one hash aggregate.
     """
-    key = ", ".join(_q(k) for k in resource.key)
-    values = ", ".join(_q(item.name) for item in resource.items)
+    key = ", ".join(ident(k) for k in resource.key)
+    values = ", ".join(ident(item.name) for item in resource.items)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE dup AS "
         f"WITH repeated AS (SELECT {key} FROM std WHERE len(_rules) = 0 "
