@@ -145,8 +145,8 @@ def _delivery(resource: Resource, batch_id: str, entries: list[Path],
         inside = [p for p in entry.iterdir() if not p.name.startswith(".")]
         if any(p.name.endswith(_INCOMPLETE) for p in inside):
             return None  # still being written
-        odd = [f"{p.name}: {_unreadable(p) or 'a directory'}" for p in inside
-               if _unreadable(p) or p.is_dir()]
+        odd = [f"{p.name}: {why}" for p in inside
+               if (why := _unreadable(p) or ("a directory" if p.is_dir() else ""))]
         if odd:
             return Delivery(resource.code, batch_id, entry, (),
                             refused="the batch directory holds " + "; ".join(sorted(odd)))
