@@ -21,6 +21,7 @@ __all__ = ["PUBLISHED_SCHEMA", "TableRefs", "classify_tables"]
 PUBLISHED_SCHEMA = "published"
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?")
 _TABLES = {r.table: r for r in RESOURCES.values()}
+_FILE_NAME = re.compile(r"[/\\:]|\.\w{1,8}$|^~")
 
 
 @dataclass
@@ -74,6 +75,8 @@ def _cte_of(scope: Scope, table: exp.Table) -> exp.CTE | None:
 
 def _resource_of(table: exp.Table) -> Resource:
     schema = table.db
+    if _FILE_NAME.search(table.name):  # DuckDB reads a quoted path in FROM as a file
+        raise PolicyError("file_access", "the query names a file; query published tables")
     if schema not in ("", PUBLISHED_SCHEMA) or table.name not in _TABLES:
         raise PolicyError("unknown_table", f"{_shown(table)} is not a published table; "
                           f"query published.<resource table>, e.g. published.ga_population")
