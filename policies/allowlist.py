@@ -23,7 +23,8 @@ FUNCTIONS = ["count", "sum", "avg", "min", "max", "median", "mode", "quantile_co
 AGGREGATE_MODE_FUNCTIONS = frozenset({exp.Count, exp.Sum, exp.Avg})
 
 # Syntax (not functions) a query may use. Everything else — DDL, DML, PRAGMA, SET, COPY,
-# ATTACH, parameters, PIVOT, time travel, sampling, LATERAL, INTO — is refused.
+# ATTACH, parameters, PIVOT, time travel, LATERAL, INTO — is refused. Sampling reads a sample
+# of what the query may read anyway (the rewriter keeps it on the masked read).
 ALLOWED_NODES: frozenset[type[exp.Expr]] = frozenset({
     exp.Select, exp.Union, exp.Intersect, exp.Except, exp.From, exp.Join, exp.Where,
     exp.Group, exp.Having, exp.Qualify, exp.Order, exp.Ordered, exp.Limit, exp.Offset,
@@ -38,7 +39,7 @@ ALLOWED_NODES: frozenset[type[exp.Expr]] = frozenset({
     exp.Unnest, exp.Values, exp.Tuple, exp.Slice, exp.Extract, exp.Columns,
     exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor, exp.BitwiseNot, exp.JSONPath,
     exp.JSONPathKey, exp.JSONPathRoot, exp.JSONPathSubscript, exp.JSONPathWildcard,
-    exp.Pow, exp.IgnoreNulls, exp.RespectNulls, exp.Kwarg,
+    exp.Pow, exp.IgnoreNulls, exp.RespectNulls, exp.Kwarg, exp.TableSample,
 })
 
 

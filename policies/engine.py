@@ -81,6 +81,8 @@ def plan(principal: Principal, grants: Sequence[Grant], sql: str, *,
                         max_depth=settings.gateway_max_depth)
     check_query(query, max_depth=settings.gateway_max_depth)
     refs = classify_tables(query)
+    if not refs.resources:  # nothing to authorise against: nothing to run
+        raise PolicyError("no_grant", "the query reads no published table")
     bindings = bind(principal, grants, refs.resources, policy, at or datetime.now(UTC),
                     grant_ids)
     by_code = {b.resource.code: b for b in bindings}
