@@ -39,7 +39,7 @@ _MODIFIERS = frozenset({"DISTINCT_MODIFIER", "LIMIT_MODIFIER", "LIMIT_PERCENT_MO
                         "ORDER_MODIFIER"})
 _TABLE_FUNCTIONS = frozenset({"unnest"})
 _PRIVATE_CTE = re.compile(r"__hub_cte_[0-9]+")
-_LOCATION = ("query_location", "query_location_length")
+_LOCATION = re.compile(r',"query_location(?:_length)?":[0-9]+')
 _local = threading.local()
 
 
@@ -50,8 +50,7 @@ def protected_reads(tree: exp.Expr) -> list[str]:
 
 def check_engine_parse(sql: str, protected: Iterable[str]) -> None:
     """Refuse `sql` unless DuckDB's parse of it reads only what the rewriter allows."""
-    walk = _Walk(frozenset(_canonical_node(p) for p in protected))
-    walk.statement(_parse(sql))
+    _Walk([_masked_node(p) for p in set(protected)]).statement(_parse(sql))
 
 
 def _refuse(what: str) -> PolicyError:
@@ -60,32 +59,19 @@ def _refuse(what: str) -> PolicyError:
 
 
 class _Walk:
-    def __init__(self, protected: frozenset[str]) -> None:
+    """One pass over DuckDB's tree. A table name outside the masked reads must be one of the
+    rewriter's private WITH names; DuckDB binds it to that WITH query or fails (no catalog
+    object has such a name, and Python replacement scans are off on the gateway's
+    connection)."""
+
+    def __init__(self, protected: list[dict]) -> None:
         self.protected = protected
-        self.ctes: set[str] = set()
 
     def statement(self, parsed: dict) -> None:
         statements = parsed.get("statements") or []
         if parsed.get("error") or len(statements) != 1:
             raise _refuse("something other than one query")
-        node = statements[0]["node"]
-        self.ctes = self._cte_names(node)
-        self.any(node)
-
-    def _cte_names(self, tree: object) -> set[str]:
-        names: set[str] = set()
-        stack = [tree]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                for entry in (item.get("cte_map") or {}).get("map", []):
-                    if not _PRIVATE_CTE.fullmatch(entry.get("key", "")):
-                        raise _refuse("a WITH query the gateway did not name")
-                    names.add(entry["key"])
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
-        return names
+        self.any(statements[0]["node"])
 
     def any(self, item: object) -> None:
         if isinstance(item, list):
@@ -97,6 +83,9 @@ class _Walk:
             elif "cte_map" in item:
                 if item.get("type") not in _QUERY_NODES:
                     raise _refuse("a query form the gateway does not know")
+                for entry in (item.get("cte_map") or {}).get("map", []):
+                    if not _PRIVATE_CTE.fullmatch(str(entry.get("key"))):
+                        raise _refuse("a WITH query the gateway did not name")
                 self.children(item)
             elif "sample" in item and "type" in item:
                 self.table(item)
@@ -135,10 +124,10 @@ class _Walk:
             raise _refuse("a table source the gateway does not allow")
         if kind == "BASE_TABLE":
             if ref.get("catalog_name") or ref.get("schema_name") or ref.get("at_clause") or \
-                    ref.get("table_name") not in self.ctes:
+                    not _PRIVATE_CTE.fullmatch(str(ref.get("table_name"))):
                 raise _refuse("a table outside the rewriter's masked reads")
             return
-        if kind == "SUBQUERY" and _canonical(ref["subquery"]["node"]) in self.protected:
+        if kind == "SUBQUERY" and ref["subquery"]["node"] in self.protected:
             self.any(ref.get("sample"))
             return  # exactly the rewriter's masked read
         if kind == "TABLE_FUNCTION":
@@ -159,30 +148,20 @@ def _connection() -> duckdb.DuckDBPyConnection:
 
 
 def _parse(sql: str) -> dict:
+    """DuckDB's tree of `sql`, without source positions (a masked read's own parse must
+    equal its parse inside the whole query)."""
     try:
         (text,) = _connection().execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
-        return json.loads(text)
+        return json.loads(_LOCATION.sub("", text))
     except (duckdb.Error, ValueError, RecursionError):
         raise _refuse("a text it cannot parse") from None
 
 
-def _strip(item: object) -> object:
-    if isinstance(item, dict):
-        return {k: _strip(v) for k, v in item.items() if k not in _LOCATION}
-    if isinstance(item, list):
-        return [_strip(v) for v in item]
-    return item
-
-
-def _canonical(node: object) -> str:
-    return json.dumps(_strip(node), sort_keys=True, ensure_ascii=False)
-
-
 @functools.lru_cache(maxsize=512)
-def _canonical_node(sql: str) -> str:
-    """A masked read's own parse, as it must stand in the whole query."""
+def _masked_node(sql: str) -> dict:
+    """A masked read's own parse, as it must stand in the whole query (never mutated)."""
     statements = _parse(sql).get("statements") or [{}]
-    return _canonical(statements[0].get("node"))
+    return statements[0].get("node") or {}
 
 
 def _names(sql: str, key: str) -> set[str]:
