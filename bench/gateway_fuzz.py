@@ -25,7 +25,8 @@ from hypothesis import settings as hsettings  # noqa: E402
 
 from tests.policies.fuzzworld import build_world  # noqa: E402
 from tests.policies.oracle import Tally, append_leaks  # noqa: E402
-from tests.policies.sqlgen import Generated, queries  # noqa: E402
+from tests.policies.sqlgen import queries  # noqa: E402
+from tests.policies.sqlvocab import LAKE, Generated  # noqa: E402
 
 
 def run(count: int, seed_value: int, snapshots: bool, record: bool, show: int) -> Tally:
@@ -51,14 +52,14 @@ def run(count: int, seed_value: int, snapshots: bool, record: bool, show: int) -
 
         fuzz()
         world.reference.close()
+        hide = {str(world.settings.lake): LAKE, str(world.settings.home): "@HOME@"}
     elapsed = time.perf_counter() - started
     print(tally.report())
     print(f"\n{tally.generated} queries in {elapsed:.0f} s "
           f"({tally.generated / max(elapsed, 1e-9):.1f}/s), seed {seed_value}, "
           f"paths {', '.join(paths)}")
     if record and tally.findings:
-        leaks = [(f"{v.outcome} {v.code}: {v.detail}", sql) for sql, v in tally.findings
-                 if v.outcome == "leak"]
+        leaks = [(v.summary(hide), sql) for sql, v in tally.findings if v.outcome == "leak"]
         print(f"{append_leaks(leaks)} new queries added to the regression file")
     return tally
 

@@ -20,8 +20,8 @@ import decimal
 import math
 import traceback
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from policies import PolicyError
 from policies.connection import watchdog
-from tests.policies.sqlgen import LAKE, Generated
+from tests.policies.sqlvocab import INJECTED, LAKE, Generated
 
 __all__ = ["LEAKS_FILE", "Tally", "Verdict", "append_leaks", "judge", "read_leaks"]
 
@@ -48,10 +48,44 @@ class Verdict:
     code: str = ""  # the PolicyError code, or the exception type
     detail: str = ""
     overrefused: bool = False  # refused, though the reference answered it
+    answer: pa.Table | None = field(default=None, repr=False, compare=False)
+    reason: str = ""  # for a leak: why the reference disagrees (no values)
+    found: tuple[str, ...] = ()  # for a leak: the kinds of secret seen in the answer
+
+    def summary(self, hide: Mapping[str, str]) -> str:
+        """One line for the regression file: what kind of finding, and why (no values)."""
+        kind = f"DATA LEAK ({', '.join(self.found)})" if self.found else \
+            "MISMATCH (no secret seen in the answer)"
+        reason = self.reason
+        for text, placeholder in hide.items():
+            reason = reason.replace(text, placeholder)
+        return f"{kind}; {reason}"[:300]
 
 
 def judge(gateway: Callable[[str], pa.Table], reference: duckdb.DuckDBPyConnection,
-          sql: str, *, exact: bool = True) -> Verdict:
+          sql: str, *, exact: bool = True, secrets: Mapping[str, str] | None = None) -> Verdict:
+    """The verdict on one query; `secrets` (value -> what it is) are values no permitted
+    answer holds: a leak whose answer contains one is marked CONFIRMED with what it is."""
+    verdict = _judge(gateway, reference, sql, exact)
+    if verdict.outcome == "leak" and secrets and verdict.answer is not None:
+        found = _secrets_in(verdict.answer, secrets)
+        if found:
+            return replace(verdict, detail=f"CONFIRMED ({', '.join(found)}) {verdict.detail}",
+                           found=tuple(found))
+    return verdict
+
+
+def _secrets_in(table: pa.Table, secrets: Mapping[str, str]) -> list[str]:
+    text = "\x00".join(repr(v) for row in table.slice(0, 10_000).to_pylist() for v in row.values())
+    text += "\x00" + "\x00".join(table.column_names)
+    found = {what for value, what in secrets.items() if value in text}
+    if INJECTED in table.column_names:
+        found.add("injected SQL ran")
+    return sorted(found)
+
+
+def _judge(gateway: Callable[[str], pa.Table], reference: duckdb.DuckDBPyConnection,
+           sql: str, exact: bool) -> Verdict:
     try:
         governed = gateway(sql)
     except PolicyError as error:
@@ -68,16 +102,21 @@ def judge(gateway: Callable[[str], pa.Table], reference: duckdb.DuckDBPyConnecti
             return Verdict("match", detail="reference failed on a row the gateway filtered out")
         return Verdict("leak", type(error).__name__,
                        f"accepted ({governed.num_rows} rows: {_preview(governed)}); the reference "
-                       f"cannot answer: {str(error).splitlines()[0][:200]}")
+                       f"cannot answer: {str(error).splitlines()[0][:200]}", answer=governed,
+                       reason=f"accepted; the reference cannot run the text "
+                              f"({type(error).__name__}: {str(error).splitlines()[0][:160]})")
     if expected is None:
-        return Verdict("leak", "not_a_query", "accepted; the reference ran no query")
+        return Verdict("leak", "not_a_query", "accepted; the reference ran no query",
+                       answer=governed, reason="accepted; the reference ran no query")
     if governed.num_columns != expected.num_columns or governed.num_rows != expected.num_rows:
         return Verdict("leak", "shape", f"gateway {governed.num_rows}x{governed.num_columns}"
                        f" {_preview(governed)}, reference {expected.num_rows}x"
-                       f"{expected.num_columns} {_preview(expected)}")
+                       f"{expected.num_columns} {_preview(expected)}", answer=governed,
+                       reason="accepted; the answer's shape differs from the reference's")
     if exact and not _same_bag(governed, expected):
         return Verdict("leak", "values", f"gateway {_preview(governed)} reference "
-                       f"{_preview(expected)}")
+                       f"{_preview(expected)}", answer=governed,
+                       reason="accepted; the answer's values differ from the reference's")
     return Verdict("match")
 
 
