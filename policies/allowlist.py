@@ -66,7 +66,9 @@ ALLOWED_TYPES: frozenset[exp.DType] = frozenset({
     exp.DType.INT128,  # HUGEINT
     exp.DType.UTINYINT, exp.DType.USMALLINT, exp.DType.UINT, exp.DType.UBIGINT,
     exp.DType.FLOAT, exp.DType.DOUBLE, exp.DType.DECIMAL, exp.DType.VARCHAR, exp.DType.CHAR,
-    exp.DType.TEXT, exp.DType.DATE, exp.DType.TIME, exp.DType.TIMESTAMP, exp.DType.TIMESTAMPTZ,
+    exp.DType.TEXT, exp.DType.DATE, exp.DType.TIME, exp.DType.TIMETZ, exp.DType.TIMESTAMP,
+    exp.DType.TIMESTAMPNTZ, exp.DType.TIMESTAMPTZ, exp.DType.TIMESTAMP_S, exp.DType.TIMESTAMP_MS,
+    exp.DType.TIMESTAMP_NS,
     exp.DType.INTERVAL, exp.DType.UUID, exp.DType.ARRAY, exp.DType.LIST, exp.DType.STRUCT,
     exp.DType.MAP,
 })
