@@ -1,5 +1,5 @@
-"""Expected cross-check flags: a plain, row-by-row reading of crosscheck.md evaluated over the clean
-delivered tables (before noise), independent of the hub's implementation.
+"""Expected cross-check flags: a plain, row-by-row reading of docs/crosscheck.md evaluated over
+the clean delivered tables (before noise), independent of the hub's implementation.
 
 Returns the flags at (case_no, rule) level; planted and incidental positives alike.
 """

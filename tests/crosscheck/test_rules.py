@@ -1,4 +1,4 @@
-"""Each rule's edges on hand-built rows (shared/spec/crosscheck.md, read literally)."""
+"""Each rule's edges on hand-built rows (docs/crosscheck.md, read literally)."""
 
 from __future__ import annotations
 
