@@ -84,7 +84,7 @@ class _Linker:
 
 
 def _current(tables: dict[str, list[Table]], code: str) -> Table:
-    return [t for t in tables[code] if t.batch_id == CURRENT_BATCH][0]
+    return next(t for t in tables[code] if t.batch_id == CURRENT_BATCH)
 
 
 def _rows(table: Table, *columns: str):

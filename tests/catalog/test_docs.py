@@ -37,7 +37,7 @@ def test_crosscheck_rule_is_documented(rule):
 
 def test_code_cites_the_docs_in_the_repository():
     """No module cites a specification that lives outside the repository."""
-    outside = "/".join(("shared", "spec"))
+    outside = "shared" + "/spec"  # not one literal, so this file does not cite it
     citing = [
         str(path.relative_to(ROOT))
         for package in ("catalog", "pipelines", "quality", "exchange", "policies", "tests")
