@@ -17,8 +17,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 demo: setup          ## generate a small city, materialise every asset, print a summary
 	$(BIN)/hub demo
 
-lint: setup          ## ruff over the repository (pinned; rules in pyproject.toml)
+lint: setup          ## ruff, and the import layers (both pinned; rules in pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 test: setup chromium ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
