@@ -88,7 +88,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     settings = HubSettings(home=args.home)
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url)
     registry.sync_declarations(list(RESOURCES.values()))
     base, hub, steps, result = [], [], [], None
     for _ in range(args.repeat):  # interleaved, so both see the same machine state

@@ -24,7 +24,7 @@ class HubResource(dg.ConfigurableResource):
     @cached_property
     def registry(self) -> Registry:
         self.settings.home.mkdir(parents=True, exist_ok=True)
-        registry = Registry(self.settings.registry_url or "")
+        registry = Registry(self.settings.registry_url)
         registry.sync_declarations(list(RESOURCES.values()))
         return registry
 

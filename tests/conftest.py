@@ -36,7 +36,7 @@ def run_ingest(selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProces
 
 
 def open_registry(settings: HubSettings) -> Registry:
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url)
     registry.sync_declarations(list(RESOURCES.values()))
     return registry
 

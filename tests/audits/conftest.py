@@ -37,7 +37,7 @@ def city_settings(ingested: HubSettings, tmp_path: Path) -> HubSettings:
 
 @pytest.fixture
 def registry(city_settings: HubSettings):
-    registry = Registry(city_settings.registry_url or "")
+    registry = Registry(city_settings.registry_url)
     registry.sync_declarations(list(RESOURCES.values()))
     yield registry
     registry.dispose()

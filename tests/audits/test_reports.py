@@ -20,7 +20,7 @@ from catalog.resources import AUDIT_FINDINGS
 def hub(tmp_path):
     settings = HubSettings(home=tmp_path / "home")
     settings.home.mkdir()
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url)
     registry.sync_declarations(list(RESOURCES.values()))
     yield settings, registry
     registry.dispose()

@@ -121,7 +121,7 @@ class MiniLake:
     def build(self, registry: Registry | None = None) -> Registry:
         """Write the batches not written yet, publish them, rebuild the analysts' database."""
         if registry is None:
-            registry = Registry(self.settings.registry_url or "")
+            registry = Registry(self.settings.registry_url)
             registry.sync_declarations(list(RESOURCES.values()))
         with duckdb.connect() as con, registry.session() as s:
             for code, batches in self.batches.items():

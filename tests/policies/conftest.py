@@ -46,7 +46,7 @@ def raw(lake):
 
 @pytest.fixture(scope="session")
 def store(settings) -> GrantStore:
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url)
     registry.sync_declarations(list(RESOURCES.values()))
     return GrantStore(registry)
 

@@ -56,7 +56,7 @@ class Lake:
     def __init__(self, home, people) -> None:
         self.settings = make_settings(home)
         self.raw = build_lake(self.settings, people)
-        registry = Registry(self.settings.registry_url or "")
+        registry = Registry(self.settings.registry_url)
         registry.sync_declarations(list(RESOURCES.values()))
         self.store = GrantStore(registry, settings=self.settings)
         self.inline = make_settings(home, gateway_snapshots="off")
