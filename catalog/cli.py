@@ -12,6 +12,7 @@ import click
 from alembic import command
 from alembic.util import CommandError
 
+from catalog import registry as _registry
 from catalog.directory import describe
 from catalog.registry import Registry, registry_engine
 from catalog.resources import RESOURCES, resource
@@ -22,11 +23,8 @@ __all__ = ["main", "open_registry"]
 
 
 def open_registry() -> Registry:
-    settings = get_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
-    registry = Registry(settings.registry_url)
-    registry.sync_declarations(list(RESOURCES.values()))
-    return registry
+    """The registry of this process's settings (`catalog.registry.open_registry`)."""
+    return _registry.open_registry(get_settings())
 
 
 class _Hub(click.Group):

@@ -18,7 +18,9 @@ from sqlalchemy.orm import Session, sessionmaker
 # The modules that declare tables on `Base`: the registry's schema holds them all.
 from catalog import entries, extracts, findings, quality_scores, reviews
 from catalog.model import Resource
+from catalog.resources import RESOURCES
 from catalog.schema import Schema, ensure_schema
+from catalog.settings import HubSettings
 from catalog.tables import (
     Base,
     BatchRecord,
@@ -38,6 +40,7 @@ __all__ = [
     "Publication",
     "Registry",
     "ResourceEntry",
+    "open_registry",
     "utcnow",
 ]
 
@@ -138,3 +141,15 @@ class Registry:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def open_registry(settings: HubSettings, *, declare: bool = True) -> Registry:
+    """The hub's registry, the one way every door opens it: the home made if missing, the
+    tables created or checked (`Registry`), and the declared resources stored — unless
+    `declare` is false, for readers of the catalog as the registry holds it (the audits, the
+    sharing API)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    registry = Registry(settings.registry_url)
+    if declare:
+        registry.sync_declarations(list(RESOURCES.values()))
+    return registry

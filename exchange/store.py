@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from catalog import HubSettings, Registry
+from catalog import HubSettings, open_registry
 from catalog.schema import ensure_schema
 from exchange.models import SCHEMA
 
@@ -30,8 +30,7 @@ class Store:
     """The registry database (SQLite with WAL, or PostgreSQL) with the exchange's tables."""
 
     def __init__(self, settings: HubSettings) -> None:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        self.registry = Registry(settings.registry_url)
+        self.registry = open_registry(settings, declare=False)
         ensure_schema(self.registry.engine, SCHEMA)
 
     @contextmanager
