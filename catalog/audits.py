@@ -55,7 +55,6 @@ def _breach(declared: Resource, last, now: datetime, attempt) -> Finding | None:
                        f"{declared.update_cycle.value}.", evidence=evidence)
     if state != "overdue":
         return None
-    last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)
     age = now - last
     cycles = age / period
     severity = (Severity.CRITICAL if cycles > LATE_CRITICAL else

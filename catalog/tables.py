@@ -1,8 +1,10 @@
-"""The registry's declarative base and the catalog's own tables (entries, batches, publications).
+"""The registry's declarative base, its datetime column type and the catalog's own tables
+(entries, batches, publications).
 
 The lowest layer of the registry: every module that keeps tables in it (`catalog.entries`,
 `catalog.findings`, …) declares them on `Base` from here, and `catalog.registry`, which
-opens the registry, imports those modules; so none of them imports the registry back.
+opens the registry, imports those modules; so none of them imports the registry back. The
+other packages' tables (`policies.store`, `exchange.models`) use `UTCDateTime` too.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base",
@@ -20,6 +24,7 @@ __all__ = [
     "EntryStatus",
     "Publication",
     "ResourceEntry",
+    "UTCDateTime",
     "utcnow",
 ]
 
@@ -28,8 +33,32 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware datetime column, in UTC both ways, on every database.
+
+    SQLite keeps no offset: it would store an aware value's wall time unconverted (a +08:00
+    time would read back 8 hours off) and hands back naive values. So values are converted to
+    UTC when written, and come back aware, in UTC; a naive value is taken to be UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return _in_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return _in_utc(value)
+
+
+def _in_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UTCDateTime}
 
 
 class EntryStatus(enum.StrEnum):

@@ -11,11 +11,12 @@ import enum
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, Date, Enum, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from catalog.registry import utcnow
 from catalog.schema import Schema
+from catalog.tables import UTCDateTime
 
 __all__ = [
     "SCHEMA",
@@ -35,7 +36,7 @@ __all__ = [
 
 
 class ExchangeBase(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UTCDateTime}
 
 
 USER_NAME_LENGTH = 64  # the longest user name a sign-in form is read for

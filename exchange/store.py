@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -12,12 +11,7 @@ from catalog import HubSettings, open_registry
 from catalog.schema import ensure_schema
 from exchange.models import SCHEMA
 
-__all__ = ["Store", "aware", "on_rollback"]
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time the exchange stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+__all__ = ["Store", "on_rollback"]
 
 
 def on_rollback(session: Session, action: Callable[[], None]) -> None:

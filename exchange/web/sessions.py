@@ -24,7 +24,7 @@ from exchange.access import Caller
 from exchange.clients import hash_secret, verify_secret
 from exchange.models import USER_NAME_LENGTH, ClientRecord, LoginFailure, WebSession
 from exchange.roles import allowed_scopes
-from exchange.store import Store, aware
+from exchange.store import Store
 
 __all__ = ["SessionUser", "Sessions", "SignInRefused"]
 
@@ -119,12 +119,12 @@ class Sessions:
             if row is None:
                 return None
             record = s.get(ClientRecord, row.client_id)
-            idle = now - aware(row.last_seen_at) > timedelta(
+            idle = now - row.last_seen_at > timedelta(
                 seconds=self._settings.web_session_idle_seconds)
-            old = now - aware(row.created_at) > timedelta(
+            old = now - row.created_at > timedelta(
                 seconds=self._settings.web_session_max_seconds)
             if (record is None or not record.active or record.kind != "user" or idle or old
-                    or aware(record.not_before) > aware(row.created_at)):
+                    or record.not_before > row.created_at):
                 s.delete(row)
                 return None
             row.last_seen_at = now
