@@ -107,7 +107,7 @@ def scaled_home(home: Path, rows: int) -> Path:
             [-(-rows // n), path, rows])
     Path(path + ".scaled").replace(path)
     settings = HubSettings(home=target)
-    rebuild_analyst_db(settings, Registry(settings.registry_url or ""), list(RESOURCES.values()))
+    rebuild_analyst_db(settings, Registry(settings.registry_url), list(RESOURCES.values()))
     return target
 
 

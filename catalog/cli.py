@@ -12,6 +12,7 @@ import click
 from alembic import command
 from alembic.util import CommandError
 
+from catalog import registry as _registry
 from catalog.directory import describe
 from catalog.registry import Registry, registry_engine
 from catalog.resources import RESOURCES, resource
@@ -22,11 +23,8 @@ __all__ = ["main", "open_registry"]
 
 
 def open_registry() -> Registry:
-    settings = get_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
-    registry = Registry(settings.registry_url or "")
-    registry.sync_declarations(list(RESOURCES.values()))
-    return registry
+    """The registry of this process's settings (`catalog.registry.open_registry`)."""
+    return _registry.open_registry(get_settings())
 
 
 class _Hub(click.Group):
@@ -94,7 +92,7 @@ def registry_group() -> None:
 @registry_group.command("status")
 def registry_status() -> None:
     """Each package's revision in the registry against the one this hub needs."""
-    engine = registry_engine(get_settings().registry_url or "")
+    engine = registry_engine(get_settings().registry_url)
     for schema in schemas():
         revision, head, populated = state(engine, schema)
         verdict = ("current" if revision == head else "empty" if not populated and not revision
@@ -108,7 +106,7 @@ def registry_upgrade() -> None:
     (back the registry up first all the same)."""
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
-    engine = registry_engine(settings.registry_url or "")
+    engine = registry_engine(settings.registry_url)
     for schema in schemas():
         before, head, _ = state(engine, schema)
         if before == head:
@@ -127,7 +125,7 @@ def registry_revision(package: str, message: str) -> None:
     by_name = {schema.name: schema for schema in schemas()}
     if package not in by_name:
         raise click.BadParameter(f"one of {', '.join(by_name)}", param_hint="PACKAGE")
-    engine = registry_engine(get_settings().registry_url or "")
+    engine = registry_engine(get_settings().registry_url)
     try:
         with engine.begin() as connection:
             script = command.revision(by_name[package].config(connection), message=message,

@@ -18,8 +18,6 @@ def freshness(resource: Resource, last_delivery: datetime | None, now: datetime 
     if last_delivery is None:
         return "never delivered"
     now = now or utcnow()
-    if last_delivery.tzinfo is None:
-        last_delivery = last_delivery.replace(tzinfo=now.tzinfo)
     return "overdue" if now - last_delivery > resource.update_cycle.period else "fresh"
 
 

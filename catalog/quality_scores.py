@@ -10,11 +10,15 @@ from __future__ import annotations
 import enum
 from collections import defaultdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.registry import Base, Registry, utcnow
+from catalog.tables import Base, utcnow
+
+if TYPE_CHECKING:  # only annotated: the registry imports this module
+    from catalog.registry import Registry
 
 __all__ = ["Dimension", "QualityScore", "quality_summary", "record_scores", "score_history"]
 

@@ -10,12 +10,16 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 from sqlalchemy import JSON, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.registry import Base, Registry, utcnow
+from catalog.tables import Base, utcnow
+
+if TYPE_CHECKING:  # only annotated: the registry imports this module
+    from catalog.registry import Registry
 
 __all__ = [
     "CrosscheckRun",

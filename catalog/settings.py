@@ -13,6 +13,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = ["HubSettings", "get_settings"]
 
 
+def _sqlite_registry(home: Path) -> str:
+    """The default registry: SQLite in the hub's home (resolved as `HubSettings.home` is)."""
+    return f"sqlite:///{Path(home).expanduser().resolve() / 'registry.db'}"
+
+
 class HubSettings(BaseSettings):
     """Where the hub lives and how its engines are sized. Every field is documented in README."""
 
@@ -27,8 +32,8 @@ class HubSettings(BaseSettings):
         description="Where departments deliver batches (`<landing>/<resource>/<batch>.<ext>`); "
         "defaults to `<home>/landing`.",
     )
-    registry_url: str | None = Field(
-        default=None,
+    registry_url: str = Field(
+        default_factory=lambda fields: _sqlite_registry(fields.get("home", Path(".hub"))),
         description="SQLAlchemy URL of the registry (catalog, batches); defaults to SQLite in "
         "`<home>/registry.db`; a `postgresql+psycopg://…` URL works too.",
     )
@@ -125,8 +130,6 @@ class HubSettings(BaseSettings):
     def _resolve_paths(self) -> HubSettings:
         self.home = self.home.expanduser().resolve()
         self.landing = (self.landing or self.home / "landing").expanduser().resolve()
-        if self.registry_url is None:
-            self.registry_url = f"sqlite:///{self.home / 'registry.db'}"
         self.public_base_url = (self.public_base_url or self.api_issuer).rstrip("/")
         if self.mode == "production" and self.secret_key.get_secret_value().startswith("demo"):
             raise ValueError("HUB_SECRET_KEY must be set to a real secret in production mode")

@@ -22,7 +22,7 @@ from exchange.errors import ApiError
 from exchange.keys import KeyRing
 from exchange.models import ClientRecord, Order
 from exchange.roles import ACTIONS, SCOPES, Action, Role, role_may
-from exchange.store import Store, aware
+from exchange.store import Store
 
 __all__ = ["Caller", "TokenVerifier", "authorize", "visible"]
 
@@ -106,7 +106,7 @@ class TokenVerifier:
             record = c.execute(_CLIENT, {"client_id": claims["client_id"]}).first()
         if record is None or not record.active:
             raise _unauthorized("The client is not active.")
-        if claims["iat"] < int(aware(record.not_before).timestamp()):
+        if claims["iat"] < int(record.not_before.timestamp()):
             raise _unauthorized("The access token was issued before the client's credentials "
                                 "changed.")
         # Roles and department come from the registry, not the token: a role removed since the

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from catalog.registry import utcnow
 from exchange.keys import ALGORITHM, KeyRing
 from exchange.models import AuditEntry
-from exchange.store import Store, aware
+from exchange.store import Store
 
 __all__ = ["GENESIS", "AuditLog", "AuditRecord", "Finding", "entry_hash"]
 
@@ -64,7 +64,7 @@ class Finding:
 
 def _content(entry: AuditEntry) -> dict:
     return {
-        "seq": entry.seq, "at": aware(entry.at).astimezone(UTC).isoformat(timespec="microseconds"),
+        "seq": entry.seq, "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "client_id": entry.client_id, "department": entry.department, "roles": entry.roles,
         "method": entry.method, "route": entry.route, "order_id": entry.order_id,
         "purpose": entry.purpose, "resource_code": entry.resource_code, "items": entry.items,

@@ -29,7 +29,6 @@ from exchange.errors import ApiError
 from exchange.metering import consume
 from exchange.models import Delivery, Order
 from exchange.roles import Action
-from exchange.store import aware
 from policies import PolicyError, extract
 
 __all__ = ["Download", "Stream", "deliveries", "delivery", "download", "start_extract"]
@@ -138,7 +137,7 @@ def deliveries(hub: Hub, caller: Caller, order_id: str) -> list[Delivery | Prepa
     with hub.store.session() as s:
         streamed = list(s.scalars(select(Delivery).where(Delivery.order_id == order.id)))
     prepared = extracts.of_order(hub.store.registry, order.id)
-    return sorted([*streamed, *prepared], key=lambda d: aware(d.started_at))
+    return sorted([*streamed, *prepared], key=lambda d: d.started_at)
 
 
 def download(hub: Hub, caller: Caller, delivery_id: str, record: AuditRecord) -> Download:

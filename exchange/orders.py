@@ -24,7 +24,7 @@ from exchange.errors import ApiError
 from exchange.models import Order, OrderEvent, OrderStatus
 from exchange.roles import Action, Role
 from exchange.schemas import OrderCreate
-from exchange.store import aware, on_rollback
+from exchange.store import on_rollback
 from exchange.workdays import deadline, today
 from policies.store import GrantRecord
 
@@ -256,7 +256,7 @@ def sweep(hub: Hub, order_id: str | None = None, now: datetime | None = None) ->
                      f"validity ended {order.valid_until.isoformat()}")
                 changed += 1
             elif (order.status.in_review and not order.escalated and order.stage_due
-                  and aware(order.stage_due) < now):
+                  and order.stage_due < now):
                 order.escalated = True
                 _event(s, order, "system", "escalated", order.status,
                        "review deadline passed: escalated to the chief data officer")
@@ -294,6 +294,6 @@ def usable(hub: Hub, caller: Caller, order_id: str, action: Action,
     if today(now) < order.valid_from:
         raise ApiError(403, "order_not_yet_valid",
                        f"The order is valid from {order.valid_from.isoformat()}.")
-    if grant_status != "active" or aware(grant_until) <= now:
+    if grant_status != "active" or grant_until <= now:
         raise ApiError(403, "grant_inactive", "The order's grant is revoked or expired.")
     return order

@@ -8,7 +8,7 @@ from functools import cached_property
 
 import dagster as dg
 
-from catalog import RESOURCES, HubSettings, Registry, get_settings
+from catalog import RESOURCES, HubSettings, Registry, get_settings, open_registry
 from catalog.analystdb import rebuild_analyst_db
 
 __all__ = ["HubResource"]
@@ -23,10 +23,7 @@ class HubResource(dg.ConfigurableResource):
 
     @cached_property
     def registry(self) -> Registry:
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        registry = Registry(self.settings.registry_url or "")
-        registry.sync_declarations(list(RESOURCES.values()))
-        return registry
+        return open_registry(self.settings)
 
     @contextmanager
     def analyst_db_lock(self) -> Iterator[None]:

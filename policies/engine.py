@@ -114,7 +114,7 @@ def _identifiers(sql: str) -> frozenset[str]:
     try:
         return frozenset(i.name.lower() for i in exp.maybe_parse(sql, dialect="duckdb")
                          .find_all(exp.Identifier))
-    except Exception:
+    except Exception:  # noqa: BLE001 (a query sqlglot cannot parse names no identifiers)
         return frozenset()
 
 

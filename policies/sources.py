@@ -47,7 +47,7 @@ def classify_tables(query: exp.Query) -> TableRefs:
     seen: set[int] = set()
     try:
         scopes = list(traverse_scope(query))
-    except Exception:  # sqlglot raises several types for queries it cannot scope
+    except Exception:  # noqa: BLE001 (sqlglot raises several types for queries it cannot scope)
         raise PolicyError("not_allowed", "the query's structure could not be analysed") from None
     for scope in scopes:
         for table in scope.tables:

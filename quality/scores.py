@@ -49,8 +49,6 @@ def timeliness(resource: Resource, batches: list[BatchRecord], now: datetime | N
         return 0.0
     now = now or utcnow()
     last = max(delivered)
-    if last.tzinfo is None:
-        last = last.replace(tzinfo=now.tzinfo)
     age = (now - last).total_seconds()
     period = resource.update_cycle.period.total_seconds()
     return 1.0 if age <= period else period / age

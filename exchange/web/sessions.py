@@ -16,20 +16,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete, func, select
 
 from catalog import HubSettings
 from catalog.registry import utcnow
 from exchange.access import Caller
 from exchange.clients import hash_secret, verify_secret
-from exchange.models import ClientRecord, ExchangeBase
+from exchange.models import USER_NAME_LENGTH, ClientRecord, LoginFailure, WebSession
 from exchange.roles import allowed_scopes
-from exchange.store import Store, aware
+from exchange.store import Store
 
 __all__ = ["SessionUser", "Sessions", "SignInRefused"]
 
-MAX_NAME = 64
+MAX_NAME = USER_NAME_LENGTH
 
 
 @functools.cache
@@ -37,28 +36,6 @@ def _dummy_hash() -> str:
     """Verified against when the user name is unknown, so a wrong name costs as long as a
     wrong password and timing does not tell which names exist."""
     return hash_secret(secrets.token_urlsafe(16))
-
-
-class WebSession(ExchangeBase):
-    """A signed-in person's session; the cookie holds the token, this row its hash."""
-
-    __tablename__ = "ex_web_sessions"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(64), index=True)
-    csrf: Mapped[str] = mapped_column(String(64), doc="The token every POST form carries.")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class LoginFailure(ExchangeBase):
-    """One failed sign-in to a user name (counted for the lock, then forgotten)."""
-
-    __tablename__ = "ex_web_login_failures"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_name: Mapped[str] = mapped_column(String(MAX_NAME), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SignInRefused(Exception):
@@ -142,12 +119,12 @@ class Sessions:
             if row is None:
                 return None
             record = s.get(ClientRecord, row.client_id)
-            idle = now - aware(row.last_seen_at) > timedelta(
+            idle = now - row.last_seen_at > timedelta(
                 seconds=self._settings.web_session_idle_seconds)
-            old = now - aware(row.created_at) > timedelta(
+            old = now - row.created_at > timedelta(
                 seconds=self._settings.web_session_max_seconds)
             if (record is None or not record.active or record.kind != "user" or idle or old
-                    or aware(record.not_before) > aware(row.created_at)):
+                    or record.not_before > row.created_at):
                 s.delete(row)
                 return None
             row.last_seen_at = now

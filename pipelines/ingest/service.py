@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 from pathlib import Path
 
 from sqlalchemy import select
@@ -52,9 +51,8 @@ def _redelivered(record: BatchRecord, delivery: Delivery) -> bool:
     or were written after the hub last looked. Accepted batches are never read twice."""
     if record.status not in (BatchStatus.REJECTED, BatchStatus.DUPLICATE) or record.raw_path:
         return False
-    looked = record.ingested_at
-    looked = looked if looked.tzinfo else looked.replace(tzinfo=UTC)
-    return delivery.size_bytes != record.size_bytes or delivery.modified_at > looked
+    return (delivery.size_bytes != record.size_bytes
+            or delivery.modified_at > record.ingested_at)
 
 
 def pending_deliveries(settings: HubSettings, registry: Registry,

@@ -100,7 +100,7 @@ def test_truncation_is_detected_against_a_checkpoint(logged, tmp_path, monkeypat
     mark = logged.http.get("/v1/audit/checkpoint", headers=logged.as_("auditor")).json()
     assert set(mark) == {"seq", "hash", "at", "signature"}
     _tamper(logged, delete(AuditEntry).where(AuditEntry.seq >= mark["seq"] - 1))
-    count, findings = logged.http.app.state.hub.audit.verify([mark])
+    _count, findings = logged.http.app.state.hub.audit.verify([mark])
     assert [f.problem for f in findings] == [
         "witnessed checkpoint entry is missing: log truncated"]
 

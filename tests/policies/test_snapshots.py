@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import policies.builds as building
-from catalog import RESOURCES, Registry
+from catalog import open_registry
 from policies import (
     GrantStore,
     PolicyError,
@@ -56,8 +56,7 @@ class Lake:
     def __init__(self, home, people) -> None:
         self.settings = make_settings(home)
         self.raw = build_lake(self.settings, people)
-        registry = Registry(self.settings.registry_url or "")
-        registry.sync_declarations(list(RESOURCES.values()))
+        registry = open_registry(self.settings)
         self.store = GrantStore(registry, settings=self.settings)
         self.inline = make_settings(home, gateway_snapshots="off")
         self.manual = make_settings(home, gateway_snapshots="manual")

@@ -414,7 +414,7 @@ def _read_xlsx(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -
         others = [name for i, name in enumerate(workbook.sheet_names[1:], start=1)
                   if any(any(v != "" for v in row)
                          for row in workbook.get_sheet_by_index(i).to_python())]
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
+    except Exception as exc:  # noqa: BLE001 (calamine raises its own types for damaged workbooks)
         raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
     if others:
         raise BatchRejected(f"{file.name} holds data in sheet(s) {_listed(others)} besides the "
