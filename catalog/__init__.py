@@ -1,5 +1,6 @@
 """The resource directory: declarations, settings, the registry and the lake's storage rules."""
 
+from catalog.errors import HubError, UnknownResource
 from catalog.model import (
     Category,
     DataItem,
@@ -28,6 +29,7 @@ __all__ = [
     "Department",
     "EntryStatus",
     "Grade",
+    "HubError",
     "HubSettings",
     "ItemType",
     "Load",
@@ -38,6 +40,7 @@ __all__ = [
     "Sensitivity",
     "SharingAttribute",
     "SourceFormat",
+    "UnknownResource",
     "UpdateCycle",
     "delivered_resources",
     "get_settings",

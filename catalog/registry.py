@@ -27,10 +27,11 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
+from catalog.errors import HubError
 from catalog.model import Resource
 from catalog.schema import Schema, ensure_schema
 
@@ -157,9 +158,28 @@ def _models() -> MetaData:
 SCHEMA = Schema("catalog", Path(__file__).parent / "migrations", _models)
 
 
+def registry_url(url: str) -> URL:
+    """The URL with its driver: a plain `postgresql://` (or `postgres://`) means psycopg 3, the
+    PostgreSQL driver the hub installs. A URL SQLAlchemy cannot use is a `HubError`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise HubError(f"the registry URL {url.split('@')[-1]!r} is not a database URL: use "
+                       "sqlite:///path/registry.db or postgresql://user@host/db") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def registry_engine(url: str) -> Engine:
     """An engine on the registry database, its tables as they are (`Registry` checks them)."""
-    engine = create_engine(url, future=True)
+    parsed = registry_url(url)
+    try:
+        engine = create_engine(parsed, future=True)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise HubError(f"the registry URL {parsed.render_as_string(hide_password=True)!r} "
+                       f"cannot be used ({exc}): use sqlite:///path/registry.db or "
+                       "postgresql://user@host/db") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

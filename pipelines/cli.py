@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from catalog import get_settings
+from catalog import delivered_resources, get_settings
+from catalog.clierrors import PORT, require_landing
 
 __all__ = ["register"]
 
@@ -20,12 +21,21 @@ def _materialize(resource_codes: tuple[str, ...]) -> bool:
     from pipelines.assets import LAYERS, layer_key
 
     settings = get_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    require_landing(settings)
+    _warn_unknown_folders()
     selection = None
     if resource_codes:
         selection = [layer_key(layer, resource(code)) for code in resource_codes
                      for layer in LAYERS]
     return _run_job("ingest_all", selection)
+
+
+def _warn_unknown_folders() -> None:
+    from pipelines.ingest import unknown_folders
+
+    for name in unknown_folders(get_settings().landing_dir, delivered_resources()):
+        click.echo(f"warning: landing folder {name!r} is not a resource code: nothing in it is "
+                   "read (`hub catalog list` lists the codes)", err=True)
 
 
 def _run_job(name: str, selection: list | None = None) -> bool:
@@ -93,6 +103,7 @@ def register(main: click.Group) -> None:
         from pipelines.summary import summary_lines
 
         settings = get_settings()
+        settings.landing_dir.mkdir(parents=True, exist_ok=True)  # where `make dev` watches
         city = settings.home / "demo-city"
         click.echo(f"Generating a city of {persons} persons (seed {seed}) in {city} …")
         click.echo(generate_city(city, persons=persons, seed=seed))
@@ -119,14 +130,22 @@ def register(main: click.Group) -> None:
             sys.exit(1)
 
     @main.command()
-    @click.option("--port", default=3000, show_default=True)
-    def dev(port: int) -> None:
-        """Start the Dagster UI on this hub's instance (`dagster dev -m pipelines.definitions`)."""
+    @click.option("--port", default=3000, show_default=True, type=PORT)
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    def dev(port: int, host: str) -> None:
+        """Start the Dagster UI and daemon on this hub's instance (`dagster dev`)."""
         from pipelines.instance import dagster_home
 
-        dagster_home(get_settings())
+        settings = get_settings()
+        dagster_home(settings)
+        if not settings.landing_dir.is_dir():
+            click.echo(f"warning: no landing directory at {settings.landing_dir}: the landing "
+                       "sensor has nothing to watch until it exists", err=True)
+        _warn_unknown_folders()
         # A shell's background job starts with SIGINT/SIGTERM ignored, and dagster dev would
         # inherit that and outlive Ctrl-C or `kill`: restore the defaults before exec.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.execvp("dagster", ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(port)])
+        # This interpreter's dagster: `dagster` is on PATH only inside an activated venv.
+        os.execv(sys.executable, [sys.executable, "-m", "dagster", "dev", "-m",
+                                  "pipelines.definitions", "-h", host, "-p", str(port)])

@@ -14,7 +14,7 @@ import dagster as dg
 from catalog import delivered_resources
 from pipelines.assets import LAYERS, layer_key
 from pipelines.hub_resource import HubResource
-from pipelines.ingest import pending_deliveries
+from pipelines.ingest import pending_deliveries, unknown_folders
 
 __all__ = ["INGEST_JOB", "landing_sensor"]
 
@@ -26,6 +26,9 @@ INGEST_JOB = "ingest_all"
            default_status=dg.DefaultSensorStatus.RUNNING,
            description="Watches the landing directory; `.part` files are ignored.")
 def landing_sensor(context: dg.SensorEvaluationContext, hub: HubResource):
+    for name in unknown_folders(hub.settings.landing_dir, delivered_resources()):
+        context.log.warning(f"landing folder {name!r} is not a resource code: nothing in it is "
+                            "read (`hub catalog list` lists the codes)")
     for resource in delivered_resources():
         pending = pending_deliveries(hub.settings, hub.registry, resource)
         if not pending:
