@@ -10,12 +10,15 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import duckdb
 from sqlalchemy import JSON, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.registry import Base, Registry, utcnow
+
+if TYPE_CHECKING:  # loaded by the registry's models, so by every command: no DuckDB at start
+    import duckdb
 
 __all__ = [
     "CrosscheckRun",

@@ -9,8 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from catalog import get_settings
 
@@ -31,7 +29,7 @@ def _fail(error) -> None:
     sys.exit(2)
 
 
-def _print_table(table: pa.Table) -> None:
+def _print_table(table) -> None:  # a pyarrow.Table
     rows = table.slice(0, _SHOWN_ROWS).to_pylist()
     names = table.column_names
     cells = [[("" if r[n] is None else str(r[n])) for n in names] for r in rows]
@@ -85,6 +83,9 @@ def register(main: click.Group) -> None:
                                grant_ids=list(grant_ids) or None)
         except PolicyError as error:
             _fail(error)
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
         table = result.table
         if fmt == "arrow":
             if out is None:
