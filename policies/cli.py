@@ -182,6 +182,7 @@ def register(main: click.Group) -> None:
     def materialise_command(subject, department, roles, district, grant_ids) -> None:
         """Build now the snapshots (masked, filtered tables) the principal's SQL grants read;
         run after a publication so that the first query does not fall back to inline masks."""
+        from catalog.progress import Progress
         from policies.binding import GATEWAY_MODES
         from policies.builds import materialise
         from policies.errors import PolicyError
@@ -191,16 +192,18 @@ def register(main: click.Group) -> None:
             principal = Principal(subject, department, frozenset(roles), district)
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
-        for grant in _store().active_grants(principal):
-            if grant.mode not in GATEWAY_MODES or (grant_ids and grant.id not in grant_ids):
-                continue
-            line = {"grant": grant.id, "resource": grant.resource_code}
-            try:
-                built = materialise(get_settings(), principal, grant)
-            except PolicyError as error:
-                line["error"] = error.to_dict()["error"]
-            else:
-                line.update({"snapshot": None} if built is None else {
-                    "snapshot": built.path.name, "rows": built.rows,
-                    "seconds": round(built.seconds, 2)})
-            click.echo(json.dumps(line, ensure_ascii=False))
+        chosen = [g for g in _store().active_grants(principal) if g.mode in GATEWAY_MODES
+                  and (not grant_ids or g.id in grant_ids)]
+        with Progress("Snapshots", total=len(chosen)) as progress:
+            for done, grant in enumerate(chosen, start=1):
+                line = {"grant": grant.id, "resource": grant.resource_code}
+                try:
+                    built = materialise(get_settings(), principal, grant)
+                except PolicyError as error:
+                    line["error"] = error.to_dict()["error"]
+                else:
+                    line.update({"snapshot": None} if built is None else {
+                        "snapshot": built.path.name, "rows": built.rows,
+                        "seconds": round(built.seconds, 2)})
+                click.echo(json.dumps(line, ensure_ascii=False))
+                progress.update(done, f"{grant.id} ({grant.resource_code})")
