@@ -73,7 +73,7 @@ def _breach(declared: Resource, last, now: datetime, attempt) -> Finding | None:
 @scheduled("0 7 * * *")
 def freshness(settings: HubSettings, now: datetime) -> AuditResult:
     """Freshness: each resource's newest accepted data against its update cycle."""
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url or "", settings.home)
     try:
         found, examined = [], 0
         for declared in RESOURCES.values():
@@ -154,7 +154,7 @@ def _entry_findings(declared: Resource) -> list[Finding]:
 @scheduled("0 7 * * 1")
 def catalog_completeness(settings: HubSettings, now: datetime) -> AuditResult:
     """Catalog completeness: entries and data items undescribed or unclassified."""
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url or "", settings.home)
     found, items = [], 0
     try:
         with registry.session() as s:

@@ -16,6 +16,7 @@ from catalog.clierrors import require_home, unexpected
 from catalog.directory import describe
 from catalog.errors import HubError
 from catalog.registry import Registry, registry_engine
+from catalog.relocation import ensure_analyst_db_home
 from catalog.resources import RESOURCES, resource
 from catalog.schema import SchemaMismatch, next_revision, schemas, state, upgrade
 from catalog.settings import get_settings
@@ -25,8 +26,9 @@ __all__ = ["main", "open_registry"]
 
 def open_registry() -> Registry:
     settings = get_settings()
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url or "", settings.home)
     registry.sync_declarations(list(RESOURCES.values()))
+    ensure_analyst_db_home(settings, registry, list(RESOURCES.values()))
     return registry
 
 

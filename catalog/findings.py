@@ -21,7 +21,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.registry import Base, Registry, utcnow
+from catalog.registry import Base, HomePath, Registry, utcnow
 
 __all__ = [
     "AuditFinding",
@@ -107,7 +107,8 @@ class AuditReport(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     checked: Mapped[dict] = mapped_column(JSON, default=dict, doc="What was examined, counted.")
     counts: Mapped[dict] = mapped_column(JSON, default=dict, doc="Findings per severity.")
-    report_path: Mapped[str | None] = mapped_column(Text, doc="The report file, if written.")
+    report_path: Mapped[str | None] = mapped_column(HomePath,
+                                                    doc="The report file, if written.")
 
 
 class AuditFinding(Base):

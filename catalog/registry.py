@@ -22,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     create_engine,
     event,
@@ -41,6 +42,7 @@ __all__ = [
     "BatchRecord",
     "BatchStatus",
     "EntryStatus",
+    "HomePath",
     "Publication",
     "Registry",
     "ResourceEntry",
@@ -50,6 +52,28 @@ __all__ = [
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class HomePath(TypeDecorator):
+    """A file of the hub's home, stored relative to it so that a copied or moved home works
+    unchanged; read back as an absolute path below the home the registry was opened for
+    (`Registry(url, home)`). A path outside the home is kept as it is."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        home = getattr(dialect, "hub_home", None)
+        if value is None or home is None:
+            return value
+        path = Path(value)
+        return path.relative_to(home).as_posix() if path.is_relative_to(home) else value
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        home = getattr(dialect, "hub_home", None)
+        if value is None or home is None or Path(value).is_absolute():
+            return value
+        return str(home / value)
 
 
 class Base(DeclarativeBase):
@@ -110,9 +134,9 @@ class BatchRecord(Base):
         Integer, default=0, doc="Whitespace-only lines skipped: no records, so not in rows_in.")
     layout: Mapped[dict | None] = mapped_column(
         JSON, doc="CSV: for each file, the column of each data item in its header.")
-    raw_path: Mapped[str | None] = mapped_column(Text)
-    accepted_path: Mapped[str | None] = mapped_column(Text)
-    quarantine_path: Mapped[str | None] = mapped_column(Text)
+    raw_path: Mapped[str | None] = mapped_column(HomePath)
+    accepted_path: Mapped[str | None] = mapped_column(HomePath)
+    quarantine_path: Mapped[str | None] = mapped_column(HomePath)
     duplicate_of: Mapped[str | None] = mapped_column(String(128))
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
     standardised_at: Mapped[datetime | None]
@@ -188,8 +212,13 @@ def registry_engine(url: str) -> Engine:
 class Registry:
     """Sessions on the registry database, and the catalog's declared entries kept in it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, home: Path | None = None) -> None:
+        """`home`: the hub home its stored paths are relative to; by default the directory of
+        a SQLite registry (`<home>/registry.db`), none for another database."""
         self.engine = registry_engine(url)
+        if home is None and self.engine.dialect.name == "sqlite" and self.engine.url.database:
+            home = Path(self.engine.url.database).resolve().parent
+        self.engine.dialect.hub_home = home.resolve() if home else None  # read by HomePath
         ensure_schema(self.engine, SCHEMA)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 

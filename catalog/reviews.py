@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.registry import Base, Registry, utcnow
+from catalog.registry import Base, HomePath, Registry, utcnow
 
 if TYPE_CHECKING:  # loaded by the registry's models, so by every command: no DuckDB at start
     import duckdb
@@ -96,8 +96,8 @@ class CrosscheckRun(Base):
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
     reference_month: Mapped[str | None] = mapped_column(String(6))
     policy_version: Mapped[str] = mapped_column(String(64))
-    flags_path: Mapped[str] = mapped_column(Text)
-    issues_path: Mapped[str] = mapped_column(Text)
+    flags_path: Mapped[str] = mapped_column(HomePath)
+    issues_path: Mapped[str] = mapped_column(HomePath)
     rows: Mapped[int] = mapped_column(Integer)
     raised: Mapped[dict] = mapped_column(JSON, doc="Flags published, per rule.")
     suppressed: Mapped[dict] = mapped_column(JSON, doc="Dismissed flags not raised again.")

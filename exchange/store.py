@@ -31,7 +31,7 @@ class Store:
 
     def __init__(self, settings: HubSettings) -> None:
         settings.home.mkdir(parents=True, exist_ok=True)
-        self.registry = Registry(settings.registry_url or "")
+        self.registry = Registry(settings.registry_url or "", settings.home)
         ensure_schema(self.registry.engine, SCHEMA)
 
     @contextmanager

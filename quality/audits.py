@@ -53,7 +53,7 @@ def undeclared_personal_data(settings: HubSettings, now: datetime) -> AuditResul
     # `hub audits list` discovers it.
     from quality.service import current_files
 
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url or "", settings.home)
     found, examined, files_read = [], 0, 0
     try:
         for declared in delivered_resources():
@@ -97,7 +97,7 @@ def _worst_items(history: list[QualityScore], version: int, before: int,
 @scheduled("30 7 * * *")
 def quality_regressions(settings: HubSettings, now: datetime) -> AuditResult:
     """Quality regressions: GB/T 36344 scores lower than the previous version's."""
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url or "", settings.home)
     found, examined = [], 0
     try:
         for declared in delivered_resources():
