@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["HubSettings", "get_settings"]
+from catalog.errors import HubError
+
+__all__ = ["HubSettings", "SettingsError", "get_settings"]
 
 
 def _sqlite_registry(home: Path) -> str:
@@ -35,7 +37,7 @@ class HubSettings(BaseSettings):
     registry_url: str = Field(
         default_factory=lambda fields: _sqlite_registry(fields.get("home", Path(".hub"))),
         description="SQLAlchemy URL of the registry (catalog, batches); defaults to SQLite in "
-        "`<home>/registry.db`; a `postgresql+psycopg://…` URL works too.",
+        "`<home>/registry.db`; a `postgresql://user@host/db` URL works too (psycopg 3).",
     )
     duckdb_threads: int = Field(default=2, ge=1, description="DuckDB worker threads.")
     duckdb_memory_limit: str = Field(
@@ -151,7 +153,25 @@ class HubSettings(BaseSettings):
         return self.landing
 
 
+class SettingsError(HubError):
+    """A `HUB_*` variable with a value the hub cannot use, named as the user set it."""
+
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> SettingsError:
+        problems = []
+        for e in error.errors():
+            if not e["loc"]:  # a rule across fields: its message names the variable
+                problems.append(str(e["msg"]).removeprefix("Value error, "))
+                continue
+            name = "HUB_" + "_".join(str(part) for part in e["loc"]).upper()
+            problems.append(f"{name}={e['input']!s}: {e['msg']}")
+        return cls("; ".join(problems) + " (fix the environment variable; README: Settings)")
+
+
 @functools.cache
 def get_settings() -> HubSettings:
     """The process's settings, built once on first use (never at import time)."""
-    return HubSettings()
+    try:
+        return HubSettings()
+    except ValidationError as exc:
+        raise SettingsError.from_validation(exc) from None

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from catalog import get_settings
+from catalog.clierrors import PORT
 
 __all__ = ["register"]
 
@@ -173,8 +174,8 @@ def register(main: click.Group) -> None:
 
     @main.command()
     @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=8000, show_default=True)
-    @click.option("--workers", default=1, show_default=True)
+    @click.option("--port", default=8000, show_default=True, type=PORT)
+    @click.option("--workers", default=1, show_default=True, type=click.IntRange(1))
     def serve(host: str, port: int, workers: int) -> None:
         """Serve the sharing API (uvicorn) on this hub home."""
         import uvicorn

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from catalog import HubSettings, Registry
+from catalog import HubSettings, open_registry
 from catalog.audit_reports import scheduled
 from catalog.findings import AuditResult, Finding, Severity
 from policies.errors import SECURITY_CODES
@@ -30,7 +30,7 @@ REPEATED = 3  # attempts in the window from which a principal's finding is high
 def gateway_bypass_attempts(settings: HubSettings, now: datetime) -> AuditResult:
     """Gateway bypass attempts: refused queries that tried to read around the checks."""
     since = (now.astimezone(UTC) - WINDOW).replace(tzinfo=None)  # the log keeps naive UTC
-    registry = Registry(settings.registry_url or "")
+    registry = open_registry(settings, declare=False)
     try:
         with registry.session() as s:
             scanned = s.scalar(select(func.count()).select_from(QueryAudit)

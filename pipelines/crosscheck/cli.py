@@ -14,17 +14,12 @@ __all__ = ["register_crosscheck", "run_crosscheck_job"]
 
 def run_crosscheck_job(policy: Path | None = None) -> bool:
     """Run the `crosscheck` Dagster job in this process, on the hub's Dagster instance."""
-    from pipelines.definitions import defs
-    from pipelines.instance import hub_instance
+    from pipelines.runs import run_job
 
-    settings = get_settings()
-    config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    config: dict = {}
     if policy is not None:
         config["ops"] = {"crosscheck__flags": {"config": {"policy_path": str(policy.resolve())}}}
-    job = defs.resolve_job_def("crosscheck")
-    result = job.execute_in_process(instance=hub_instance(settings), run_config=config,
-                                    raise_on_error=False)
-    return result.success
+    return run_job("crosscheck", "Cross-check", run_config=config)
 
 
 def _connection():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from catalog import Resource, SourceFormat
 
-__all__ = ["Delivery", "find_deliveries"]
+__all__ = ["Delivery", "find_deliveries", "unknown_folders"]
 
 _EXTENSIONS = {
     SourceFormat.CSV: (".csv",),
@@ -157,3 +157,13 @@ def _delivery(resource: Resource, batch_id: str, entries: list[Path],
     if entry.suffix.lower() in extensions:
         return Delivery(resource.code, batch_id, entry, (entry,))
     return Delivery(resource.code, batch_id, entry, (), (entry,))
+
+
+def unknown_folders(landing: Path, resources: list[Resource]) -> list[str]:
+    """Folders of the landing directory that are no delivered resource's code: nothing in them
+    is ever read, so the department (or a typo in the folder's name) must be told."""
+    if not landing.is_dir():
+        return []
+    known = {r.code for r in resources}
+    return sorted(e.name for e in landing.iterdir()
+                  if e.is_dir() and e.name not in known and not _is_hidden_or_incomplete(e))
