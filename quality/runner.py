@@ -91,7 +91,7 @@ def _check(result, rows: int) -> CheckOutcome:
     error = (result.exception_info or {}).get("exception_message") if not result.success else None
     if "unexpected_count" in info:
         checked = int(info.get("element_count", rows)) - int(info.get("missing_count") or 0)
-        unexpected = int(info["unexpected_count"])
+        unexpected = int(info["unexpected_count"] or 0)  # None when every value is missing
         samples = info.get("partial_unexpected_index_list") or [
             v if isinstance(v, dict) else {"value": v}
             for v in info.get("partial_unexpected_list") or []]
