@@ -13,7 +13,7 @@ from quality.expectations import (
     ExpectKeyToBeUnique,
 )
 from quality.extensions import extends
-from quality.feedback import write_feedback
+from quality.feedback import clear_feedback, write_feedback, write_rejection
 from quality.pii import PiiFinding, discover_pii
 from quality.runner import CheckOutcome, ValidationOutcome, validate_files
 from quality.scores import compute_scores
@@ -34,6 +34,7 @@ __all__ = [
     "QualityReport",
     "ValidationOutcome",
     "build_suite",
+    "clear_feedback",
     "compute_scores",
     "current_files",
     "data_docs_index",
@@ -45,4 +46,5 @@ __all__ = [
     "run_quality",
     "validate_files",
     "write_feedback",
+    "write_rejection",
 ]

@@ -40,6 +40,7 @@ class CheckOutcome:
     checked: int
     unexpected: int
     description: str
+    problem: str = ""  # what is wrong with a value failing it (feedback), see `quality.tagging`
     samples: list[dict] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)  # every failing row (COMPLETE runs only)
     error: str | None = None
@@ -103,6 +104,7 @@ def _check(result, rows: int) -> CheckOutcome:
                         blocking=is_blocking(config), success=bool(result.success),
                         checked=checked, unexpected=unexpected,
                         description=config.description or config.type,
+                        problem=(config.meta or {}).get("problem") or config.description or "",
                         samples=[_plain(s) for s in samples[:SAMPLE_SIZE]],
                         rows=[_plain(r) for r in info.get("unexpected_index_list") or []],
                         error=error)

@@ -18,14 +18,19 @@ def person_id(serial: int) -> str:
     return first17 + id_check_char(first17)
 
 
+def gender(serial: int) -> str:
+    return "男" if serial % 2 else "女"  # GB 11643: the 17th digit is odd for men
+
+
 def population_rows() -> list[str]:
-    rows = [f"{person_id(n)},张{n},男,19800101,汉族,H{n},户主,441302,惠城区,正常,,"
-            for n in range(1, 8)]
+    """Rows 1-7 clean; 8 with a wrong check character; 9 and 10 with impossible birth dates."""
+    def row(serial: int, id_number: str, birth: str = "19800101") -> str:
+        return (f"{id_number},居民{serial},{gender(serial)},{birth},汉族,{serial:09d},户主,"
+                "441302,惠城区,正常,,")
+
     wrong = person_id(8)[:-1] + ("0" if person_id(8)[-1] != "0" else "1")
-    rows.append(f"{wrong},李八,男,19800101,汉族,H8,户主,441302,惠城区,正常,,")
-    rows += [f"{person_id(9)},王九,男,1980-02-30,汉族,H9,户主,441302,惠城区,正常,,",
-             f"{person_id(10)},赵十,女,19801345,汉族,H10,户主,441302,惠城区,正常,,"]
-    return rows
+    return [*(row(n, person_id(n)) for n in range(1, 8)), row(8, wrong),
+            row(9, person_id(9), "1980-02-30"), row(10, person_id(10), "19801345")]
 
 
 def test_item_scores_are_exact_ratios_of_values_judged(tmp_path):
