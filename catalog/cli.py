@@ -238,12 +238,18 @@ def review_queue() -> None:
     """Revisions submitted for publication, the longest waiting first."""
     from catalog.entries import diff, queue
 
+    from catalog.listing import echo_lines
+
     registry = open_registry()
-    for revision in queue(registry):
-        click.echo(f"#{revision.id} {revision.resource_code} submitted "
+
+    def lines():
+        for revision in queue(registry):
+            yield (f"#{revision.id} {revision.resource_code} submitted "
                    f"{revision.submitted_at:%Y-%m-%d %H:%M} by {revision.proposed_by}")
-        for change in diff(registry, revision):
-            click.echo(f"    {change.field}: {change.current!r} → {change.proposed!r}")
+            for change in diff(registry, revision):
+                yield f"    {change.field}: {change.current!r} → {change.proposed!r}"
+
+    echo_lines(lines(), "no revisions waiting for review")
 
 
 @catalog_group.command("history")
@@ -256,11 +262,13 @@ def entry_history(code: str) -> None:
         events = history(open_registry(), code)
     except EntryError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
-    for e in events:
-        what = f"revision {e.revision_id}" if e.revision_id else "entry"
-        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  {what} "
-                   f"{e.action}: {e.from_status or '-'} → {e.to_status}"
-                   + (f"  — {e.reason}" if e.reason else ""))
+    from catalog.listing import echo_lines
+
+    echo_lines((f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  "
+                f"{f'revision {e.revision_id}' if e.revision_id else 'entry'} "
+                f"{e.action}: {e.from_status or '-'} → {e.to_status}"
+                + (f"  — {e.reason}" if e.reason else "") for e in events),
+               f"no history for {code}")
 
 
 for plugin in entry_points(group="hub.cli"):

@@ -9,6 +9,7 @@ from catalog.model import Resource
 from catalog.quality_scores import quality_summary
 from catalog.registry import BatchStatus, Registry, ResourceEntry, utcnow
 from catalog.resources import RESOURCES
+from catalog.timefmt import beijing_iso
 
 __all__ = ["describe", "freshness", "lineage"]
 
@@ -53,7 +54,7 @@ def describe(registry: Registry, resource: Resource) -> dict:
             "current_version": current.version if current else None,
             "current_batches": list(current.batch_ids) if current else [],
             "rows": current.rows if current else 0,
-            "last_delivery": last.isoformat() if last else None,
+            "last_delivery": beijing_iso(last) if last else None,
             "freshness": freshness(resource, last),
             "batches": [
                 {"batch_id": b.batch_id, "status": str(b.status), "rows_in": b.rows_in,

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.registry import utcnow
+from catalog.timefmt import beijing_iso
 from exchange.keys import ALGORITHM, KeyRing
 from exchange.models import AuditEntry
 from exchange.store import Store
@@ -163,7 +164,7 @@ class AuditLog:
                              .order_by(AuditEntry.seq.desc()).limit(1)).first()
         seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
         claims = {"seq": seq, "hash": digest,
-                  "at": datetime.now(UTC).isoformat(timespec="seconds")}
+                  "at": beijing_iso(datetime.now(UTC), "seconds")}
         signed = jws.serialize_compact({"alg": ALGORITHM, "typ": "hub-audit-checkpoint"},
                                        json.dumps(claims, sort_keys=True), keys.signing_keys())
         return {**claims, "signature": signed}

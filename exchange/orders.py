@@ -10,9 +10,9 @@ cancellation or revocation removes it at once.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 
 from catalog import EntryStatus, Resource, SharingAttribute, entries, extracts, resource
 from catalog.registry import utcnow
@@ -42,7 +42,10 @@ def _event(s, order: Order, actor: str, action: str, before: OrderStatus | None,
 
 
 def _due(hub: Hub, days: int, now: datetime) -> datetime:
-    return deadline(now, days, hub.settings.review_holidays, hub.settings.review_workdays)
+    """The review deadline, in UTC like every time the exchange stores (a +08:00 value would be
+    kept as its wall-clock time where the database drops zones, and read back 8 hours off)."""
+    return deadline(now, days, hub.settings.review_holidays,
+                    hub.settings.review_workdays).astimezone(UTC)
 
 
 def _items(declared: Resource, body: OrderCreate) -> list[str]:
@@ -224,7 +227,8 @@ def _visible_query(caller: Caller) -> Select:
 
 
 def list_orders(hub: Hub, caller: Caller, status: str | None, escalated: bool | None,
-                offset: int, limit: int) -> tuple[list[Order], int | None]:
+                offset: int, limit: int) -> tuple[list[Order], int]:
+    """One page of the orders the caller may see, newest first, and how many there are."""
     authorize(caller, Action.ORDER_READ)
     sweep(hub)
     query = _visible_query(caller)
@@ -233,10 +237,10 @@ def list_orders(hub: Hub, caller: Caller, status: str | None, escalated: bool | 
     if escalated is not None:
         query = query.where(Order.escalated == escalated)
     with hub.store.session() as s:
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(s.scalars(query.order_by(Order.created_at.desc(), Order.id)
-                              .offset(offset).limit(limit + 1)))
-    more = len(rows) > limit
-    return [o for o in rows[:limit] if visible(caller, o)], offset + limit if more else None
+                              .offset(offset).limit(limit)))
+    return [o for o in rows if visible(caller, o)], total
 
 
 def sweep(hub: Hub, order_id: str | None = None, now: datetime | None = None) -> int:

@@ -146,10 +146,15 @@ def register(main: click.Group) -> None:
     @click.option("--department", default=None)
     def list_grants(department) -> None:
         """Every grant (JSON lines), with its effective status."""
-        for grant in _store().list_grants(department):
+        from catalog.listing import echo_lines
+
+        def line(grant) -> str:
             data = grant.model_dump(mode="json")
             data["status"] = grant.effective_status().value
-            click.echo(json.dumps(data, ensure_ascii=False))
+            return json.dumps(data, ensure_ascii=False)
+
+        echo_lines(map(line, _store().list_grants(department)),
+                   f"no grants{f' of department {department}' if department else ''}")
 
     @grants_group.command("revoke")
     @click.argument("grant_id")

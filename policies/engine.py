@@ -190,19 +190,28 @@ def extract(settings: HubSettings, grant: Grant, *, principal: Principal | None 
     return stream_binding(settings, _grant_binding(grant, GrantMode.EXTRACT, principal, policy))
 
 
-def binding_query(binding: Binding) -> tuple[str, dict[str, str]]:
+def binding_query(binding: Binding,
+                  columns: Sequence[str] | None = None) -> tuple[str, dict[str, str]]:
     """The SQL of the binding's masked, filtered rows and the token keys it uses (key name ->
-    grant id): the same pair reads the same rows of the same published data."""
+    grant id): the same pair reads the same rows of the same published data. `columns` keeps
+    only these of the masked columns (open data publishes its items, not the lake's lineage
+    and originals)."""
     select = masked_select(binding)
-    return select.sql(dialect="duckdb"), token_keys(select, {binding.key_name: binding.grant.id})
+    keys = token_keys(select, {binding.key_name: binding.grant.id})
+    if columns is not None:
+        select = exp.select(*[exp.column(c, "m", quoted=True) for c in columns]).from_(
+            select.subquery("m"))
+    return select.sql(dialect="duckdb"), keys
 
 
-def stream_binding(settings: HubSettings, binding: Binding) -> pa.RecordBatchReader:
-    """The binding's masked, filtered rows, streamed in batches from a locked connection that
-    closes when the stream is exhausted or closed (extracts and open data)."""
+def stream_binding(settings: HubSettings, binding: Binding,
+                   columns: Sequence[str] | None = None) -> pa.RecordBatchReader:
+    """The binding's masked, filtered rows (only `columns` of them, if given), streamed in
+    batches from a locked connection that closes when the stream is exhausted or closed
+    (extracts and open data)."""
     from policies.connection import gateway_connection, sanitised
 
-    sql, keys = binding_query(binding)
+    sql, keys = binding_query(binding, columns)
     stack = ExitStack()
     try:
         con = stack.enter_context(gateway_connection(settings, [binding.resource.table],
