@@ -54,7 +54,12 @@ class ClientRecord(ExchangeBase):
     secret_hash: Mapped[str | None] = mapped_column(Text)
     public_jwks: Mapped[dict | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Tokens issued before this instant are refused (secret rotation, revocation).
+    # Raised by one at every rotation, password change and revocation. Tokens and web sessions
+    # carry the version they were issued under and are refused once it is no longer current:
+    # an integer compared exactly, so a token issued in the same second as a rotation is not
+    # mistaken for a later one (as a comparison of whole-second times would).
+    credential_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When the credentials last changed (shown to operators; not used to refuse tokens).
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

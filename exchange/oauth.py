@@ -2,7 +2,8 @@
 
 Client-credentials grant (RFC 6749 §4.4); client authentication by secret (basic or post) or
 by signed JWT assertion (`private_key_jwt`, RFC 7523); JWT access tokens per RFC 9068 with
-`iss`, `aud`, `exp`, `client_id`, `scope`, `roles`, `department`. A request for a scope the
+`iss`, `aud`, `exp`, `client_id`, `scope`, `roles`, `department`, and `cv`, the client's
+credential version (`exchange.access` refuses a token whose version is no longer current). A request for a scope the
 client may not hold is refused (`invalid_scope`), never answered with a narrower token.
 """
 
@@ -109,7 +110,8 @@ class _TokenGenerator(JWTBearerTokenGenerator):
 
     def get_extra_claims(self, client, grant_type, user, scope) -> dict:
         record = client.record
-        claims = {"roles": list(record.roles), "department": record.department}
+        claims = {"roles": list(record.roles), "department": record.department,
+                  "cv": record.credential_version}
         if record.district:
             claims["district"] = record.district
         return claims

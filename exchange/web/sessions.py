@@ -3,7 +3,8 @@
 A session is a random token held in an HttpOnly, SameSite=Strict cookie; the registry keeps
 only its SHA-256, so a leaked table opens no session. Sessions end after
 `web_session_idle_seconds` unused or `web_session_max_seconds` after sign-in, at sign-out, and
-as soon as the user is revoked or their credentials change (`ClientRecord.not_before`).
+as soon as the user is revoked or their credentials change (the session keeps the user's
+`ClientRecord.credential_version` and must match it).
 Failed sign-ins are counted per user name, known or not, so the lock tells nothing about
 which names exist.
 """
@@ -47,6 +48,9 @@ class WebSession(ExchangeBase):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     csrf: Mapped[str] = mapped_column(String(64), doc="The token every POST form carries.")
+    credential_version: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0",
+        doc="The user's `ClientRecord.credential_version` at sign-in (0: before versions).")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -111,7 +115,8 @@ class Sessions:
             raise SignInRefused(locked=False)
         token = secrets.token_urlsafe(32)
         row = WebSession(token_hash=_digest(token), client_id=name,
-                         csrf=secrets.token_urlsafe(32), created_at=now, last_seen_at=now)
+                         csrf=secrets.token_urlsafe(32), created_at=now, last_seen_at=now,
+                         credential_version=record.credential_version)
         with self._store.session() as s:
             s.execute(delete(LoginFailure).where(LoginFailure.user_name == name))
             self._forget_expired(s, now)
@@ -147,7 +152,7 @@ class Sessions:
             old = now - aware(row.created_at) > timedelta(
                 seconds=self._settings.web_session_max_seconds)
             if (record is None or not record.active or record.kind != "user" or idle or old
-                    or aware(record.not_before) > aware(row.created_at)):
+                    or row.credential_version != record.credential_version):
                 s.delete(row)
                 return None
             row.last_seen_at = now
