@@ -193,7 +193,9 @@ class AuditEntry(ExchangeBase):
 
 
 def _models() -> MetaData:
-    """The exchange's tables: these and the web sessions' (`exchange.web.sessions`)."""
+    """The exchange's tables: these, the lockout's (`exchange.lockout`) and the web sessions'
+    (`exchange.web.sessions`)."""
+    importlib.import_module("exchange.lockout")
     importlib.import_module("exchange.web.sessions")
     return ExchangeBase.metadata
 

@@ -69,3 +69,57 @@ def test_a_password_change_ends_the_web_sessions_signed_in_before(live):
         assert browser.get("/resources", follow_redirects=False).status_code == 200
         set_password(live.hub.store, "mz-wang", PASSWORD + " 2")
         assert browser.get("/resources", follow_redirects=False).status_code == 401
+
+
+def test_a_persons_password_is_never_a_client_secret(live):
+    create_client(live.hub.store, "mz-li", "李 (person)", "mz", ["requester"], kind="user",
+                  password=PASSWORD)
+    for auth, data in ((("mz-li", PASSWORD), GRANT),
+                       (None, {**GRANT, "client_id": "mz-li", "client_secret": PASSWORD})):
+        response = live.http.post("/oauth/token", data=data, auth=auth)
+        assert response.status_code == 401, response.text
+        assert response.json()["error"] == "invalid_client"
+
+
+def test_guesses_at_the_token_endpoint_lock_the_web_sign_in(live):
+    """The token endpoint and web sign-in share one lockout: guesses there count here."""
+    create_client(live.hub.store, "mz-zhou", "周 (person)", "mz", ["requester"], kind="user",
+                  password=PASSWORD)
+    for n in range(live.settings.web_login_max_failures):
+        guess = live.http.post("/oauth/token", data=GRANT, auth=("mz-zhou", f"guess {n}"))
+        assert guess.status_code == 401
+    import httpx
+
+    with httpx.Client(base_url=str(live.http.base_url)) as browser:
+        # The right password, but the name is locked.
+        assert _sign_in(live, browser, "mz-zhou", PASSWORD).status_code == 429
+
+
+def test_a_locked_person_gets_no_token(live):
+    """Locked by failed web sign-ins, a person registered with signing keys gets no token."""
+    from authlib.oauth2.rfc7523 import private_key_jwt_sign
+    from joserfc.jwk import RSAKey
+
+    from exchange.oauth import token_endpoint_url
+
+    key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    create_client(live.hub.store, "mz-sun", "孙 (person)", "mz", ["requester"], kind="user",
+                  auth_method="private_key_jwt",
+                  public_jwks={"keys": [key.as_dict(private=False)]})
+
+    def token():
+        assertion = private_key_jwt_sign(key, "mz-sun", token_endpoint_url(live.settings))
+        return live.http.post("/oauth/token", data={
+            **GRANT, "client_assertion": assertion,
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"})
+
+    assert token().status_code == 200
+    import httpx
+
+    with httpx.Client(base_url=str(live.http.base_url)) as browser:
+        for n in range(live.settings.web_login_max_failures):
+            assert _sign_in(live, browser, "mz-sun", f"wrong password {n}").status_code == 401
+        assert _sign_in(live, browser, "mz-sun", "wrong again").status_code == 429
+    refused = token()
+    assert refused.status_code in (400, 401)
+    assert refused.json()["error"] == "invalid_client"
