@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import select
 
+from catalog.spreadsheet import neutralise
 from exchange import grants, orders
 from exchange.access import Caller, authorize
 from exchange.audit import AuditRecord
@@ -79,12 +80,13 @@ def _ipc(table: pa.Table) -> bytes:
 
 
 def encode_result(table: pa.Table, fmt: str) -> bytes | dict:
-    """The result as JSON rows, CSV (UTF-8 with BOM) or an Arrow IPC stream."""
+    """The result as JSON rows, CSV (UTF-8 with BOM, text cells safe to open in a spreadsheet)
+    or an Arrow IPC stream."""
     if fmt == "arrow":
         return _ipc(table)
     if fmt == "csv":
         buffer = io.BytesIO()
-        pacsv.write_csv(table, buffer)
+        pacsv.write_csv(neutralise(table), buffer)
         return "\ufeff".encode() + buffer.getvalue()
     return {"columns": [{"name": f.name, "type": str(f.type)} for f in table.schema],
             "rows": [list(r.values()) for r in table.to_pylist()], "row_count": table.num_rows}
