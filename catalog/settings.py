@@ -111,6 +111,9 @@ class HubSettings(BaseSettings):
     gateway_max_depth: int = Field(default=40, ge=5, description="Deepest expression nesting.")
     gateway_timeout_seconds: float = Field(default=30.0, gt=0, description="Query run time.")
     gateway_max_rows: int = Field(default=100_000, ge=1, description="Most rows returned.")
+    gateway_max_result_bytes: int = Field(
+        default=128 * 1024 * 1024, ge=1024,
+        description="Largest result (in Arrow bytes) returned; a larger one is refused.")
     gateway_memory_limit: str = Field(default="2GB", description="DuckDB memory per query.")
     gateway_snapshots: Literal["auto", "manual", "off"] = Field(
         default="auto", description="Per-grant materialised protected tables: `auto` builds "

@@ -145,16 +145,15 @@ def execute(settings: HubSettings, governed: GovernedQuery) -> pa.Table:
                             timeout=settings.gateway_timeout_seconds) as con:
         try:
             if not found.reads:
-                table = _fetch(con, *inline, settings.gateway_max_rows)
+                table = _fetch(con, *inline, settings)
             else:
                 sql = read_snapshots(governed.tree, found.reads).sql(dialect=GatewayDuckDB)
                 keys = {k: g for k, g in governed.key_names.items() if k not in found.keys}
                 try:
-                    table = _fetch(con, sql, _parameters(settings, keys),
-                                   settings.gateway_max_rows)
+                    table = _fetch(con, sql, _parameters(settings, keys), settings)
                 except (duckdb.IOException, duckdb.PermissionException):
                     # a snapshot deleted since its view was made (superseded or revoked)
-                    table = _fetch(con, *inline, settings.gateway_max_rows)
+                    table = _fetch(con, *inline, settings)
         except duckdb.Error as error:
             raise sanitised(error, _identifiers(governed.original_sql)) from None
     if settings.gateway_snapshots == "auto" and found.missing:
@@ -163,15 +162,21 @@ def execute(settings: HubSettings, governed: GovernedQuery) -> pa.Table:
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, bytes],
-           limit: int) -> pa.Table:
+           settings: HubSettings) -> pa.Table:
+    """The result, batch by batch, refused as soon as it has too many rows or bytes (a huge
+    string is refused here, before the API would hold and encode it again)."""
+    limit, max_bytes = settings.gateway_max_rows, settings.gateway_max_result_bytes
     reader = con.sql(sql, params=params or None).to_arrow_reader(_BATCH_ROWS)
-    batches, rows = [], 0
+    batches, rows, size = [], 0, 0
     for batch in reader:
         batches.append(batch)
         rows += batch.num_rows
+        size += batch.nbytes
         if rows > limit:
             raise PolicyError("too_many_rows", f"the result has more than {limit} rows;"
                               " aggregate or add LIMIT")
+        if size > max_bytes:
+            raise PolicyError("too_large", f"the result is larger than {max_bytes} bytes")
     return pa.Table.from_batches(batches, schema=reader.schema)
 
 

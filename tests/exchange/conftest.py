@@ -130,12 +130,19 @@ def serving(app) -> Iterator[str]:
         thread.join(timeout=10)
 
 
+@contextmanager
+def live_api(ingested: HubSettings, where: Path, **overrides) -> Iterator[Api]:
+    """`make_api`, but over real HTTP: the app served by uvicorn, requests through httpx."""
+    api = make_api(ingested, where, **overrides)
+    with serving(api.app) as url, httpx.Client(base_url=url, timeout=120) as http:
+        api.http = http
+        yield api
+
+
 @pytest.fixture
 def live(ingested: HubSettings, tmp_path: Path) -> Iterator[Api]:
-    """`api`, but over real HTTP: the app served by uvicorn, requests through httpx."""
-    api = make_api(ingested, tmp_path / "api")
-    with serving(api.app) as url, httpx.Client(base_url=url, timeout=60) as http:
-        api.http = http
+    """`api` over real HTTP (`live_api`)."""
+    with live_api(ingested, tmp_path / "api") as api:
         yield api
 
 
