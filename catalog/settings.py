@@ -73,6 +73,13 @@ class HubSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     max_page_size: int = Field(default=500, ge=1, description="Largest page of any list.")
     request_timeout_seconds: float = Field(default=30.0, gt=0, description="Per request.")
+    rate_limit_per_address: int = Field(
+        default=1200, ge=1, description="Requests one client address may make per window "
+        "(429 with Retry-After beyond).")
+    rate_limit_per_client: int = Field(
+        default=600, ge=1, description="Requests one authenticated client may make per window.")
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, description="The sliding window of both rate limits.")
     extract_stream_max_rows: int = Field(
         default=5_000_000, ge=0, description="Extracts of resources with more published rows "
         "are prepared as a Dagster run and downloaded when done; smaller ones stream at once.",

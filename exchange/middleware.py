@@ -1,4 +1,5 @@
-"""ASGI middleware: body-size and time limits, security headers, and the audit of every request.
+"""ASGI middleware: the per-address rate limit, body-size and time limits, security headers,
+and the audit of every request.
 
 Each request gets an `AuditRecord` that handlers fill in. Unless a handler already appended it
 (data uses are appended with their metering, before the answer leaves), it is appended here
@@ -23,6 +24,7 @@ from catalog import HubSettings
 from exchange.audit import AuditLog, AuditRecord
 from exchange.errors import error_body
 from exchange.metering import refund
+from exchange.ratelimit import RateLimits
 
 __all__ = ["HubMiddleware"]
 
@@ -49,16 +51,19 @@ def _finish(record: AuditRecord, status: int) -> None:
 
 
 class HubMiddleware:
-    def __init__(self, app: ASGIApp, settings: HubSettings, audit: AuditLog) -> None:
+    def __init__(self, app: ASGIApp, settings: HubSettings, audit: AuditLog,
+                 limits: RateLimits) -> None:
         self.app = app
         self.settings = settings
         self.audit = audit
+        self.limits = limits
 
-    async def _reply(self, send: Send, status: int, code: str, message: str) -> None:
+    async def _reply(self, send: Send, status: int, code: str, message: str,
+                     extra: list[tuple[bytes, bytes]] = ()) -> None:
         body = json.dumps(error_body(code, message)).encode()
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            *_HEADERS]})
+            *extra, *_HEADERS]})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -67,6 +72,14 @@ class HubMiddleware:
             return
         record = AuditRecord(method=scope["method"], route=scope["path"][:200])
         scope.setdefault("state", {})["audit"] = record
+        client = scope.get("client")
+        wait = self.limits.address(client[0] if client else "")
+        if wait is not None:
+            record.detail = {"rate_limit": "address"}
+            await self._append(record, scope, 429)
+            await self._reply(send, 429, "rate_limited", "Too many requests from this address: "
+                              f"retry after {wait} s.", [(b"retry-after", str(wait).encode())])
+            return
         limit = self.settings.max_body_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
