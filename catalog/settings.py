@@ -98,6 +98,12 @@ class HubSettings(BaseSettings):
         default_factory=list,
         description="Weekend days that are working days (调休) for review deadlines (JSON list).",
     )
+    review_own_departments: list[str] = Field(
+        default_factory=list,
+        description="Departments whose own orders their own reviewers (or, for the hub, the "
+        "chief data officer) may decide; by default nobody decides their own department's "
+        "order (separation of duties). JSON list of department codes.",
+    )
 
     # --- catalog web app (exchange.web) ------------------------------------------------------
     web_session_idle_seconds: int = Field(
