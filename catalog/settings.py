@@ -80,6 +80,13 @@ class HubSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     max_page_size: int = Field(default=500, ge=1, description="Largest page of any list.")
     request_timeout_seconds: float = Field(default=30.0, gt=0, description="Per request.")
+    rate_limit_per_address: int = Field(
+        default=1200, ge=1, description="Requests one client address may make per window "
+        "(429 with Retry-After beyond).")
+    rate_limit_per_client: int = Field(
+        default=600, ge=1, description="Requests one authenticated client may make per window.")
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, description="The sliding window of both rate limits.")
     extract_stream_max_rows: int = Field(
         default=5_000_000, ge=0, description="Extracts of resources with more published rows "
         "are prepared as a Dagster run and downloaded when done; smaller ones stream at once.",
@@ -97,6 +104,12 @@ class HubSettings(BaseSettings):
     review_workdays: list[date] = Field(
         default_factory=list,
         description="Weekend days that are working days (调休) for review deadlines (JSON list).",
+    )
+    review_own_departments: list[str] = Field(
+        default_factory=list,
+        description="Departments whose own orders their own reviewers (or, for the hub, the "
+        "chief data officer) may decide; by default nobody decides their own department's "
+        "order (separation of duties). JSON list of department codes.",
     )
 
     # --- catalog web app (exchange.web) ------------------------------------------------------
@@ -118,6 +131,9 @@ class HubSettings(BaseSettings):
     gateway_max_depth: int = Field(default=40, ge=5, description="Deepest expression nesting.")
     gateway_timeout_seconds: float = Field(default=30.0, gt=0, description="Query run time.")
     gateway_max_rows: int = Field(default=100_000, ge=1, description="Most rows returned.")
+    gateway_max_result_bytes: int = Field(
+        default=128 * 1024 * 1024, ge=1024,
+        description="Largest result (in Arrow bytes) returned; a larger one is refused.")
     gateway_memory_limit: str = Field(default="2GB", description="DuckDB memory per query.")
     gateway_snapshots: Literal["auto", "manual", "off"] = Field(
         default="auto", description="Per-grant materialised protected tables: `auto` builds "

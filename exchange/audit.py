@@ -52,9 +52,10 @@ class AuditRecord:
     result_sha256: str | None = None
     detail: dict = field(default_factory=dict)
     written: int | None = None  # the entry's seq once appended (not itself logged)
+    charged: list[str] = field(default_factory=list)  # orders metered with it (not logged)
 
     def columns(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "written"}
+        return {k: v for k, v in asdict(self).items() if k not in ("written", "charged")}
 
 
 @dataclass(frozen=True)

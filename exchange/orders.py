@@ -5,6 +5,10 @@ the provider department's reviewers; each stage has a deadline in working days, 
 overdue stage escalates to the chief data officer. 不予共享: refused, except verification-only
 orders, which are reviewed like conditional ones. Approval provisions a grant; expiry,
 cancellation or revocation removes it at once.
+
+Separation of duties: nobody decides an order they placed, and nobody decides an order of
+their own department unless `review_own_departments` names it (a department that is its own
+provider and has no one else to review); such a decision says so in the order's history.
 """
 
 from __future__ import annotations
@@ -169,6 +173,8 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
     now = utcnow()
     with hub.store.session() as s:
         order = _load(s, order_id)
+        if order.status.in_review:
+            reason = reason + _separation(hub, caller, order)
         if order.status is OrderStatus.COMPLIANCE_REVIEW:
             if not caller.has(Role.CDO):
                 raise ApiError(403, "forbidden", "The compliance check is the chief data "
@@ -192,6 +198,20 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
             raise ApiError(409, "not_in_review", f"The order is {order.status.value}.")
         _end(hub, s, order, OrderStatus.REJECTED, caller.client_id, "rejected", reason)
         return order
+
+
+def _separation(hub: Hub, caller: Caller, order: Order) -> str:
+    """Refuse a review that would decide one's own order or (unless allowed) one's own
+    department's; an allowed own-department decision returns the note its event carries."""
+    if caller.client_id == order.requested_by:
+        raise ApiError(403, "separation_of_duties", "You placed this order: someone else "
+                                                    "decides it.")
+    if caller.department != order.department:
+        return ""
+    if order.department not in hub.settings.review_own_departments:
+        raise ApiError(403, "separation_of_duties", "This order is your own department's: "
+                                                    "another department decides it.")
+    return " [own department's order: decided under HUB_REVIEW_OWN_DEPARTMENTS]"
 
 
 def cancel(hub: Hub, caller: Caller, order_id: str, reason: str) -> Order:

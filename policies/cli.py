@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from catalog import get_settings
+from catalog.spreadsheet import neutralise
 
 __all__ = ["register"]
 
@@ -93,7 +94,7 @@ def register(main: click.Group) -> None:
             with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
                 w.write_table(table)
         elif fmt == "csv":
-            pacsv.write_csv(table, str(out) if out else sys.stdout.buffer)
+            pacsv.write_csv(neutralise(table), str(out) if out else sys.stdout.buffer)
         elif fmt == "json":
             text = json.dumps(table.to_pylist(), ensure_ascii=False, default=str)
             out.write_text(text) if out else click.echo(text)

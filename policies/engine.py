@@ -135,16 +135,16 @@ def execute(settings: HubSettings, governed: GovernedQuery) -> pa.Table:
                             timeout=settings.gateway_timeout_seconds) as con:
         try:
             if not found.reads:
-                table = _fetch(con, governed.sql, settings.gateway_max_rows)
+                table = _fetch(con, governed.sql, settings)
             else:
                 tree = read_snapshots(governed.tree, found.reads)
                 sql = tree.sql(dialect=GatewayDuckDB)
                 check_engine_parse(sql, protected_reads(tree))
                 try:
-                    table = _fetch(con, sql, settings.gateway_max_rows)
+                    table = _fetch(con, sql, settings)
                 except (duckdb.IOException, duckdb.PermissionException):
                     # a snapshot deleted since its view was made (superseded or revoked)
-                    table = _fetch(con, governed.sql, settings.gateway_max_rows)
+                    table = _fetch(con, governed.sql, settings)
         except duckdb.Error as error:
             raise sanitised(error, _identifiers(governed.original_sql)) from None
     if settings.gateway_snapshots == "auto" and found.missing:
@@ -152,15 +152,21 @@ def execute(settings: HubSettings, governed: GovernedQuery) -> pa.Table:
     return table
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, limit: int) -> pa.Table:
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, settings: HubSettings) -> pa.Table:
+    """The result, batch by batch, refused as soon as it has too many rows or bytes (a huge
+    string is refused here, before the API would hold and encode it again)."""
+    limit, max_bytes = settings.gateway_max_rows, settings.gateway_max_result_bytes
     reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
-    batches, rows = [], 0
+    batches, rows, size = [], 0, 0
     for batch in reader:
         batches.append(batch)
         rows += batch.num_rows
+        size += batch.nbytes
         if rows > limit:
             raise PolicyError("too_many_rows", f"the result has more than {limit} rows;"
                               " aggregate or add LIMIT")
+        if size > max_bytes:
+            raise PolicyError("too_large", f"the result is larger than {max_bytes} bytes")
     return pa.Table.from_batches(batches, schema=reader.schema)
 
 

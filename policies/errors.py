@@ -31,6 +31,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "timeout": (408, "the query ran longer than the gateway allows and was interrupted"),
     "memory_limit": (413, "the query needed more memory than the gateway allows"),
     "too_many_rows": (413, "the result has more rows than the gateway returns"),
+    "too_large": (413, "the result is larger than the gateway returns"),
     "unavailable": (503, "the analysts' database is not available"),
     "unread_text": (400, "the query holds text the gateway cannot interpret (an unknown data "
                          "type, a verbatim fragment)"),

@@ -2,7 +2,8 @@
 
 `<home>/quality/feedback/<department>/<resource>-<batch>.csv`, UTF-8 with BOM so Excel opens the
 Chinese correctly: one line per (record, data item, rule) with the record's key, where it was
-delivered (file, line), the original value as delivered and what the hub did with the record.
+delivered (file, line), the original value as delivered (text a spreadsheet would run as a
+formula starts with an apostrophe: `catalog.spreadsheet`) and what the hub did with the record.
 Two sources: rows ingestion quarantined (with what the raw layer keeps of them), and accepted
 rows that fail a warning check (all of them, from GX with the COMPLETE result format). A batch
 rejected whole gets its file when it is rejected: a first line with the reason (rule
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from catalog import BatchRecord, HubSettings, Resource
 from catalog.lake import connect
+from catalog.spreadsheet import neutralise_text
 from quality.context import feedback_dir
 from quality.runner import CheckOutcome
 
@@ -120,7 +122,8 @@ def _write(path: Path, lines: list[tuple]) -> None:
     with staged.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADER)
-        writer.writerows(lines)
+        writer.writerows([neutralise_text(c) if isinstance(c, str) else c for c in line]
+                         for line in lines)
     os.replace(staged, path)
 
 
