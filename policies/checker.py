@@ -67,6 +67,8 @@ def parse_query(sql: str, *, max_chars: int, max_depth: int) -> exp.Query:
     if not isinstance(statement, exp.Query) or statement.args.get("into"):
         raise PolicyError("not_a_query")
     _check_quoted_names_read(tokens, statement)
+    for node in statement.walk():
+        node.comments = None  # comments are text too: none is printed into the SQL that runs
     return normalize_identifiers(statement, dialect="duckdb")
 
 
