@@ -79,7 +79,7 @@ def _secrets_in(table: pa.Table, secrets: Mapping[str, str]) -> list[str]:
     text = "\x00".join(repr(v) for row in table.slice(0, 10_000).to_pylist() for v in row.values())
     text += "\x00" + "\x00".join(table.column_names)
     found = {what for value, what in secrets.items() if value in text}
-    if INJECTED in table.column_names:
+    if INJECTED in {c.lower() for c in table.column_names}:
         found.add("injected SQL ran")
     return sorted(found)
 

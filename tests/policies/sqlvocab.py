@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 __all__ = ["AGGREGATES", "COMMENTS", "FUNCTIONS", "Generated", "HIDDEN_COLUMNS", "INJECTED",
            "LAKE", "LITERALS", "OUTSIDE_FUNCTIONS", "OUTSIDE_SCALARS", "OUTSIDE_TABLES",
-           "PLACEHOLDERS", "SOURCES", "SPELLINGS", "SPLICE_BASES", "SPLICE_QUALIFIERS", "TYPES",
+           "PLACEHOLDERS", "SOURCES", "SPELLINGS", "SPLICE_BASES", "SPLICE_CARRIERS",
+           "SPLICE_QUALIFIERS", "TYPES",
            "WINDOWS"]
 
 LAKE = "@LAKE@"
@@ -282,6 +283,18 @@ SPELLINGS = {
 # DuckDB does (varint, oid), or that neither knows.
 SPLICE_QUALIFIERS = ["main.", '"main".', "hub.main.", "system.main.", "memory.main.", "", ""]
 SPLICE_BASES = ["INT", "varint", "oid", "INTEGER", " INT", "x"]
+# Integer expressions whose verbatim-kept text closes the construct, adds `+ {inner} +` and
+# reopens it: the places sqlglot 30 keeps text as it was written and prints back unquoted.
+SPLICE_CARRIERS = [
+    ("type_name", 'CAST(1 AS {q}"{base}) + {inner} + CAST(0 AS INT")'),
+    ("type_name_try_cast", 'TRY_CAST(1 AS {q}"{base}) + {inner} + TRY_CAST(0 AS INT")'),
+    ("type_name_colon", '1::{q}"{base}) + {inner} + CAST(0 AS INT"'),
+    ("type_name_array", 'CAST(1 AS {q}"{base}) + {inner} + list_sum(CAST([0] AS INT"[]))'),
+    ("decimal_scale", 'CAST(1 AS DECIMAL(10, "2)) + {inner} + CAST(0 AS DECIMAL(10, 2"))'),
+    ("decimal_precision", 'CAST(1 AS DECIMAL("10)) + {inner} + CAST(0 AS DECIMAL(10", 2))'),
+    ("extract_field", "EXTRACT(\"year FROM DATE '2020-01-01') + {inner} + "
+                      "EXTRACT(year\" FROM DATE '2020-01-01')"),
+]
 PLACEHOLDERS = ["$1", "?", "$name", "$hub_k0_i", "$hub_k0_o", "$hub_k1_i", "$hub_k2_o",
                 "$HUB_K0_I", "$0"]
 COMMENTS = [" ", " ", " ", "\n", "\t", " /* c */ ", "/**/", " -- c\n", " /* ; SELECT 1 */ ",
