@@ -61,6 +61,8 @@ CARRIERS = [
     ("bit_length", 'CAST(NULL AS BIT("1)), {P} AS leak, CAST(NULL AS BIT(1"))'),
     ("extract_field", "EXTRACT(\"year FROM DATE '2020-01-01'), {P} AS leak, "
                       "EXTRACT(year\" FROM DATE '2020-01-01')"),
+    ("date_add_unit", "date_add(DATE '2020-01-01', 1, 'day, {PQ} AS leak, 1')"),
+    ("date_add_unit_ident", 'date_add(DATE \'2020-01-01\', 1, "day, {P} AS leak, 1")'),
     ("varchar_param", 'CAST(1 AS VARCHAR("10), {P} AS leak, CAST(1 AS VARCHAR(10"))'),
     ("enum_quote", "CAST('a' AS ENUM('a''), {P} AS leak, CAST(''a'' AS ENUM(''a'))"),
     ("typed_literal", 'main."INT), {P} AS leak, CAST(1 AS INT" \'1\''),
@@ -86,7 +88,8 @@ def attacks(draw) -> Generated:
         sql = (f'SELECT name FROM ga_population WHERE CAST(1 AS main."INT) = 1 AND {payload} '
                f'IS NOT NULL AND CAST(1 AS INT") = 1 LIMIT 1')
         return Generated(sql, frozenset(tags), True)
-    item = template.replace("{P}", payload).replace("{{", "{").replace("}}", "}")
+    item = (template.replace("{PQ}", payload.replace("'", "''")).replace("{P}", payload)
+            .replace("{{", "{").replace("}}", "}"))
     if template.startswith("x FROM"):
         return Generated(f"SELECT {item}", frozenset(tags), True)
     if with_table:

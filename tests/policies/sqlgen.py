@@ -255,7 +255,8 @@ class _Gen:
         self.tags |= {"spliced", "splice:" + carrier, "splice_payload:" + what}
         if carrier.startswith("type"):
             self.tags.add("splice_qualifier:" + (qualifier or "-"))
-        text = template.format(inner=inner, q=qualifier, base=base)
+        text = template.format(inner=inner, inner_sq=inner.replace("'", "''"), q=qualifier,
+                               base=base)
         return text if kind == "I" else f"CAST({text} AS {self.pick(TYPES[kind][:2])})"
 
     def pred(self, scope: list[_Source], depth: int) -> str:

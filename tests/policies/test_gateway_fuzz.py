@@ -131,6 +131,9 @@ SECRETS_BY_INJECTION = {
     "timestamp precision": _injected(
         'CAST(NULL AS TIMESTAMP("3)), {} AS leak, CAST(NULL AS TIMESTAMP(3"))',
         "(SELECT hex($hub_k0_i))"),
+    "date_add unit (a string literal)": _injected(
+        "date_add(birth_date, 1, 'day, {} AS leak, 1')",
+        "(SELECT count(*) FROM hub.published.ga_population)"),
     "EXTRACT field": _injected(
         "EXTRACT(\"year FROM birth_date), {} AS leak, EXTRACT(year\" FROM birth_date)",
         "(SELECT list(name) FROM hub.published.ga_population WHERE district_code <> '441302')"),
