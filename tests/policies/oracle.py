@@ -68,18 +68,19 @@ def judge(gateway: Callable[[str], pa.Table], reference: duckdb.DuckDBPyConnecti
     answer holds: a leak whose answer contains one is marked CONFIRMED with what it is."""
     verdict = _judge(gateway, reference, sql, exact)
     if verdict.outcome == "leak" and secrets and verdict.answer is not None:
-        found = _secrets_in(verdict.answer, secrets)
+        found = _secrets_in(verdict.answer, secrets, sql)
         if found:
             return replace(verdict, detail=f"CONFIRMED ({', '.join(found)}) {verdict.detail}",
                            found=tuple(found))
     return verdict
 
 
-def _secrets_in(table: pa.Table, secrets: Mapping[str, str]) -> list[str]:
+def _secrets_in(table: pa.Table, secrets: Mapping[str, str], sql: str) -> list[str]:
+    # values only, and none the query itself spells out: a column name or a literal may echo
+    # the query's own text (a path the analyst wrote)
     text = "\x00".join(repr(v) for row in table.slice(0, 10_000).to_pylist() for v in row.values())
-    text += "\x00" + "\x00".join(table.column_names)
-    found = {what for value, what in secrets.items() if value in text}
-    if INJECTED in table.column_names:
+    found = {what for value, what in secrets.items() if value in text and value not in sql}
+    if INJECTED in {c.lower() for c in table.column_names}:
         found.add("injected SQL ran")
     return sorted(found)
 

@@ -47,14 +47,22 @@ CARRIERS = [
     ("try_cast_unknown", 'TRY_CAST(1 AS "y), {P} AS leak, TRY_CAST(1 AS INT")'),
     ("cast_array", 'CAST(1 AS main."INT), {P} AS leak, CAST([1] AS INT"[])'),
     ("cast_array_keyword", 'CAST(1 AS main."INT), {P} AS leak, CAST([1] AS INT" ARRAY)'),
-    ("cast_map_key", 'CAST(NULL AS MAP(main."INT, INT)), {P} AS leak, CAST(NULL AS MAP(INT", INT))'),
+    ("cast_map_key", 'CAST(NULL AS MAP(main."INT, INT)), {P} AS leak, '
+                     'CAST(NULL AS MAP(INT", INT))'),
     ("cast_map_value", 'CAST(NULL AS MAP(VARCHAR, main."INT)), {P} AS leak, '
                        'CAST(NULL AS MAP(INT, INT"))'),
     ("cast_struct", 'CAST(NULL AS STRUCT(a main."INT), {P} AS leak, CAST(1 AS INT"))'),
     ("cast_union", 'CAST(NULL AS UNION(a main."INT), {P} AS leak, CAST(1 AS INT"))'),
-    ("decimal_param", 'CAST(1 AS DECIMAL("10), {P} AS leak, CAST(1 AS DECIMAL(10", 2))'),
-    ("decimal_param2", 'CAST(1 AS DECIMAL(10, "2), {P} AS leak, CAST(1 AS DECIMAL(10, 2"))'),
-    ("numeric_param", 'CAST(1 AS NUMERIC("10), {P} AS leak, CAST(1 AS NUMERIC(10"))'),
+    ("decimal_precision", 'CAST(1 AS DECIMAL("10)), {P} AS leak, CAST(1 AS DECIMAL(10", 2))'),
+    ("decimal_scale", 'CAST(1 AS DECIMAL(10, "2)), {P} AS leak, CAST(1 AS DECIMAL(10, 2"))'),
+    ("numeric_param", 'CAST(1 AS NUMERIC("10)), {P} AS leak, CAST(1 AS NUMERIC(10"))'),
+    ("timestamp_precision", 'CAST(NULL AS TIMESTAMP("3)), {P} AS leak, '
+                            'CAST(NULL AS TIMESTAMP(3"))'),
+    ("bit_length", 'CAST(NULL AS BIT("1)), {P} AS leak, CAST(NULL AS BIT(1"))'),
+    ("extract_field", "EXTRACT(\"year FROM DATE '2020-01-01'), {P} AS leak, "
+                      "EXTRACT(year\" FROM DATE '2020-01-01')"),
+    ("date_add_unit", "date_add(DATE '2020-01-01', 1, 'day, {PQ} AS leak, 1')"),
+    ("date_add_unit_ident", 'date_add(DATE \'2020-01-01\', 1, "day, {P} AS leak, 1")'),
     ("varchar_param", 'CAST(1 AS VARCHAR("10), {P} AS leak, CAST(1 AS VARCHAR(10"))'),
     ("enum_quote", "CAST('a' AS ENUM('a''), {P} AS leak, CAST(''a'' AS ENUM(''a'))"),
     ("typed_literal", 'main."INT), {P} AS leak, CAST(1 AS INT" \'1\''),
@@ -80,7 +88,8 @@ def attacks(draw) -> Generated:
         sql = (f'SELECT name FROM ga_population WHERE CAST(1 AS main."INT) = 1 AND {payload} '
                f'IS NOT NULL AND CAST(1 AS INT") = 1 LIMIT 1')
         return Generated(sql, frozenset(tags), True)
-    item = template.replace("{P}", payload).replace("{{", "{").replace("}}", "}")
+    item = (template.replace("{PQ}", payload.replace("'", "''")).replace("{P}", payload)
+            .replace("{{", "{").replace("}}", "}"))
     if template.startswith("x FROM"):
         return Generated(f"SELECT {item}", frozenset(tags), True)
     if with_table:

@@ -23,7 +23,6 @@ from tests.policies.sqlvocab import (
     COMMENTS,
     FUNCTIONS,
     HIDDEN_COLUMNS,
-    INJECTED,
     LITERALS,
     OUTSIDE_FUNCTIONS,
     OUTSIDE_SCALARS,
@@ -32,6 +31,7 @@ from tests.policies.sqlvocab import (
     SOURCES,
     SPELLINGS,
     SPLICE_BASES,
+    SPLICE_CARRIERS,
     SPLICE_QUALIFIERS,
     TYPES,
     WINDOWS,
@@ -211,7 +211,9 @@ class _Gen:
         hostile, self.hostile = (self.hostile, "") if self.hostile in ("xcast", "splice") \
             else ("", self.hostile)
         if hostile == "splice":
-            return self.spliced_cast()
+            if kind in ("I", "N", "V"):
+                return self.spliced(kind)
+            self.hostile = hostile  # not a numeric place: splice further on
         target = self.pick(TYPES[kind] + TYPES["X"] if hostile else TYPES[kind])
         source_kind = self.pick(["V", "I", "N", "D", "B", kind, kind, kind])
         value = self.expr(scope, source_kind, depth - 1)
@@ -228,28 +230,34 @@ class _Gen:
             return f"{target} {self.pick(LITERALS['V'][:6])}"
         return f"{form}({value}{self.sp()}AS {target})"
 
-    def spliced_cast(self) -> str:
-        """A cast whose type name carries a select item reading what the grant does not
-        cover, closed and reopened so that the text is valid SQL when printed verbatim."""
-        qualifier = self.pick(SPLICE_QUALIFIERS)
-        base = self.pick(SPLICE_BASES)
-        what = self.pick(["sub", "sub", "param", "setting"])
+    def spliced(self, kind: str) -> str:
+        """An integer expression whose verbatim-kept text (a type name, a type parameter, an
+        EXTRACT field) carries `+ <payload> +`: a number read from what the grant does not
+        cover. Valid wherever an integer is, when the text is printed back as SQL."""
+        what = self.pick(["sub", "sub", "sub", "param", "setting"])
         if what == "sub":
             table = self.pick(sorted(SOURCES))
             schema = self.pick(["hub.published", "hub.raw", "hub.standardised", "hub.history",
                                 "hub.quarantine"])
             inner_scope = [_Source("z", dict(SOURCES[table]), "_record_no")]
-            agg = self.pick([t for forms in AGGREGATES.values() for _, t, exact in forms if exact])
+            agg = self.pick([t for forms in AGGREGATES.values() for k, t, exact in forms
+                             if exact and k == "I"])
             inner = (f"(SELECT {self.fill(agg, inner_scope, 0)} FROM {schema}.{table} z "
                      f"WHERE {self.pred(inner_scope, 0)})")
         elif what == "param":
-            inner = f"(SELECT hex(${self.pick(['hub_k0_i', 'hub_k0_o', 'hub_k1_i', 'hub_k2_o'])}))"
+            key = self.pick(["hub_k0_i", "hub_k0_o", "hub_k1_i", "hub_k2_o", "HUB_K0_I"])
+            inner = f"octet_length(${key})"
         else:
-            inner = f"current_setting('{self.pick(['allowed_directories', 'secret_directory'])}')"
-        self.tags |= {"cast:spliced", "splice:" + what, "splice_qualifier:" + (qualifier or "-")}
-        form = self.pick(["CAST", "TRY_CAST", "::"])
-        name = f'{qualifier}"{base}), {inner} AS {INJECTED}, CAST(1 AS INT"'
-        return f"1::{name}" if form == "::" else f"{form}(1 AS {name})"
+            setting = self.pick(["allowed_directories", "secret_directory", "temp_directory"])
+            inner = f"length(CAST(current_setting('{setting}') AS VARCHAR))"
+        carrier, template = self.pick(SPLICE_CARRIERS)
+        qualifier, base = self.pick(SPLICE_QUALIFIERS), self.pick(SPLICE_BASES)
+        self.tags |= {"spliced", "splice:" + carrier, "splice_payload:" + what}
+        if carrier.startswith("type"):
+            self.tags.add("splice_qualifier:" + (qualifier or "-"))
+        text = template.format(inner=inner, inner_sq=inner.replace("'", "''"), q=qualifier,
+                               base=base)
+        return text if kind == "I" else f"CAST({text} AS {self.pick(TYPES[kind][:2])})"
 
     def pred(self, scope: list[_Source], depth: int) -> str:
         kind = self.pick(["cmp", "cmp", "like", "null", "in", "between", "not", "andor",

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 __all__ = ["AGGREGATES", "COMMENTS", "FUNCTIONS", "Generated", "HIDDEN_COLUMNS", "INJECTED",
            "LAKE", "LITERALS", "OUTSIDE_FUNCTIONS", "OUTSIDE_SCALARS", "OUTSIDE_TABLES",
-           "PLACEHOLDERS", "SOURCES", "SPELLINGS", "SPLICE_BASES", "SPLICE_QUALIFIERS", "TYPES",
+           "PLACEHOLDERS", "SOURCES", "SPELLINGS", "SPLICE_BASES", "SPLICE_CARRIERS",
+           "SPLICE_QUALIFIERS", "TYPES",
            "WINDOWS"]
 
 LAKE = "@LAKE@"
@@ -108,7 +109,9 @@ FUNCTIONS: dict[str, list[tuple[str, str]]] = {
     "format": [("V", "format('{{}}-{{}}', {V}, {I})")],
     "printf": [("V", "printf('%s:%d', {V}, {I})")],
     "ascii": [("I", "ascii({V})")], "chr": [("V", "chr(65 + abs({I}) % 26)")],
-    "unicode": [("I", "unicode({V})")], "levenshtein": [("I", "levenshtein({V}, {V})")],
+    "unicode": [("I", "unicode({V})")],
+    # the 3-argument form: sqlglot drops the cost argument DuckDB would refuse
+    "levenshtein": [("I", "levenshtein({V}, {V})"), ("I", "levenshtein({V}, {V}, 2)")],
     "jaro_winkler_similarity": [("N", "jaro_winkler_similarity({V}, {V})")],
     "damerau_levenshtein": [("I", "damerau_levenshtein({V}, {V})")],
     "hamming": [("I", "hamming(left({V}, 1), left({V}, 1))")],
@@ -202,7 +205,8 @@ AGGREGATES: dict[str, list[tuple[str, str, bool]]] = {
     "first": [("V", "first({V} ORDER BY {V0})", True)],
     "last": [("V", "last({V} ORDER BY {V0})", True)],
     "arg_min": [("V", "arg_min({V}, {I})", False)], "arg_max": [("V", "arg_max({V}, {I})", False)],
-    "approx_count_distinct": [("I", "approx_count_distinct({V})", True)],
+    "approx_count_distinct": [("I", "approx_count_distinct({V})", True),
+                              ("I", "approx_count_distinct({V}, 0.01)", True)],
     "bool_and": [("B", "bool_and({B})", True)], "bool_or": [("B", "bool_or({B})", True)],
     "count_if": [("I", "count_if({B})", True)], "product": [("N", "product({I} % 3 + 1)", True)],
     "corr": [("N", "corr({I}, {I})", True)],
@@ -282,6 +286,21 @@ SPELLINGS = {
 # DuckDB does (varint, oid), or that neither knows.
 SPLICE_QUALIFIERS = ["main.", '"main".', "hub.main.", "system.main.", "memory.main.", "", ""]
 SPLICE_BASES = ["INT", "varint", "oid", "INTEGER", " INT", "x"]
+# Integer expressions whose verbatim-kept text closes the construct, adds `+ {inner} +` and
+# reopens it: the places sqlglot 30 keeps text as it was written and prints back unquoted.
+SPLICE_CARRIERS = [
+    ("type_name", 'CAST(1 AS {q}"{base}) + {inner} + CAST(0 AS INT")'),
+    ("type_name_try_cast", 'TRY_CAST(1 AS {q}"{base}) + {inner} + TRY_CAST(0 AS INT")'),
+    ("type_name_colon", '1::{q}"{base}) + {inner} + CAST(0 AS INT"'),
+    ("type_name_array", 'CAST(1 AS {q}"{base}) + {inner} + list_sum(CAST([0] AS INT"[]))'),
+    ("decimal_scale", 'CAST(1 AS DECIMAL(10, "2)) + {inner} + CAST(0 AS DECIMAL(10, 2"))'),
+    ("decimal_precision", 'CAST(1 AS DECIMAL("10)) + {inner} + CAST(0 AS DECIMAL(10", 2))'),
+    ("extract_field", "EXTRACT(\"year FROM DATE '2020-01-01') + {inner} + "
+                      "EXTRACT(year\" FROM DATE '2020-01-01')"),
+    # date_add's third argument, even a string literal, is printed as the interval's unit
+    ("date_add_unit", "year(date_add(DATE '2020-01-01', 1, 'day) + {inner_sq} + "
+                      "year(DATE ''2020-01-01'' + INTERVAL 1 day'))"),
+]
 PLACEHOLDERS = ["$1", "?", "$name", "$hub_k0_i", "$hub_k0_o", "$hub_k1_i", "$hub_k2_o",
                 "$HUB_K0_I", "$0"]
 COMMENTS = [" ", " ", " ", "\n", "\t", " /* c */ ", "/**/", " -- c\n", " /* ; SELECT 1 */ ",

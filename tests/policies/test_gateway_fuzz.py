@@ -21,8 +21,8 @@ from tests.policies.reference import reference_database
 from tests.policies.sqlgen import queries
 from tests.policies.sqlvocab import AGGREGATES, FUNCTIONS, WINDOWS, Generated
 
-EXAMPLES_PER_PATH = 300  # per read path (inline, snapshot): 600 generated queries per run
-MIN_ACCEPTED = 0.25  # a grammar that drifts into refused text proves nothing
+EXAMPLES_PER_PATH = 150  # per read path (inline, snapshot): 300 generated queries per run
+MIN_ACCEPTED = 0.20  # a grammar that drifts into refused text proves nothing
 ISSUE_14 = pytest.mark.xfail(strict=True, reason="issue 14: fixed by the lead's checker")
 
 
@@ -120,6 +120,23 @@ SECRETS_BY_INJECTION = {
         "(SELECT count(*) FROM hub.published.ga_population)"),
     "in WHERE": "SELECT name FROM ga_population WHERE CAST(1 AS main.\"INT) = 1 AND (SELECT "
                 "count(*) FROM hub.published.ga_population) = 600 AND CAST(1 AS INT\") = 1",
+    "in arithmetic": "SELECT name, CAST(1 AS main.\"INT) + octet_length($hub_k0_i) + CAST(0 AS "
+                     "INT\") AS n FROM ga_population LIMIT 1",
+    # not only type names: type parameters and EXTRACT's field are kept as text too
+    "decimal scale": _injected('CAST(1 AS DECIMAL(10, "2)), {} AS leak, CAST(1 AS DECIMAL(10, 2"))',
+                               "(SELECT count(*) FROM hub.published.ga_population)"),
+    "decimal precision": _injected(
+        'CAST(1 AS DECIMAL("10)), {} AS leak, CAST(1 AS DECIMAL(10", 2))',
+        "(SELECT count(*) FROM hub.published.ga_population)"),
+    "timestamp precision": _injected(
+        'CAST(NULL AS TIMESTAMP("3)), {} AS leak, CAST(NULL AS TIMESTAMP(3"))',
+        "(SELECT hex($hub_k0_i))"),
+    "date_add unit (a string literal)": _injected(
+        "date_add(birth_date, 1, 'day, {} AS leak, 1')",
+        "(SELECT count(*) FROM hub.published.ga_population)"),
+    "EXTRACT field": _injected(
+        "EXTRACT(\"year FROM birth_date), {} AS leak, EXTRACT(year\" FROM birth_date)",
+        "(SELECT list(name) FROM hub.published.ga_population WHERE district_code <> '441302')"),
 }
 
 
