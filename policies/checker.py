@@ -115,6 +115,9 @@ def _check_node(node: exp.Expr) -> None:
         _check_table(node)
     if isinstance(node, exp.Column) and (node.args.get("catalog")):
         raise PolicyError("not_allowed", "column references with a catalog are not allowed")
+    if isinstance(node, exp.Interval) and node.args.get("unit") is None:
+        # sqlglot reads `INTERVAL 1` as `INTERVAL '1'` (one second); DuckDB refuses it
+        raise PolicyError("unread_text", "an INTERVAL needs its unit (INTERVAL 1 DAY)")
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         raise PolicyError("not_allowed", "MATERIALIZED hints are not allowed")
 
