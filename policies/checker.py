@@ -14,6 +14,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+from sqlglot.parser import Parser
 from sqlglot.tokens import TokenType
 
 from policies.allowlist import (
@@ -28,6 +29,7 @@ from policies.errors import PolicyError
 __all__ = ["RESERVED_PREFIX", "check_query", "parse_query"]
 
 RESERVED_PREFIX = "__hub"
+TYPE_TOKENS = Parser.TYPE_TOKENS
 _OPENERS = {TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE}
 _CLOSERS = {TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE}
 _NESTING = (exp.Query, exp.Subquery, exp.Func, exp.Case, exp.Window, exp.Lambda, exp.Paren)
@@ -67,9 +69,22 @@ def parse_query(sql: str, *, max_chars: int, max_depth: int) -> exp.Query:
     if not isinstance(statement, exp.Query) or statement.args.get("into"):
         raise PolicyError("not_a_query")
     _check_quoted_names_read(tokens, statement)
+    _check_type_spellings(tokens)
     for node in statement.walk():
         node.comments = None  # comments are text too: none is printed into the SQL that runs
     return normalize_identifiers(statement, dialect="duckdb")
+
+
+_FOREIGN_TYPE_WORDS = frozenset({"UNSIGNED", "SIGNED", "ZEROFILL"})
+
+
+def _check_type_spellings(tokens: list) -> None:
+    """Type modifiers of other dialects (`BIGINT UNSIGNED`) that sqlglot reads as a DuckDB type
+    (UBIGINT) and DuckDB refuses: the gateway would answer a query DuckDB does not."""
+    for before, token in zip(tokens, tokens[1:]):
+        if token.text.upper() in _FOREIGN_TYPE_WORDS and before.token_type in TYPE_TOKENS:
+            raise PolicyError("unread_text", f"{token.text.upper()[:10]} is not a DuckDB type "
+                              "spelling")
 
 
 def _check_quoted_names_read(tokens: list, statement: exp.Expr) -> None:
