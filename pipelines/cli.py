@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -54,12 +55,17 @@ def register(main: click.Group) -> None:
     @click.option("--clean", is_flag=True, help="No noise at all.")
     @click.option("--slice-persons", default=1_000_000, show_default=True, type=click.IntRange(1000),
                   help="Build the city in slices of at most this many residents (bounds memory).")
-    def generate(persons: int, seed: int, out: Path, clean: bool, slice_persons: int) -> None:
+    @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                  help="Date the deliveries this day (YYYY-MM-DD); default: the city's own "
+                  "calendar (newest batch 2026-11-01).")
+    def generate(persons: int, seed: int, out: Path, clean: bool, slice_persons: int,
+                 as_of) -> None:
         """Generate a synthetic city's department deliveries (with noise and planted cases)."""
         from pipelines.citygen import NoiseRates, generate_city
 
         summary = generate_city(out, persons=persons, seed=seed,
-                                noise=NoiseRates.none() if clean else None, slice_persons=slice_persons)
+                                noise=NoiseRates.none() if clean else None, slice_persons=slice_persons,
+                                as_of=as_of.date() if as_of else None)
         click.echo(summary)
 
     @main.command()
@@ -92,10 +98,14 @@ def register(main: click.Group) -> None:
         from pipelines.citygen import generate_city
         from pipelines.summary import summary_lines
 
+        from catalog.timefmt import BEIJING
+
         settings = get_settings()
         city = settings.home / "demo-city"
-        click.echo(f"Generating a city of {persons} persons (seed {seed}) in {city} …")
-        click.echo(generate_city(city, persons=persons, seed=seed))
+        today = datetime.now(BEIJING).date()  # a fresh demo is fresh: delivered today
+        click.echo(f"Generating a city of {persons} persons (seed {seed}, delivered {today}) "
+                   f"in {city} …")
+        click.echo(generate_city(city, persons=persons, seed=seed, as_of=today))
         os.environ["HUB_LANDING"] = str(city / "landing")
         get_settings.cache_clear()
         click.echo("Materialising every asset (Dagster job ingest_all) …")
