@@ -110,3 +110,18 @@ def test_no_data_docs_page_names_an_outside_address_it_would_load(ingested):
     loaded = ('src="http', "href=\"https://cdn", "href=\"https://unpkg", "href=\"https://max",
               "href=\"https://stackpath", "href=\"https://cdnjs")
     assert [str(p) for p in pages if any(s in p.read_text() for s in loaded)] == []
+
+
+def test_the_check_sees_a_page_that_would_reach_outside(offline, tmp_path):
+    """The guard itself: a page naming a CDN, as GX writes them, is caught."""
+    context, left = offline
+    left.clear()
+    page = tmp_path / "cdn.html"
+    page.write_text('<link rel="stylesheet" '
+                    'href="https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css">'
+                    "<p>x</p>")
+    tab = context.new_page()
+    tab.goto(page.as_uri())
+    tab.close()
+    assert left == ["https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"]
+    left.clear()
