@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from catalog import HubSettings
 from exchange.access import TokenVerifier
+from exchange.apidocs import install as install_docs
 from exchange.context import Hub
 from exchange.errors import install_error_handlers
 from exchange.middleware import HubMiddleware
@@ -42,7 +43,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     hub = Hub.build(settings)
     hub.keys.signing_keys()  # creates the first signing key if there is none
     app = FastAPI(title="惠州 Data-Sharing Hub API", version="1", description=DESCRIPTION,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)
+    install_docs(app)  # Swagger UI from the files the hub ships (offline)
     app.state.hub = hub
     app.state.oauth = HubAuthorizationServer(settings, hub.store, hub.keys)
     app.state.tokens = TokenVerifier(settings, hub.store, hub.keys)

@@ -6,6 +6,7 @@ import os
 import signal
 import sys
 import textwrap
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -40,14 +41,14 @@ def _warn_unknown_folders() -> None:
 
 
 def _generate(out: Path, persons: int, seed: int, slice_persons: int = 1_000_000,
-              noise=None) -> str:
+              noise=None, as_of=None) -> str:
     """Generate a city with progress per slice; what was written, in words."""
     from catalog.progress import Progress
     from pipelines.citygen import generate_city
 
     with Progress("Generating") as progress:
         s = generate_city(out, persons=persons, seed=seed, noise=noise,
-                          slice_persons=slice_persons,
+                          slice_persons=slice_persons, as_of=as_of,
                           on_slice=lambda done, slices: progress.update(
                               done, "slices of the city", slices))
     noise_text = ", ".join(f"{kind} {n:,}" for kind, n in s.noise.items()) or "none"
@@ -86,12 +87,17 @@ def register(main: click.Group) -> None:
     @click.option("--clean", is_flag=True, help="No noise at all.")
     @click.option("--slice-persons", default=1_000_000, show_default=True, type=click.IntRange(1000),
                   help="Build the city in slices of at most this many residents (bounds memory).")
-    def generate(persons: int, seed: int, out: Path, clean: bool, slice_persons: int) -> None:
+    @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+                  help="Date the deliveries this day (YYYY-MM-DD); default: the city's own "
+                  "calendar (newest batch 2026-11-01).")
+    def generate(persons: int, seed: int, out: Path, clean: bool, slice_persons: int,
+                 as_of) -> None:
         """Generate a synthetic city's department deliveries (with noise and planted cases)."""
         from pipelines.citygen import NoiseRates
 
         click.echo(_generate(out, persons, seed, slice_persons,
-                             noise=NoiseRates.none() if clean else None))
+                             noise=NoiseRates.none() if clean else None,
+                             as_of=as_of.date() if as_of else None))
 
     @main.command()
     @click.option("--resource", "resources", multiple=True, help="Only these resources.")
@@ -122,11 +128,15 @@ def register(main: click.Group) -> None:
         from catalog.cli import open_registry
         from pipelines.summary import summary_lines
 
+        from catalog.timefmt import BEIJING
+
         settings = get_settings()
         settings.landing_dir.mkdir(parents=True, exist_ok=True)  # where `make dev` watches
         city = settings.home / "demo-city"
-        click.echo(f"Generating a city of {persons} persons (seed {seed}) in {city} …")
-        click.echo(_generate(city, persons, seed))
+        today = datetime.now(BEIJING).date()  # a fresh demo is fresh: delivered today
+        click.echo(f"Generating a city of {persons} persons (seed {seed}, delivered {today}) "
+                   f"in {city} …")
+        click.echo(_generate(city, persons, seed, as_of=today))
         os.environ["HUB_LANDING"] = str(city / "landing")
         get_settings.cache_clear()
         click.echo("Materialising every asset (Dagster job ingest_all) …")

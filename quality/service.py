@@ -18,6 +18,7 @@ from catalog import BatchRecord, BatchStatus, HubSettings, Registry, Resource
 from catalog.current import current_rows
 from catalog.quality_scores import QualityScore, record_scores
 from quality.context import data_docs_index, gx_context, prune_results, quality_lock
+from quality.docs_offline import localise_data_docs
 from quality.feedback import write_feedback
 from quality.pii import PiiFinding, discover_pii
 from quality.runner import ValidationOutcome, validate_files
@@ -68,6 +69,7 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
         prune_results(context, suite.name, settings.quality_results_kept)
         outcome = validate_files(settings, resource, suite, checked, context=context,
                                  run_name=f"{resource.code}-{run_id}")
+        localise_data_docs(data_docs_index(settings).parent)
     warned = [c for c in outcome.checks if c.unexpected and not c.blocking and c.item]
     detailed = validate_files(
         settings, resource, _subset(suite, {c.name for c in warned}), checked,

@@ -19,12 +19,14 @@ import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
 from .assets import People, add_bulk_records, add_population
 from .cases import Planter
+from .dating import date_landing
 from .idspace import TakenIds
 from .keys import KeyRegistry, Share
 from .noise import NoiseRates, apply_noise
@@ -79,10 +81,12 @@ def slice_sizes(persons: int, slice_persons: int) -> list[int]:
 
 def generate_city(out: Path, persons: int, seed: int, noise: NoiseRates | None = None,
                   slice_persons: int = DEFAULT_SLICE_PERSONS,
-                  on_slice: Callable[[int, int], None] | None = None) -> CitySummary:
+                  on_slice: Callable[[int, int], None] | None = None,
+                  as_of: date | None = None) -> CitySummary:
     """Write out/landing/<resource>/<batch>.<ext>, out/truth/{crosscheck,decoys}.csv and
     out/truth/manifest.json for a city of `persons` residents; same seed, same bytes.
-    `on_slice(done, slices)` is told after each slice (progress for long runs)."""
+    `on_slice(done, slices)` is told after each slice (progress for long runs). With `as_of`,
+    its deliveries are dated that day (batch ids, see `dating`)."""
     started = time.perf_counter()
     out = Path(out)
     rates = NoiseRates() if noise is None else noise
@@ -115,6 +119,12 @@ def generate_city(out: Path, persons: int, seed: int, noise: NoiseRates | None =
                 "resource": key[0], "batch_id": key[1], "path": path.relative_to(out).as_posix(),
                 "records": records, "noise": counts if part == 0 else {},
             })
+    if as_of is not None:  # delivered that day (see `dating`): same records, new batch ids
+        moved = date_landing(out / "landing", as_of)
+        for entry in manifest:
+            new = moved.get((entry["resource"], entry["batch_id"]), entry["batch_id"])
+            entry["path"] = entry["path"].replace(f"/{entry['batch_id']}", f"/{new}", 1)
+            entry["batch_id"] = new
     folder = out / "truth"
     folder.mkdir(parents=True, exist_ok=True)
     _write_truth(folder, truth)

@@ -145,9 +145,9 @@ def test_tokens_are_the_grants_across_paths_and_differ_between_grants(own, caplo
 
 
 def test_aggregate_snapshot_keeps_the_group_size_without_raw_identifiers(own, caplog) -> None:
-    principal = Principal("stat-1", "hub", frozenset({"analyst"}))
+    principal = Principal("stat-1", "wj", frozenset({"analyst"}))
     grant = own.grant(items=["gender", "birth_date", "district_code", "status", "id_number"],
-                      mode="aggregate", department="hub")
+                      mode="aggregate", department="wj")
     built = materialise(own.settings, principal, grant)
     stored = pq.read_table(built.path)
     ids = set(own.raw["ga.population"].column("id_number").to_pylist())

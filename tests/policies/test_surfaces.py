@@ -27,25 +27,25 @@ def hub(settings, monkeypatch):
 
 
 def test_cli_grants_and_sql(hub) -> None:
-    out = hub("grants", "provision", "--resource", "ga.population", "--department", "dist",
+    out = hub("grants", "provision", "--resource", "ga.population", "--department", "gjj",
               "--items", "gender,district_code,name", "--purpose", "统计", "--legal-basis", "办法",
               "--subject", "officer-7")
     assert out.exit_code == 0, out.output
     grant_id = json.loads(out.output)["id"]
-    out = hub("sql", "--subject", "officer-7", "--department", "dist", "--district", DISTRICT,
+    out = hub("sql", "--subject", "officer-7", "--department", "gjj", "--district", DISTRICT,
               "--format", "json", "SELECT district_code, count(*) AS n, min(name) AS m "
               "FROM published.ga_population GROUP BY ALL")
     assert out.exit_code == 0, out.output
     rows = json.loads(out.output.splitlines()[0])
     assert rows == [{"district_code": DISTRICT, "n": 200, "m": rows[0]["m"]}]
     assert rows[0]["m"].endswith("*")
-    out = hub("sql", "--subject", "officer-7", "--department", "dist",
+    out = hub("sql", "--subject", "officer-7", "--department", "gjj",
               "SELECT * FROM read_csv('/etc/passwd')")
     assert out.exit_code == 2
     assert json.loads(out.stderr) == {"error": {"code": "file_access",
                                                 "message": "table functions are not allowed"}}
     assert hub("grants", "revoke", grant_id, "--reason", "done").exit_code == 0
-    listed = [json.loads(line) for line in hub("grants", "list", "--department", "dist")
+    listed = [json.loads(line) for line in hub("grants", "list", "--department", "gjj")
               .output.splitlines()]
     assert [(g["id"], g["status"]) for g in listed] == [(grant_id, "revoked")]
 
