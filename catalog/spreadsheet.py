@@ -25,6 +25,7 @@ import pyarrow.compute as pc
 __all__ = ["neutralise", "neutralise_text", "safe_schema"]
 
 # RE2 (pyarrow) and Python `re` read both patterns the same way.
+_TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
 _TRIGGER = r"^[=+\-@\t\r]"
 _PLAIN_NUMBER = r"^[+-]?[0-9]+(\.[0-9]+)?$"
 _TRIGGER_RE, _PLAIN_NUMBER_RE = re.compile(_TRIGGER), re.compile(_PLAIN_NUMBER)
@@ -59,11 +60,23 @@ def _column(column: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         column = column.cast(column.type.value_type)
     if not _is_text(column.type):
         return column
-    needs = pc.and_(pc.match_substring_regex(column, _TRIGGER),
-                    pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
+    # The first character decides; the regular expression runs only when one could trigger.
+    # (the triggers are ASCII, so the first byte is the first character: no UTF-8 decoding).
+    binary = pa.large_binary() if pa.types.is_large_string(column.type) else pa.binary()
+    first = pc.binary_slice(column.cast(binary), 0, 1)
+    needs = pc.is_in(first, value_set=pa.array([t.encode() for t in _TRIGGERS], binary))
     if not pc.any(needs).as_py():
         return column
-    return pc.if_else(needs, pc.binary_join_element_wise(_PREFIX, column, ""), column)
+    needs = pc.and_(needs, pc.invert(pc.match_substring_regex(column, _PLAIN_NUMBER)))
+    needs = pc.fill_null(needs, False)
+    # Only the cells that need it are rewritten (an element-wise if_else over every string of
+    # the column costs several times as much).
+    fixed = pc.binary_join_element_wise(pa.scalar(_PREFIX, column.type), pc.filter(column, needs),
+                                        pa.scalar("", column.type))
+    if isinstance(column, pa.ChunkedArray):
+        column, needs = column.combine_chunks(), needs.combine_chunks()
+    return pc.replace_with_mask(column, needs, fixed.combine_chunks()
+                                if isinstance(fixed, pa.ChunkedArray) else fixed)
 
 
 def neutralise(data: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:

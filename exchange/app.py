@@ -11,6 +11,7 @@ from exchange.context import Hub
 from exchange.errors import install_error_handlers
 from exchange.middleware import HubMiddleware
 from exchange.oauth import HubAuthorizationServer
+from exchange.openapi import install_openapi
 from exchange.ratelimit import RateLimits
 from exchange.routes import (
     audit,
@@ -54,6 +55,7 @@ def create_app(settings: HubSettings) -> FastAPI:
                    opendata):
         app.include_router(module.router)
     install_web(app)  # the catalog web app's pages, after the API's routes
+    install_openapi(app)
     app.add_middleware(HubMiddleware, settings=settings, audit=hub.audit,
                        limits=app.state.limits)
     return app

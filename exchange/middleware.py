@@ -111,8 +111,12 @@ class HubMiddleware:
             if streaming:
                 await self.app(scope, limited_receive, audited_send)
             else:
-                with anyio.fail_after(self.settings.request_timeout_seconds):
+                with anyio.move_on_after(self.settings.request_timeout_seconds) as limit_scope:
                     await self.app(scope, limited_receive, audited_send)
+                # Out of time — also when a handler swallowed the cancellation and returned
+                # without answering (else the server would say nothing useful, unaudited).
+                if limit_scope.cancel_called and not started:
+                    raise TimeoutError
         except _TooLarge:
             if not started:
                 await self._append(record, scope, 413)
@@ -120,20 +124,21 @@ class HubMiddleware:
                                   f"Bodies are limited to {limit} bytes.")
         except TimeoutError:
             if not started:
-                await self._append(record, scope, 504)
+                await self._failed(record, scope, 504)
                 await self._reply(send, 504, "timeout", "The request took too long.")
         except Exception:
             log.exception("unhandled error")
             if started:  # a streamed body broke off: nothing can be said any more
                 raise
-            await self._failed(record, scope)
+            await self._failed(record, scope, 500)
             await self._reply(send, 500, "internal_error",
                               "The hub could not complete the request.")
 
-    async def _failed(self, record: AuditRecord, scope: Scope) -> None:
-        """Audit a request that failed on the server; give back what it was charged."""
+    async def _failed(self, record: AuditRecord, scope: Scope, status: int) -> None:
+        """Audit a request that failed on the server (500, or 504 out of time); give back
+        what it was charged."""
         if record.written is None:
-            await self._append(record, scope, 500)
+            await self._append(record, scope, status)
             return
         charged = list(record.charged)
         error = AuditRecord(method=record.method, route=record.route,
@@ -142,7 +147,7 @@ class HubMiddleware:
                             purpose=record.purpose, resource_code=record.resource_code,
                             items=list(record.items),
                             detail={"failed_after": record.written, "refunded": charged})
-        _finish(error, 500)
+        _finish(error, status)
         await anyio.to_thread.run_sync(
             lambda: self.audit.append(error, before=lambda s: refund(s, charged)))
 

@@ -112,3 +112,21 @@ def test_a_result_too_large_is_refused_before_it_is_built(small):
     assert response.json()["error"]["code"] == "too_large"
     assert _calls_used(small, order_id) == 0
     assert _sql(small, "SELECT name FROM sj_enterprises LIMIT 3").status_code == 200
+
+
+
+def test_out_of_time_is_an_audited_504_with_the_headers(ingested, tmp_path):
+    """A handler cancelled by the request time limit that returns without answering (the token
+    endpoint's form parsing does) is answered 504 in the API's shape, not left to the server's
+    bare 500, and audited as an error."""
+    with live_api(ingested, tmp_path / "api", request_timeout_seconds=0.001) as api:
+        response = api.http.post("/oauth/token", data={"grant_type": "client_credentials"},
+                                 auth=api.secrets["requester"])
+        assert response.status_code == 504, response.text
+        assert response.json() == {"error": {"code": "timeout",
+                                             "message": "The request took too long."}}
+        assert response.headers["x-content-type-options"] == "nosniff"
+        with api.hub.store.session() as s:
+            logged = list(s.execute(select(AuditEntry.decision, AuditEntry.status)
+                                    .where(AuditEntry.route == "/oauth/token")))
+        assert logged == [("error", 504)]
