@@ -113,10 +113,7 @@ def register(main: click.Group) -> None:
     def ack(finding_id: int, note: str, actor: str) -> None:
         """Acknowledge an open finding: not raised again while it recurs."""
         from catalog.cli import open_registry
-        from catalog.findings import FindingError, acknowledge
+        from catalog.findings import acknowledge
 
-        try:
-            row = acknowledge(open_registry(), finding_id, actor, note)
-        except FindingError as exc:
-            raise click.ClickException(exc.message) from None
+        row = acknowledge(open_registry(), finding_id, actor, note)
         click.echo(f"acknowledged {row.id} ({row.audit}, {row.subject}) by {row.acknowledged_by}")

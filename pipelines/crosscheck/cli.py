@@ -88,14 +88,11 @@ def register_crosscheck(main: click.Group) -> None:
                reviewer: str) -> None:
         """Confirm or dismiss one flag of the current run, with a note."""
         from catalog.cli import open_registry
-        from catalog.reviews import FlagKey, ReviewError, review_flag
+        from catalog.reviews import FlagKey, review_flag
 
         with _connection() as con:
-            try:
-                done = review_flag(open_registry(), con, FlagKey(case_no, rule, id_number),
-                                   decision, note, reviewer)
-            except ReviewError as exc:
-                raise click.ClickException(f"{exc.code}: {exc.message}") from None
+            done = review_flag(open_registry(), con, FlagKey(case_no, rule, id_number),
+                               decision, note, reviewer)
         click.echo(f"{done.decision}: {case_no} {rule} {id_number} (evidence "
                    f"{done.fingerprint[:12]}…)")
 
