@@ -74,7 +74,7 @@ def register(main: click.Group) -> None:
                     if f.last_report_id == filed.report.id]
             _echo_findings(mine, with_status=True)
             reported += mine
-        HubResource().refresh_analyst_db()
+        HubResource.from_settings(settings).refresh_analyst_db()
         if fail_on != "never":
             bar = Severity(fail_on).rank
             serious = [f for f in reported if f.status == FindingStatus.OPEN
