@@ -40,4 +40,4 @@ def test_a_tick_targets_the_ingest_job_and_its_run_publishes(settings):
         assert published is not None
 
         # Nothing new for that resource: the next tick asks for the others only.
-        assert "mz.members" not in {r.tags["resource"] for r in _tick(instance)}
+        assert "mz.members" not in {r.tags["resource"] for r in _tick(defs, instance)}
