@@ -52,7 +52,9 @@ class _Hub(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except (HubError, SchemaMismatch) as exc:
+        except HubError as exc:  # the same text the API and the web app show
+            raise click.ClickException(exc.shown) from None
+        except SchemaMismatch as exc:
             raise click.ClickException(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 — the last resort of the CLI's edge
             raise click.ClickException(unexpected(exc)) from None
@@ -186,13 +188,8 @@ def _actor(function):
 
 
 def _change(action, *args) -> None:
-    """Run one life-cycle function; its refusal is a clear CLI error, never a trace."""
-    from catalog.entries import EntryError
-
-    try:
-        action(open_registry(), *args)
-    except EntryError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    """Run one life-cycle function; its refusal (an `EntryError`) is the guard's one line."""
+    action(open_registry(), *args)
 
 
 @catalog_group.command("propose")
@@ -261,12 +258,9 @@ def review_queue() -> None:
 @click.argument("code")
 def entry_history(code: str) -> None:
     """Every transition of an entry and its revisions: when, who, from, to, why."""
-    from catalog.entries import EntryError, history
+    from catalog.entries import history
 
-    try:
-        events = history(open_registry(), code)
-    except EntryError as exc:
-        raise click.ClickException(f"{exc.code}: {exc.message}") from None
+    events = history(open_registry(), code)
     from catalog.listing import echo_lines
 
     echo_lines((f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  "

@@ -27,6 +27,7 @@ from sqlalchemy import JSON, Index, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from catalog.errors import CodedError
 from catalog.model import OpenAttribute, Resource
 from catalog.tables import Base, EntryStatus, ResourceEntry, utcnow
 
@@ -66,20 +67,13 @@ MAX_DESCRIPTION = 500
 MAX_REASON = 2000
 _OPEN = (EntryStatus.DRAFT.value, EntryStatus.SUBMITTED.value)
 
-# The HTTP status each error code stands for, so every surface answers alike.
-_STATUS = {"not_found": 404, "forbidden": 403, "invalid_transition": 409,
-           "revision_pending": 409, "invalid_change": 422, "reason_required": 422}
+class EntryError(CodedError):
+    """A catalog change that cannot be made: `code` is stable (one of `CODES`), `message` is
+    a clause for a person, `status` is the HTTP status the code stands for."""
 
-
-class EntryError(Exception):
-    """A catalog change that cannot be made: `code` is stable (one of `_STATUS`), `message`
-    is for a person, `status` is the HTTP status the code stands for."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = _STATUS[code]
+    CODES = {"not_found": 404, "forbidden": 403, "invalid_transition": 409,
+             "revision_pending": 409, "invalid_change": 422, "reason_required": 422}
+    SENTENCES = True
 
 
 @dataclass(frozen=True)

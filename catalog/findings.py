@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from catalog.errors import CodedError
 from catalog.tables import Base, HomePath, utcnow
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module
@@ -89,13 +90,11 @@ class AuditResult:
     summary: str
 
 
-class FindingError(Exception):
-    """A finding that cannot be changed as asked: `code` is stable (`not_found`, `invalid`)."""
+class FindingError(CodedError):
+    """A finding that cannot be changed as asked: `code` is stable (one of `CODES`)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    CODES = {"not_found": 404, "invalid": 400}
+    SENTENCES = True
 
 
 class AuditReport(Base):

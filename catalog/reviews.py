@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from catalog.errors import CodedError
 from catalog.tables import Base, HomePath, utcnow
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module, and every command
@@ -58,13 +59,11 @@ class FlagKey:
     id_number: str
 
 
-class ReviewError(Exception):
-    """A review that cannot be recorded: `code` is stable (`not_found`, `invalid_review`)."""
+class ReviewError(CodedError):
+    """A review that cannot be recorded: `code` is stable (one of `CODES`)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+    CODES = {"not_found": 404, "invalid_review": 422}
+    SENTENCES = True
 
 
 class FlagReview(Base):

@@ -172,6 +172,8 @@ class HubSettings(BaseSettings):
 class SettingsError(HubError):
     """A `HUB_*` variable with a value the hub cannot use, named as the user set it."""
 
+    code, status = "invalid_settings", 500
+
     @classmethod
     def from_validation(cls, error: ValidationError) -> SettingsError:
         problems = []

@@ -19,15 +19,16 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
 from catalog import DEPARTMENTS
+from catalog.errors import HubError
 from catalog.identifiers import DISTRICTS
 from catalog.registry import utcnow
 from exchange.models import ClientRecord
 from exchange.roles import Role
 from exchange.store import Store
 
-__all__ = ["AUTH_METHODS", "MIN_PASSWORD", "ClientError", "Issued", "create_client",
-           "hash_secret", "list_clients", "revoke_client", "rotate_secret", "set_password",
-           "verify_secret"]
+__all__ = ["AUTH_METHODS", "MIN_PASSWORD", "ClientError", "ClientExists", "Issued",
+           "UnknownClient", "create_client", "hash_secret", "list_clients", "revoke_client",
+           "rotate_secret", "set_password", "verify_secret"]
 
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt")
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
@@ -36,8 +37,22 @@ _N, _R, _P = 2**14, 8, 1
 MIN_PASSWORD = 12  # a person's chosen password: NIST SP 800-63B asks at least 8, we ask more
 
 
-class ClientError(ValueError):
+class ClientError(HubError, ValueError):
     """A client cannot be created or changed as asked (message is for the operator)."""
+
+    code, status = "invalid_client", 422
+
+
+class ClientExists(ClientError):
+    """The client id is taken: a conflict, not a bad request."""
+
+    status = 409
+
+
+class UnknownClient(ClientError):
+    """No client has this id."""
+
+    code, status = "not_found", 404
 
 
 @dataclass(frozen=True)
@@ -102,7 +117,7 @@ def create_client(store: Store, client_id: str, name: str, department: str, role
     secret = None if auth_method == "private_key_jwt" else secrets.token_urlsafe(32)
     with store.session() as s:
         if s.get(ClientRecord, client_id) is not None:
-            raise ClientError(f"client {client_id!r} exists")
+            raise ClientExists(f"client {client_id!r} exists")
         s.add(ClientRecord(
             client_id=client_id, name=name, kind=kind, department=department,
             district=district, roles=sorted(set(roles)), auth_method=auth_method,
@@ -140,7 +155,7 @@ def set_password(store: Store, client_id: str, password: str) -> None:
 def _existing(s, client_id: str) -> ClientRecord:
     record = s.get(ClientRecord, client_id)
     if record is None:
-        raise ClientError(f"no client {client_id!r}")
+        raise UnknownClient(f"no client {client_id!r}")
     return record
 
 

@@ -1,5 +1,8 @@
 """The API's one error shape, `{"error": {"code": ..., "message": ...}}`, and its handlers.
 
+Every refusal is a `catalog.errors.HubError` (its families declare their codes and statuses);
+one handler renders them all, so no route translates an error by hand.
+
 Messages are written for the caller and never carry stack traces, SQL, file paths or the
 internals of a failed dependency; the full exception goes to the server log only.
 """
@@ -13,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from catalog.errors import HubError
+
 __all__ = ["ApiError", "error_body", "install_error_handlers"]
 
 log = logging.getLogger("exchange")
@@ -25,15 +30,15 @@ _STATUS_CODES = {
 }
 
 
-class ApiError(Exception):
-    """An error the caller can act on: HTTP status, stable code, readable message."""
+class ApiError(HubError):
+    """The exchange's own refusals (access, orders, paging...): HTTP status, stable code,
+    readable message, and headers where HTTP asks for them (`WWW-Authenticate`)."""
 
     def __init__(self, status: int, code: str, message: str,
                  headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
-        self.message = message
         self.headers = headers
 
 
@@ -50,8 +55,8 @@ def _field(loc: tuple) -> str:
     return ".".join(str(p) for p in loc if p not in ("body", "query", "path", "header"))
 
 
-async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-    return _respond(exc.status, exc.code, exc.message, exc.headers)
+async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
+    return _respond(exc.status, exc.code, exc.shown, getattr(exc, "headers", None))
 
 
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -74,7 +79,7 @@ async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(HubError, _hub_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -29,7 +29,7 @@ from exchange.errors import ApiError
 from exchange.metering import consume
 from exchange.models import Delivery, Order
 from exchange.roles import Action
-from policies import PolicyError, extract
+from policies import extract
 
 __all__ = ["Download", "Stream", "deliveries", "delivery", "download", "start_extract"]
 
@@ -79,10 +79,7 @@ def start_extract(hub: Hub, caller: Caller, order_id: str, fmt: str,
     grant = grants.ensure_usable(hub.grants, order.grant_id)
     if _too_large(hub, order.resource_code):
         return _queue(hub, order, grant.id, fmt, record)
-    try:
-        reader = extract(hub.settings, grant, principal=grants.principal(caller))
-    except PolicyError as exc:
-        raise grants.policy_error(exc) from None
+    reader = extract(hub.settings, grant, principal=grants.principal(caller))
     item = Delivery(id="dlv_" + secrets.token_hex(8), order_id=order.id,
                     department=order.department, resource_code=order.resource_code, format=fmt,
                     status="streaming", policy_version=grant.policy_version)

@@ -64,7 +64,7 @@ def run_sql(hub: Hub, caller: Caller, sql: str, order_id: str | None,
                            authorise=partial(_ordered, hub, caller))
     except PolicyError as exc:
         record.detail["policy_error"] = exc.code
-        raise grants.policy_error(exc) from None
+        raise
     governed = result.governed
     used = [g.order_id for g in governed.grants]
     record.order_id = used[0]

@@ -12,20 +12,15 @@ from exchange.access import Caller
 from exchange.errors import ApiError
 from exchange.models import Order
 from exchange.workdays import BEIJING
-from policies import GrantStore, PolicyError, Principal
+from policies import GrantStore, Principal
 
-__all__ = ["ensure_usable", "policy_error", "principal", "provision", "revoke"]
+__all__ = ["ensure_usable", "principal", "provision", "revoke"]
 
 
 def principal(caller: Caller) -> Principal:
     """The caller as the policy engine sees it."""
     return Principal(subject=caller.client_id, department=caller.department,
                      roles=frozenset(caller.roles), district=caller.district)
-
-
-def policy_error(exc: PolicyError) -> ApiError:
-    """The engine's stable code and sanitised message, in the API's error shape."""
-    return ApiError(exc.status, exc.code, exc.message)
 
 
 def _start_of(day: date) -> datetime:
@@ -36,25 +31,19 @@ def _start_of(day: date) -> datetime:
 def provision(store: GrantStore, order: Order, actor: str) -> tuple[str, str]:
     """A grant exactly as the order was approved: (grant id, policy version)."""
     districts = order.row_scope.get("district_codes") or []
-    try:
-        grant = store.provision_grant(
-            resource_code=order.resource_code, department=order.department,
-            items=list(order.items), purpose=order.purpose, legal_basis=order.legal_basis,
-            mode=order.mode, row_filter={"district_code": districts} if districts else None,
-            valid_from=_start_of(order.valid_from),
-            valid_until=_start_of(order.valid_until + timedelta(days=1)),
-            order_id=order.id, created_by=actor,
-        )
-    except PolicyError as exc:
-        raise policy_error(exc) from None
+    grant = store.provision_grant(
+        resource_code=order.resource_code, department=order.department,
+        items=list(order.items), purpose=order.purpose, legal_basis=order.legal_basis,
+        mode=order.mode, row_filter={"district_code": districts} if districts else None,
+        valid_from=_start_of(order.valid_from),
+        valid_until=_start_of(order.valid_until + timedelta(days=1)),
+        order_id=order.id, created_by=actor,
+    )
     return grant.id, grant.policy_version
 
 
 def revoke(store: GrantStore, grant_id: str, reason: str) -> None:
-    try:
-        store.revoke_grant(grant_id, reason)
-    except PolicyError as exc:
-        raise policy_error(exc) from None
+    store.revoke_grant(grant_id, reason)
 
 
 def ensure_usable(store: GrantStore, grant_id: str | None):

@@ -142,10 +142,7 @@ def open_download(hub: Hub, code: str, fmt: str, record: AuditRecord) -> OpenDow
         raise ApiError(404, "not_found", _NOT_OPEN)
     if fmt not in OPEN_FORMATS:
         raise ApiError(404, "not_found", f"No such format: use {' or '.join(OPEN_FORMATS)}.")
-    try:
-        encoded = _encoded(hub, found, fmt)
-    except PolicyError as exc:
-        raise ApiError(exc.status, exc.code, exc.message) from None
+    encoded = _encoded(hub, found, fmt)
     policy_version = default_policy().version
     record.items = [d.item for d in found.published]
     record.detail = {"format": fmt, "version": found.publication.version, "phase": "start",

@@ -74,7 +74,7 @@ def register(main: click.Group) -> None:
                     if f.last_report_id == filed.report.id]
             _echo_findings(mine, with_status=True)
             reported += mine
-        HubResource().refresh_analyst_db()
+        HubResource.from_settings(settings).refresh_analyst_db()
         if fail_on != "never":
             bar = Severity(fail_on).rank
             serious = [f for f in reported if f.status == FindingStatus.OPEN
@@ -113,10 +113,7 @@ def register(main: click.Group) -> None:
     def ack(finding_id: int, note: str, actor: str) -> None:
         """Acknowledge an open finding: not raised again while it recurs."""
         from catalog.cli import open_registry
-        from catalog.findings import FindingError, acknowledge
+        from catalog.findings import acknowledge
 
-        try:
-            row = acknowledge(open_registry(), finding_id, actor, note)
-        except FindingError as exc:
-            raise click.ClickException(exc.message) from None
+        row = acknowledge(open_registry(), finding_id, actor, note)
         click.echo(f"acknowledged {row.id} ({row.audit}, {row.subject}) by {row.acknowledged_by}")

@@ -11,31 +11,30 @@ from pathlib import Path
 
 import click
 
-from catalog import delivered_resources, get_settings
+from catalog import HubSettings, delivered_resources, get_settings
 from catalog.clierrors import PORT, require_landing
 
 __all__ = ["register"]
 
 
-def _materialize(resource_codes: tuple[str, ...]) -> bool:
+def _materialize(settings: HubSettings, resource_codes: tuple[str, ...]) -> bool:
     """Run the `ingest_all` job (or the families of the given resources) in this process."""
     from catalog import resource
     from pipelines.assets import LAYERS, layer_key
 
-    settings = get_settings()
     require_landing(settings)
-    _warn_unknown_folders()
+    _warn_unknown_folders(settings)
     selection = None
     if resource_codes:
         selection = [layer_key(layer, resource(code)) for code in resource_codes
                      for layer in LAYERS]
-    return _run_job("ingest_all", selection)
+    return _run_job(settings, "ingest_all", selection)
 
 
-def _warn_unknown_folders() -> None:
+def _warn_unknown_folders(settings: HubSettings) -> None:
     from pipelines.ingest import unknown_folders
 
-    for name in unknown_folders(get_settings().landing_dir, delivered_resources()):
+    for name in unknown_folders(settings.landing_dir, delivered_resources()):
         click.echo(f"warning: landing folder {name!r} is not a resource code: nothing in it is "
                    "read (`hub catalog list` lists the codes)", err=True)
 
@@ -67,11 +66,11 @@ def _generate(out: Path, persons: int, seed: int, slice_persons: int = 1_000_000
 _TITLES = {"ingest_all": "Materialising", "audits": "Audits", "crosscheck": "Cross-check"}
 
 
-def _run_job(name: str, selection: list | None = None) -> bool:
+def _run_job(settings: HubSettings, name: str, selection: list | None = None) -> bool:
     """Run one job of the hub's Definitions in this process, on the hub's Dagster instance."""
     from pipelines.runs import run_job
 
-    return run_job(name, _TITLES.get(name, name), selection=selection)
+    return run_job(settings, name, _TITLES.get(name, name), selection=selection)
 
 
 def register(main: click.Group) -> None:
@@ -106,8 +105,9 @@ def register(main: click.Group) -> None:
         from catalog.cli import open_registry
         from pipelines.summary import summary_lines
 
-        ok = _materialize(resources)
-        click.echo("\n".join(summary_lines(get_settings(), open_registry())))
+        settings = get_settings()
+        ok = _materialize(settings, resources)
+        click.echo("\n".join(summary_lines(settings, open_registry())))
         if not ok:
             click.echo("some assets failed: see the Dagster run log", err=True)
             sys.exit(1)
@@ -137,18 +137,17 @@ def register(main: click.Group) -> None:
         click.echo(f"Generating a city of {persons} persons (seed {seed}, delivered {today}) "
                    f"in {city} …")
         click.echo(_generate(city, persons, seed, as_of=today))
-        os.environ["HUB_LANDING"] = str(city / "landing")
-        get_settings.cache_clear()
+        # The demo city's deliveries are this run's landing: passed on, not put in the environment.
+        settings = settings.model_copy(update={"landing": (city / "landing").resolve()})
         click.echo("Materialising every asset (Dagster job ingest_all) …")
-        ok = _materialize(())
+        ok = _materialize(settings, ())
         click.echo("Cross-checking assistance cases (Dagster job crosscheck) …")
-        ok = run_crosscheck_job() and ok
+        ok = run_crosscheck_job(settings) and ok
         from pipelines.demo_revision import submit_demo_revision
 
         click.echo(f"Catalog review queue: {submit_demo_revision(open_registry())}")
         click.echo("Running the scheduled audits once (Dagster job audits) …")
-        ok = _run_job("audits") and ok
-        settings = get_settings()
+        ok = _run_job(settings, "audits") and ok
         click.echo("")
         click.echo("\n".join(summary_lines(settings, open_registry())))
         click.echo("")
@@ -171,7 +170,7 @@ def register(main: click.Group) -> None:
         if not settings.landing_dir.is_dir():
             click.echo(f"warning: no landing directory at {settings.landing_dir}: the landing "
                        "sensor has nothing to watch until it exists", err=True)
-        _warn_unknown_folders()
+        _warn_unknown_folders(settings)
         # A shell's background job starts with SIGINT/SIGTERM ignored, and dagster dev would
         # inherit that and outlive Ctrl-C or `kill`: restore the defaults before exec.
         signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -1,9 +1,17 @@
-"""The hub's one Dagster `Definitions` object (`dagster dev -m pipelines.definitions`)."""
+"""The hub's one Dagster `Definitions` object (`dagster dev -m pipelines.definitions`).
+
+The definitions are the one place settings enter Dagster: `build_definitions(settings)` binds
+them as the `hub` resource's configuration. The `hub` command and tests call it with their
+settings; the module's `defs`, which `dagster dev` and the daemon's code server load in their
+own processes, is built from that process's settings (`get_settings()`, the `HUB_*`
+environment `hub dev` hands down).
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
+from catalog import HubSettings, get_settings
 from pipelines.assets import ingestion_assets
 from pipelines.audits import (
     AUDITS_GROUP,
@@ -24,7 +32,7 @@ from pipelines.hub_resource import HubResource
 from pipelines.quality_checks import quality_checks
 from pipelines.sensors import INGEST_JOB, landing_sensor
 
-__all__ = ["defs", "ingest_all_job"]
+__all__ = ["build_definitions", "defs", "ingest_all_job"]
 
 ingest_all_job = dg.define_asset_job(
     INGEST_JOB, selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CROSSCHECK_KEY)
@@ -38,15 +46,20 @@ ingest_all_job = dg.define_asset_job(
 # the steps' own parallelism is DuckDB's, and two runs still run side by side (dagster.yaml).
 EXECUTOR = dg.in_process_executor
 
-_audits = installed_audits()
-_audit_jobs = audit_jobs(_audits)
 
-defs = dg.Definitions(
-    assets=[*ingestion_assets(), crosscheck_flags, *delivery_assets(), *audit_assets(_audits)],
-    asset_checks=quality_checks(),
-    jobs=[ingest_all_job, crosscheck_job, extract_job, audits_job, *_audit_jobs.values()],
-    schedules=[crosscheck_schedule, *audit_schedules(_audits, _audit_jobs)],
-    sensors=[landing_sensor, extract_sensor],
-    resources={"hub": HubResource()},
-    executor=EXECUTOR,
-)
+def build_definitions(settings: HubSettings) -> dg.Definitions:
+    """Every asset, check, job, schedule and sensor, with `settings` as the `hub` resource."""
+    audits = installed_audits()
+    jobs = audit_jobs(audits)
+    return dg.Definitions(
+        assets=[*ingestion_assets(), crosscheck_flags, *delivery_assets(), *audit_assets(audits)],
+        asset_checks=quality_checks(),
+        jobs=[ingest_all_job, crosscheck_job, extract_job, audits_job, *jobs.values()],
+        schedules=[crosscheck_schedule, *audit_schedules(audits, jobs)],
+        sensors=[landing_sensor, extract_sensor],
+        resources={"hub": HubResource.from_settings(settings)},
+        executor=EXECUTOR,
+    )
+
+
+defs = build_definitions(get_settings())

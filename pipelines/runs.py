@@ -8,7 +8,7 @@ import uuid
 
 import dagster as dg
 
-from catalog import get_settings
+from catalog import HubSettings
 from catalog.progress import Progress
 from pipelines.instance import hub_instance
 
@@ -37,13 +37,14 @@ def _follow(instance: dg.DagsterInstance, run_id: str, progress: Progress,
         progress.update(len(finished), last or "", total)
 
 
-def run_job(name: str, title: str, *, selection: list[dg.AssetKey] | None = None,
-            run_config: dict | None = None) -> bool:
-    """Run job `name` on the hub's Dagster instance; True if every step succeeded."""
-    from pipelines.definitions import defs
+def run_job(settings: HubSettings, name: str, title: str, *,
+            selection: list[dg.AssetKey] | None = None, run_config: dict | None = None) -> bool:
+    """Run job `name` of the definitions built with `settings` on the hub's Dagster instance;
+    True if every step succeeded."""
+    from pipelines.definitions import build_definitions
 
-    instance = hub_instance(get_settings())
-    job = defs.resolve_job_def(name)
+    instance = hub_instance(settings)
+    job = build_definitions(settings).resolve_job_def(name)
     run_id = str(uuid.uuid4())  # Dagster's run ids are UUID4 strings
     stop = threading.Event()
     with Progress(title) as progress:

@@ -21,7 +21,7 @@ import pyarrow as pa
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
-from catalog import HubSettings, get_settings, resource
+from catalog import HubSettings, resource
 from policies.binding import Binding, bind, bind_grant
 from policies.checker import check_query, parse_query
 from policies.errors import PolicyError
@@ -71,12 +71,11 @@ class GovernedQuery:
 
 
 def plan(principal: Principal, grants: Sequence[Grant], sql: str, *,
-         settings: HubSettings | None = None, grant_ids: Sequence[str] | None = None,
+         settings: HubSettings, grant_ids: Sequence[str] | None = None,
          policy: Policy | None = None, at: datetime | None = None) -> GovernedQuery:
     """Check `sql` against the allowlist and the principal's grants and rewrite it so that it
     reads only masked, filtered rows. Raises `PolicyError`; touches no data."""
     started = time.perf_counter()
-    settings = settings or get_settings()
     policy = policy or default_policy()
     query = parse_query(sql, max_chars=settings.gateway_max_query_chars,
                         max_depth=settings.gateway_max_depth)

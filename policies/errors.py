@@ -1,9 +1,12 @@
-"""The one error the policy engine raises: a stable code, a sanitised message, an HTTP status.
+"""The one error the policy engine raises: a stable code, a sanitised message, an HTTP status
+(a family of the hub's `catalog.errors.HubError`; `ERROR_CODES` declares its codes once).
 
 Messages never carry data values, file paths or engine internals; callers show them as they are.
 """
 
 from __future__ import annotations
+
+from catalog.errors import CodedError
 
 __all__ = ["ERROR_CODES", "SECURITY_CODES", "PolicyError"]
 
@@ -47,16 +50,14 @@ SECURITY_CODES = frozenset({"unread_text", "parser_disagreement", "file_access",
                             "secret_access", "reserved_identifier"})
 
 
-class PolicyError(Exception):
+class PolicyError(CodedError):
     """A refused or failed request; `code` is stable, `message` is safe to show to anyone."""
 
+    CODES = {code: status for code, (status, _) in ERROR_CODES.items()}
+
     def __init__(self, code: str, message: str | None = None) -> None:
-        if code not in ERROR_CODES:
-            raise ValueError(f"unknown policy error code {code!r}")
-        self.code = code
-        self.status = ERROR_CODES[code][0]
-        self.message = message or ERROR_CODES[code][1]
-        super().__init__(f"{code}: {self.message}")
+        super().__init__(code, message or ERROR_CODES.get(code, (0, ""))[1])
+        self.args = (f"{code}: {self.message}",)
 
     def to_dict(self) -> dict[str, dict[str, str]]:
         """The JSON body every surface returns: `{"error": {"code": ..., "message": ...}}`."""

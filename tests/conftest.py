@@ -15,8 +15,16 @@ CITY_PERSONS = 3000
 CITY_SEED = 11
 
 
+def hub_settings(home: Path, landing: Path, **values) -> HubSettings:
+    """Settings for a test hub, passed to what needs them (Dagster gets them as resources)."""
+    settings = HubSettings(home=home, landing=landing, duckdb_memory_limit="2GB", **values)
+    settings.home.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
 def make_settings(home: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) -> HubSettings:
-    """Settings for a test hub; the environment is set too, so Dagster resources see it."""
+    """`hub_settings`, also set in the environment for tests that drive the `hub` command in
+    this process (its door reads `HUB_*`)."""
     monkeypatch.setenv("HUB_HOME", str(home))
     monkeypatch.setenv("HUB_LANDING", str(landing))
     monkeypatch.setenv("HUB_DUCKDB_MEMORY_LIMIT", "2GB")
@@ -26,14 +34,21 @@ def make_settings(home: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) ->
     return settings
 
 
-def run_ingest(selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProcessResult:
-    """The `ingest_all` job in process, on an ephemeral Dagster instance."""
-    from pipelines.definitions import defs
+def run_job(settings: HubSettings, name: str, **kwargs) -> dg.ExecuteInProcessResult:
+    """Job `name` of the definitions built with `settings`, in process, on an ephemeral
+    Dagster instance (unless one is given)."""
+    from pipelines.definitions import build_definitions
 
-    job = defs.resolve_job_def("ingest_all")
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),
-                                  asset_selection=selection, run_config=quiet)
+    kwargs.setdefault("instance", dg.DagsterInstance.ephemeral())
+    kwargs.setdefault("run_config", quiet)
+    return build_definitions(settings).resolve_job_def(name).execute_in_process(**kwargs)
+
+
+def run_ingest(settings: HubSettings,
+               selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProcessResult:
+    """The `ingest_all` job in process, on an ephemeral Dagster instance."""
+    return run_job(settings, "ingest_all", asset_selection=selection)
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +77,7 @@ def settings(tmp_path: Path, landing: Path, monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture(scope="session")
 def ingested(noisy_city: Path, tmp_path_factory: pytest.TempPathFactory) -> HubSettings:
     """The noisy city ingested once through Dagster, shared read-only by many tests."""
-    home = tmp_path_factory.mktemp("ingested")
-    with pytest.MonkeyPatch.context() as mp:
-        settings = make_settings(home, noisy_city / "landing", mp)
-        result = run_ingest()
-        assert result.success
-    get_settings.cache_clear()
+    settings = hub_settings(tmp_path_factory.mktemp("ingested"), noisy_city / "landing")
+    assert run_ingest(settings).success
     return settings
 

@@ -10,7 +10,6 @@ from fastapi.concurrency import run_in_threadpool
 from exchange import clients
 from exchange.access import authorize
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
-from exchange.errors import ApiError
 from exchange.roles import Action
 from exchange.paging import Page, PagingDep
 from exchange.schemas import ClientCreate, ClientIssued, ClientOut
@@ -32,13 +31,10 @@ async def create_client(body: ClientCreate, caller: CurrentCaller, hub: HubDep,
     """Register a client or user; the secret is in this response only."""
     authorize(caller, Action.CLIENT_ADMIN)
     record.detail = {"target": body.client_id, "roles": body.roles}
-    try:
-        issued = await run_in_threadpool(
-            clients.create_client, hub.store, body.client_id, body.name, body.department,
-            list(body.roles), kind=body.kind, district=body.district,
-            auth_method=body.auth_method, public_jwks=body.public_jwks)
-    except clients.ClientError as exc:
-        raise ApiError(409 if "exists" in str(exc) else 422, "invalid_client", str(exc)) from None
+    issued = await run_in_threadpool(
+        clients.create_client, hub.store, body.client_id, body.name, body.department,
+        list(body.roles), kind=body.kind, district=body.district,
+        auth_method=body.auth_method, public_jwks=body.public_jwks)
     return ClientIssued(client_id=issued.client_id, client_secret=issued.secret)
 
 
@@ -48,10 +44,7 @@ async def rotate_client(client_id: ClientId, caller: CurrentCaller, hub: HubDep,
     """A new secret; the old one and every token issued before now stop working."""
     authorize(caller, Action.CLIENT_ADMIN)
     record.detail = {"target": client_id}
-    try:
-        issued = await run_in_threadpool(clients.rotate_secret, hub.store, client_id)
-    except clients.ClientError:
-        raise ApiError(404, "not_found", "No such client.") from None
+    issued = await run_in_threadpool(clients.rotate_secret, hub.store, client_id)
     return ClientIssued(client_id=issued.client_id, client_secret=issued.secret)
 
 
@@ -61,7 +54,4 @@ def revoke_client(client_id: ClientId, caller: CurrentCaller, hub: HubDep,
     """Deactivate a client; its live tokens are refused at once."""
     authorize(caller, Action.CLIENT_ADMIN)
     record.detail = {"target": client_id}
-    try:
-        clients.revoke_client(hub.store, client_id)
-    except clients.ClientError:
-        raise ApiError(404, "not_found", "No such client.") from None
+    clients.revoke_client(hub.store, client_id)

@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from catalog.reviews import (
     FlagKey,
-    ReviewError,
     flags_of_case,
     latest_run,
     review_flag,
@@ -76,14 +75,9 @@ def _review(hub, caller: Caller, body: ReviewIn):
         shown = {(r["rule"], r["id_number"]) for r in _flags(hub, caller, body.case_no)}
         if (body.rule, body.id_number) not in shown:
             raise ApiError(404, "not_found", "No such flag in the current cross-check.")
-    try:
-        return review_flag(hub.store.registry, hub.lake.cursor(),
-                           FlagKey(body.case_no, body.rule, body.id_number), body.decision,
-                           body.note, caller.client_id)
-    except ReviewError as exc:
-        status = 404 if exc.code == "not_found" else 422
-        raise ApiError(status, exc.code, exc.message[:1].upper() + exc.message[1:] + ".") \
-            from None
+    return review_flag(hub.store.registry, hub.lake.cursor(),
+                       FlagKey(body.case_no, body.rule, body.id_number), body.decision,
+                       body.note, caller.client_id)
 
 
 @router.post("/reviews", status_code=201)

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from catalog.errors import HubError
 from exchange.access import authorize
 from exchange.deps import audit_record
 from exchange.errors import ApiError
@@ -132,8 +133,8 @@ class WebRoute(APIRoute):
                 response = await handler(request)
             except LoginRequired:
                 response = _login_required(request)
-            except ApiError as exc:
-                response = _error(request, exc.status, exc.message)
+            except HubError as exc:  # every refusal, whichever family: its status and text
+                response = _error(request, exc.status, exc.shown)
             except RequestValidationError:
                 response = _error(request, 400, "The form or address is not valid.")
             except HTTPException as exc:

@@ -86,10 +86,7 @@ def entry_action(user: CurrentUser, hub: HubDep, record: AuditCtx, code: Code,
         raise ApiError(404, "not_found", "No such resource in the catalog.")
     run, word = ENTRY_ACTIONS[action]
     record.detail = {"catalog": action, "entry": code}  # a catalog change, not a use of data
-    try:
-        run(hub.store.registry, code, _actor(user), reason)
-    except entries.EntryError as exc:
-        raise ApiError(exc.status, exc.code, exc.message[:1].upper() + exc.message[1:] + ".")
+    run(hub.store.registry, code, _actor(user), reason)
     return RedirectResponse(f"/queue?done={word}", status_code=303)
 
 
@@ -101,9 +98,5 @@ def acknowledge(user: CurrentUser, hub: HubDep, record: AuditCtx,
     require(user, Action.FINDINGS_ACK)
     check_csrf(user, csrf)
     record.detail = {"finding": finding_id}
-    try:
-        findings.acknowledge(hub.store.registry, finding_id, user.caller.client_id, note)
-    except findings.FindingError as exc:
-        status = 404 if exc.code == "not_found" else 400
-        raise ApiError(status, exc.code, exc.message[:1].upper() + exc.message[1:] + ".")
+    findings.acknowledge(hub.store.registry, finding_id, user.caller.client_id, note)
     return RedirectResponse("/queue?done=acknowledged", status_code=303)

@@ -7,19 +7,19 @@ from pathlib import Path
 
 import click
 
-from catalog import get_settings
+from catalog import HubSettings, get_settings
 
 __all__ = ["register_crosscheck", "run_crosscheck_job"]
 
 
-def run_crosscheck_job(policy: Path | None = None) -> bool:
+def run_crosscheck_job(settings: HubSettings, policy: Path | None = None) -> bool:
     """Run the `crosscheck` Dagster job in this process, on the hub's Dagster instance."""
     from pipelines.runs import run_job
 
     config: dict = {}
     if policy is not None:
         config["ops"] = {"crosscheck__flags": {"config": {"policy_path": str(policy.resolve())}}}
-    return run_job("crosscheck", "Cross-check", run_config=config)
+    return run_job(settings, "crosscheck", "Cross-check", run_config=config)
 
 
 def _connection():
@@ -44,7 +44,7 @@ def register_crosscheck(main: click.Group) -> None:
         from catalog.cli import open_registry
         from catalog.reviews import latest_run
 
-        if not run_crosscheck_job(policy):
+        if not run_crosscheck_job(get_settings(), policy):
             raise click.ClickException("the cross-check failed: see the Dagster run log")
         done = latest_run(open_registry())
         assert done is not None
@@ -88,14 +88,11 @@ def register_crosscheck(main: click.Group) -> None:
                reviewer: str) -> None:
         """Confirm or dismiss one flag of the current run, with a note."""
         from catalog.cli import open_registry
-        from catalog.reviews import FlagKey, ReviewError, review_flag
+        from catalog.reviews import FlagKey, review_flag
 
         with _connection() as con:
-            try:
-                done = review_flag(open_registry(), con, FlagKey(case_no, rule, id_number),
-                                   decision, note, reviewer)
-            except ReviewError as exc:
-                raise click.ClickException(f"{exc.code}: {exc.message}") from None
+            done = review_flag(open_registry(), con, FlagKey(case_no, rule, id_number),
+                               decision, note, reviewer)
         click.echo(f"{done.decision}: {case_no} {rule} {id_number} (evidence "
                    f"{done.fingerprint[:12]}…)")
 

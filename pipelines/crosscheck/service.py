@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from catalog import BatchRecord, BatchStatus, HubSettings, Publication, Registry, resource
+from catalog import BatchRecord, BatchStatus, HubError, HubSettings, Publication, Registry, resource
 from catalog.lake import Lake, connect
 from catalog.registry import utcnow
 from catalog.reviews import CrosscheckRun, latest_reviews, record_run
@@ -40,8 +40,10 @@ FLAGS = resource("mz.crosscheck_flags")
 REQUIRED = ("ga.population", "mz.recipients", "mz.members")
 
 
-class CrosscheckError(Exception):
+class CrosscheckError(HubError):
     """The cross-check cannot run (e.g. nothing published yet); the message says why."""
+
+    code, status = "not_ready", 409
 
 
 @dataclass

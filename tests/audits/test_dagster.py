@@ -26,13 +26,18 @@ AUDITS = {"audit_chain", "overdue_reviews", "expired_grants", "usage_anomalies",
 
 
 @pytest.fixture
-def hub_env(ingested, tmp_path: Path, monkeypatch):
-    """The ingested city (private registry, private home) as the process's settings, as a
-    Dagster run or the `hub` command reads them."""
+def private(ingested, tmp_path: Path):
+    """The ingested city with a private registry and a private home, as settings."""
     settings = private_home(api_settings(ingested, tmp_path / "registry"), tmp_path / "home")
     settings.home.mkdir(parents=True)
-    for name, value in (("HOME", settings.home), ("LANDING", settings.landing_dir),
-                        ("REGISTRY_URL", settings.registry_url), ("DUCKDB_MEMORY_LIMIT", "2GB")):
+    return settings.model_copy(update={"duckdb_memory_limit": "2GB"})
+
+
+@pytest.fixture
+def hub_env(private, monkeypatch):
+    """`private` as the process's settings, as the `hub` command reads them."""
+    for name, value in (("HOME", private.home), ("LANDING", private.landing_dir),
+                        ("REGISTRY_URL", private.registry_url), ("DUCKDB_MEMORY_LIMIT", "2GB")):
         monkeypatch.setenv(f"HUB_{name}", str(value))
     get_settings.cache_clear()
     yield get_settings()
@@ -63,14 +68,14 @@ def test_every_audit_is_documented():
         assert f"| `{name}` |" in readme, name
 
 
-def test_materialising_an_audit_asset_records_and_catalogues_a_report(hub_env):
+def test_materialising_an_audit_asset_records_and_catalogues_a_report(private):
+    hub = HubResource.from_settings(private)
     result = dg.materialize([defs.get_assets_def(audit_key("catalog_completeness"))],
-                            resources={"hub": HubResource()},
-                            instance=dg.DagsterInstance.ephemeral())
+                            resources={"hub": hub}, instance=dg.DagsterInstance.ephemeral())
     assert result.success
     [event] = result.get_asset_materialization_events()
     metadata = {k: v.value for k, v in event.materialization.metadata.items()}
-    report = latest_reports(HubResource().registry)["catalog_completeness"]
+    report = latest_reports(hub.registry)["catalog_completeness"]
     assert metadata["report_id"] == report.id
     assert metadata["findings"] == sum(report.counts.values()) > 0
     assert metadata["findings_info"] == report.counts["info"]
@@ -78,7 +83,7 @@ def test_materialising_an_audit_asset_records_and_catalogues_a_report(hub_env):
     document = json.loads(Path(report.report_path).read_text())
     assert len(document["findings"]) == metadata["findings"]
     assert document["checked"] == report.checked and report.checked["resources"] >= 12
-    with duckdb.connect(str(hub_env.analyst_db), read_only=True) as con:
+    with duckdb.connect(str(private.analyst_db), read_only=True) as con:
         rows = con.execute("SELECT count(*), count(DISTINCT audit) FROM "
                            "published.hub_audit_findings").fetchone()
     assert rows == (metadata["findings"], 1)

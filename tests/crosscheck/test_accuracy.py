@@ -7,7 +7,6 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from click.testing import CliRunner
 
@@ -17,7 +16,7 @@ from catalog.cli import main
 from catalog.reviews import latest_run
 from pipelines.crosscheck import run_crosscheck
 from pipelines.crosscheck.score import read_flag_pairs, read_truth, score
-from tests.conftest import make_settings, run_ingest
+from tests.conftest import make_settings, run_ingest, run_job
 
 pytestmark = pytest.mark.slow
 
@@ -57,13 +56,8 @@ def second_city(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_another_seed_through_dagster_and_the_cli(second_city: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch):
     settings = make_settings(tmp_path / "home", second_city / "landing", monkeypatch)
-    assert run_ingest().success
-    from pipelines.definitions import defs
-
-    job = defs.resolve_job_def("crosscheck")
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),
-                                  run_config=quiet).success
+    assert run_ingest(settings).success
+    assert run_job(settings, "crosscheck").success
     done = latest_run(Registry(settings.registry_url))
     truth = second_city / "truth" / "crosscheck.csv"
     _assert_perfect(Path(done.flags_path), truth)

@@ -10,9 +10,9 @@ import dagster as dg
 import pyarrow.parquet as pq
 import pytest
 
-from catalog import Publication, extracts, get_settings, resource
+from catalog import Publication, extracts, resource
 from exchange.models import AuditEntry
-from pipelines.definitions import defs
+from pipelines.definitions import build_definitions
 from pipelines.extracts import delivery_key, extract_sensor
 from pipelines.hub_resource import HubResource
 from policies import extract
@@ -20,28 +20,22 @@ from tests.exchange.conftest import make_api
 
 
 @pytest.fixture
-def api(ingested, tmp_path, monkeypatch):
-    """An API whose extracts of more than 10 rows are prepared by runs; the Dagster resource
-    of the pipelines reads the same settings (from the environment, as in a deployment)."""
-    api = make_api(ingested, tmp_path / "api", extract_stream_max_rows=10)
-    for name, value in (("HOME", api.settings.home), ("LANDING", api.settings.landing_dir),
-                        ("REGISTRY_URL", api.settings.registry_url),
-                        ("EXTRACT_STREAM_MAX_ROWS", "10")):
-        monkeypatch.setenv(f"HUB_{name}", str(value))
-    get_settings.cache_clear()
-    yield api
-    get_settings.cache_clear()
+def api(ingested, tmp_path):
+    """An API whose extracts of more than 10 rows are prepared by runs; the pipelines' Dagster
+    resource is given the same settings (`_sense`, `_run`), as the definitions bind them."""
+    return make_api(ingested, tmp_path / "api", extract_stream_max_rows=10)
 
 
-def _sense() -> list[dg.RunRequest]:
-    with dg.build_sensor_context(resources={"hub": HubResource()}) as context:
+def _sense(settings) -> list[dg.RunRequest]:
+    hub = HubResource.from_settings(settings)
+    with dg.build_sensor_context(resources={"hub": hub}) as context:
         return list(extract_sensor(context).run_requests)
 
 
-def _run(request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+def _run(settings, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("extract_orders", [request.partition_key])
-    return defs.resolve_job_def("extract_delivery").execute_in_process(
+    return build_definitions(settings).resolve_job_def("extract_delivery").execute_in_process(
         instance=instance, partition_key=request.partition_key,
         asset_selection=list(request.asset_selection), run_config=request.run_config,
         raise_on_error=False)
@@ -61,16 +55,16 @@ def test_a_large_extract_is_queued_run_and_downloaded(api):
     assert (early.status_code, early.json()) == (409, {"error": {
         "code": "not_ready", "message": "The delivery is queued."}})
 
-    [request] = _sense()
+    [request] = _sense(api.settings)
     key = delivery_key(resource("sj.enterprises"))
     assert (request.run_key, request.partition_key, list(request.asset_selection)) == (
         delivery["id"], order["id"], [key])
-    result = _run(request)
+    result = _run(api.settings, request)
     assert result.success
     [materialization] = result.asset_materializations_for_node(key.to_python_identifier())
     metadata = {k: v.value for k, v in materialization.metadata.items()}
     assert materialization.partition == order["id"]
-    assert _sense() == []  # launched once
+    assert _sense(api.settings) == []  # launched once
 
     manifest = api.http.get(f"/v1/deliveries/{delivery['id']}", headers=api.as_("requester"))
     body = manifest.json()
@@ -113,22 +107,22 @@ def _publish_again(api, code: str) -> int:
 def test_subscriptions_are_redelivered_on_new_versions_until_revoked(api):
     order = api.order(items=["uscc", "status"], subscribe=True, delivery_format="csv")
     registry = api.http.app.state.hub.store.registry
-    [first] = _sense()  # subscribing delivers the current version
-    assert _run(first).success
-    assert _sense() == []
+    [first] = _sense(api.settings)  # subscribing delivers the current version
+    assert _run(api.settings, first).success
+    assert _sense(api.settings) == []
     version = _publish_again(api, "sj.enterprises")
-    [second] = _sense()
+    [second] = _sense(api.settings)
     assert second.tags == {"order": order["id"], "delivery": second.run_key,
                            "trigger": "subscription"}
     assert extracts.get(registry, second.run_key).publication_version == version
     revoked = api.http.post(f"/v1/orders/{order['id']}/revoke", headers=api.as_("cdo"),
                             json={"reason": "不再需要"})
     assert revoked.status_code == 200, revoked.text
-    assert not _run(second).success  # revocation stops a queued re-delivery at once
+    assert not _run(api.settings, second).success  # revocation stops a queued re-delivery at once
     assert (extracts.get(registry, second.run_key).status,
             extracts.get(registry, second.run_key).error) == ("failed", "grant_inactive")
     _publish_again(api, "sj.enterprises")
-    assert _sense() == []
+    assert _sense(api.settings) == []
     delivered = extracts.get(registry, first.run_key)
     text = (api.settings.lake / delivered.path).read_bytes()
     assert delivered.path.endswith("extract.csv") and text.startswith("\ufeff".encode())

@@ -114,13 +114,14 @@ def test_definitions_describe_every_asset():
 def test_sensor_requests_runs_for_new_batches_only(settings):
     from pipelines.hub_resource import HubResource
 
-    with dg.build_sensor_context(resources={"hub": HubResource()}) as context:
+    hub = HubResource.from_settings(settings)
+    with dg.build_sensor_context(resources={"hub": hub}) as context:
         requests = list(landing_sensor(context))
     delivered = {r.code for r in delivered_resources()}
     assert {r.tags["resource"] for r in requests} == delivered
-    assert run_ingest([dg.AssetKey([layer, "mz_members"])
-                       for layer in ("raw", "standardised", "published")]).success
-    with dg.build_sensor_context(resources={"hub": HubResource()}) as context:
+    assert run_ingest(settings, [dg.AssetKey([layer, "mz_members"])
+                                 for layer in ("raw", "standardised", "published")]).success
+    with dg.build_sensor_context(resources={"hub": hub}) as context:
         requests = list(landing_sensor(context))
     assert "mz.members" not in {r.tags["resource"] for r in requests}
     assert len(requests) == len(delivered) - 1

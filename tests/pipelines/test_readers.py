@@ -133,7 +133,8 @@ def test_a_corrected_rejected_batch_delivered_again_under_its_id_is_read(setting
     members = "mz.members"
 
     def requests():
-        with dg.build_sensor_context(resources={"hub": HubResource()}) as context:
+        with dg.build_sensor_context(
+                resources={"hub": HubResource.from_settings(settings)}) as context:
             return [r for r in landing_sensor(context) if r.tags["resource"] == members]
 
     renamed = members_csv(f"C1,{ID_A},张三,本人").replace("成员姓名".encode("gbk"), "姓名".encode("gbk"))

@@ -4,11 +4,11 @@ loaded `Definitions`, which checks each RunRequest's target (calling the functio
 import dagster as dg
 
 from catalog import delivered_resources
-from pipelines.definitions import defs
+from pipelines.definitions import build_definitions
 from pipelines.sensors import INGEST_JOB
 
 
-def _tick(instance: dg.DagsterInstance) -> list[dg.RunRequest]:
+def _tick(defs: dg.Definitions, instance: dg.DagsterInstance) -> list[dg.RunRequest]:
     repository = defs.get_repository_def()
     sensor = repository.get_sensor_def("landing_sensor")
     # The definitions' own resources, as the daemon's code server binds them.
@@ -18,8 +18,9 @@ def _tick(instance: dg.DagsterInstance) -> list[dg.RunRequest]:
 
 
 def test_a_tick_targets_the_ingest_job_and_its_run_publishes(settings):
+    defs = build_definitions(settings)  # as the code server builds them from its settings
     with dg.instance_for_test() as instance:
-        requests = _tick(instance)
+        requests = _tick(defs, instance)
         assert {r.tags["resource"] for r in requests} == {r.code for r in delivered_resources()}
         # A request names no job: the daemon launches the sensor's one target.
         assert defs.get_repository_def().get_sensor_def("landing_sensor").job_name == INGEST_JOB
@@ -39,4 +40,4 @@ def test_a_tick_targets_the_ingest_job_and_its_run_publishes(settings):
         assert published is not None
 
         # Nothing new for that resource: the next tick asks for the others only.
-        assert "mz.members" not in {r.tags["resource"] for r in _tick(instance)}
+        assert "mz.members" not in {r.tags["resource"] for r in _tick(defs, instance)}

@@ -95,7 +95,7 @@ def test_blocking_failure_keeps_the_previous_version_current(settings):
     keys = [["raw", population.table], ["standardised", population.table],
             ["published", population.table]]
     selection = [dg.AssetKey(k) for k in keys]
-    assert run_ingest(selection).success
+    assert run_ingest(settings, selection).success
     registry = open_registry(settings)
     before = registry.current_publication(population.code)
     source = max((settings.landing_dir / population.code).glob("*.csv"))
@@ -103,7 +103,7 @@ def test_blocking_failure_keeps_the_previous_version_current(settings):
     truncated = b"\n".join(lines[: len(lines) // 10]) + b"\n"
     (settings.landing_dir / population.code / "20261201T020000.csv").write_bytes(truncated)
 
-    result = run_ingest(selection)
+    result = run_ingest(settings, selection)
 
     after = registry.current_publication(population.code)
     assert (after.version, after.batch_ids) == (before.version, before.batch_ids)
