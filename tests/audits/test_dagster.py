@@ -30,7 +30,7 @@ def hub_env(ingested, tmp_path: Path, monkeypatch):
     """The ingested city (private registry, private home) as the process's settings, as a
     Dagster run or the `hub` command reads them."""
     settings = private_home(api_settings(ingested, tmp_path / "registry"), tmp_path / "home")
-    settings.home.mkdir(parents=True)
+    settings.home.mkdir(parents=True, exist_ok=True)
     for name, value in (("HOME", settings.home), ("LANDING", settings.landing_dir),
                         ("REGISTRY_URL", settings.registry_url), ("DUCKDB_MEMORY_LIMIT", "2GB")):
         monkeypatch.setenv(f"HUB_{name}", str(value))
