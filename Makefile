@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup chromium demo test dev bench lock clean
+.PHONY: setup chromium demo lint test dev bench lock clean
 
 setup: $(VENV)/.installed
 
@@ -16,6 +16,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 demo: setup          ## generate a small city, materialise every asset, print a summary
 	$(BIN)/hub demo
+
+lint: setup          ## ruff, and the import layers (both pinned; rules in pyproject.toml)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 test: setup chromium ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest

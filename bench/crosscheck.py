@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from catalog import RESOURCES, HubSettings, Registry
+from catalog import HubSettings, open_registry
 from catalog.lake import connect
 from pipelines.crosscheck import run_crosscheck
 from pipelines.crosscheck.score import read_flag_pairs, read_truth, score
@@ -88,8 +88,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     settings = HubSettings(home=args.home)
-    registry = Registry(settings.registry_url or "")
-    registry.sync_declarations(list(RESOURCES.values()))
+    registry = open_registry(settings)
     base, hub, steps, result = [], [], [], None
     for _ in range(args.repeat):  # interleaved, so both see the same machine state
         seconds, pairs = baseline(settings)

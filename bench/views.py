@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["HUB_HOME"] = str(ROOT / "out" / f"hub-{args.persons}")
     settings = get_settings()
-    registry = Registry(settings.registry_url or "")
+    registry = Registry(settings.registry_url)
     si = resource("rs.social_insurance")
     _batches, files = current_files(registry, si)
     decided = time.perf_counter()

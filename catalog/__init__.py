@@ -15,7 +15,14 @@ from catalog.model import (
     SourceFormat,
     UpdateCycle,
 )
-from catalog.registry import BatchRecord, BatchStatus, EntryStatus, Publication, Registry
+from catalog.registry import (
+    BatchRecord,
+    BatchStatus,
+    EntryStatus,
+    Publication,
+    Registry,
+    open_registry,
+)
 from catalog.resources import DEPARTMENTS, RESOURCES, delivered_resources, resource
 from catalog.settings import HubSettings, get_settings
 
@@ -44,5 +51,6 @@ __all__ = [
     "UpdateCycle",
     "delivered_resources",
     "get_settings",
+    "open_registry",
     "resource",
 ]

@@ -18,7 +18,7 @@ from catalog.directory import freshness as freshness_of
 from catalog.entries import effective
 from catalog.findings import AuditResult, Finding, Severity
 from catalog.model import Grade, ItemType, OpenAttribute, Resource, Sensitivity, SharingAttribute
-from catalog.registry import BatchStatus, EntryStatus, Registry, ResourceEntry
+from catalog.registry import BatchStatus, EntryStatus, ResourceEntry, open_registry
 from catalog.resources import RESOURCES
 from catalog.settings import HubSettings
 
@@ -55,7 +55,6 @@ def _breach(declared: Resource, last, now: datetime, attempt) -> Finding | None:
                        f"{declared.update_cycle.value}.", evidence=evidence)
     if state != "overdue":
         return None
-    last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)
     age = now - last
     cycles = age / period
     severity = (Severity.CRITICAL if cycles > LATE_CRITICAL else
@@ -73,7 +72,7 @@ def _breach(declared: Resource, last, now: datetime, attempt) -> Finding | None:
 @scheduled("0 7 * * *")
 def freshness(settings: HubSettings, now: datetime) -> AuditResult:
     """Freshness: each resource's newest accepted data against its update cycle."""
-    registry = Registry(settings.registry_url or "", settings.home)
+    registry = open_registry(settings, declare=False)
     try:
         found, examined = [], 0
         for declared in RESOURCES.values():
@@ -154,7 +153,7 @@ def _entry_findings(declared: Resource) -> list[Finding]:
 @scheduled("0 7 * * 1")
 def catalog_completeness(settings: HubSettings, now: datetime) -> AuditResult:
     """Catalog completeness: entries and data items undescribed or unclassified."""
-    registry = Registry(settings.registry_url or "", settings.home)
+    registry = open_registry(settings, declare=False)
     found, items = [], 0
     try:
         with registry.session() as s:

@@ -12,11 +12,11 @@ import click
 from alembic import command
 from alembic.util import CommandError
 
+from catalog import registry as _registry
 from catalog.clierrors import require_home, unexpected
 from catalog.directory import describe
 from catalog.errors import HubError
 from catalog.registry import Registry, registry_engine
-from catalog.relocation import ensure_analyst_db_home
 from catalog.resources import RESOURCES, resource
 from catalog.schema import SchemaMismatch, next_revision, schemas, state, upgrade
 from catalog.settings import get_settings
@@ -25,11 +25,8 @@ __all__ = ["main", "open_registry"]
 
 
 def open_registry() -> Registry:
-    settings = get_settings()
-    registry = Registry(settings.registry_url or "", settings.home)
-    registry.sync_declarations(list(RESOURCES.values()))
-    ensure_analyst_db_home(settings, registry, list(RESOURCES.values()))
-    return registry
+    """The registry of this process's settings (`catalog.registry.open_registry`)."""
+    return _registry.open_registry(get_settings())
 
 
 # Commands that make a hub home on purpose; every other command needs an existing one, so a
@@ -129,7 +126,7 @@ def registry_group() -> None:
 @registry_group.command("status")
 def registry_status() -> None:
     """Each package's revision in the registry against the one this hub needs."""
-    engine = registry_engine(get_settings().registry_url or "")
+    engine = registry_engine(get_settings().registry_url)
     for schema in schemas():
         revision, head, populated = state(engine, schema)
         verdict = ("current" if revision == head else "empty" if not populated and not revision
@@ -142,7 +139,7 @@ def registry_upgrade() -> None:
     """Upgrade every package's tables to the revision this hub needs, each in one transaction
     (back the registry up first all the same)."""
     settings = get_settings()
-    engine = registry_engine(settings.registry_url or "")
+    engine = registry_engine(settings.registry_url)
     for schema in schemas():
         before, head, _ = state(engine, schema)
         if before == head:
@@ -161,7 +158,7 @@ def registry_revision(package: str, message: str) -> None:
     by_name = {schema.name: schema for schema in schemas()}
     if package not in by_name:
         raise click.BadParameter(f"one of {', '.join(by_name)}", param_hint="PACKAGE")
-    engine = registry_engine(get_settings().registry_url or "")
+    engine = registry_engine(get_settings().registry_url)
     try:
         with engine.begin() as connection:
             script = command.revision(by_name[package].config(connection), message=message,
@@ -241,12 +238,18 @@ def review_queue() -> None:
     """Revisions submitted for publication, the longest waiting first."""
     from catalog.entries import diff, queue
 
+    from catalog.listing import echo_lines
+
     registry = open_registry()
-    for revision in queue(registry):
-        click.echo(f"#{revision.id} {revision.resource_code} submitted "
+
+    def lines():
+        for revision in queue(registry):
+            yield (f"#{revision.id} {revision.resource_code} submitted "
                    f"{revision.submitted_at:%Y-%m-%d %H:%M} by {revision.proposed_by}")
-        for change in diff(registry, revision):
-            click.echo(f"    {change.field}: {change.current!r} → {change.proposed!r}")
+            for change in diff(registry, revision):
+                yield f"    {change.field}: {change.current!r} → {change.proposed!r}"
+
+    echo_lines(lines(), "no revisions waiting for review")
 
 
 @catalog_group.command("history")
@@ -259,11 +262,13 @@ def entry_history(code: str) -> None:
         events = history(open_registry(), code)
     except EntryError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
-    for e in events:
-        what = f"revision {e.revision_id}" if e.revision_id else "entry"
-        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  {what} "
-                   f"{e.action}: {e.from_status or '-'} → {e.to_status}"
-                   + (f"  — {e.reason}" if e.reason else ""))
+    from catalog.listing import echo_lines
+
+    echo_lines((f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  "
+                f"{f'revision {e.revision_id}' if e.revision_id else 'entry'} "
+                f"{e.action}: {e.from_status or '-'} → {e.to_status}"
+                + (f"  — {e.reason}" if e.reason else "") for e in events),
+               f"no history for {code}")
 
 
 for plugin in entry_points(group="hub.cli"):

@@ -24,6 +24,7 @@ from catalog.model import Department, Resource, UpdateCycle
 from catalog.registry import EntryStatus, Publication, Registry, ResourceEntry
 from catalog.resources import DEPARTMENTS, RESOURCES
 from catalog.settings import HubSettings
+from catalog.timefmt import beijing_iso
 
 __all__ = ["CONTEXT", "OPEN_FORMATS", "OPEN_PREFIX", "dcat_catalog", "download_path",
            "landing_path"]
@@ -80,12 +81,8 @@ def _iri(value: str) -> dict:
     return {"@id": value}
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value  # SQLite drops zones
-
-
 def _moment(value: datetime) -> dict:
-    return {"@value": _utc(value).astimezone(UTC).isoformat(timespec="seconds"),
+    return {"@value": beijing_iso(value, "seconds"),
             "@type": "xsd:dateTime"}
 
 
@@ -132,7 +129,7 @@ def _distributions(base: str, resource: Resource, open_: bool, licence: str,
 
 def _dataset(base: str, resource: Resource, open_: bool, licence: str,
              publication: Publication | None, revised: datetime | None) -> dict:
-    moments = [_utc(m) for m in (publication.published_at if publication else None, revised)
+    moments = [m for m in (publication.published_at if publication else None, revised)
                if m is not None]
     modified = _moment(max(moments)) if moments else None
     node = {

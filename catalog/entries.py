@@ -21,13 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Index, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.model import OpenAttribute, Resource
-from catalog.registry import Base, EntryStatus, Registry, ResourceEntry, utcnow
+from catalog.tables import Base, EntryStatus, ResourceEntry, utcnow
+
+if TYPE_CHECKING:  # only annotated: the registry imports this module
+    from catalog.registry import Registry
 from catalog.resources import RESOURCES
 
 __all__ = [

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from catalog.registry import Base, Publication, Registry, utcnow
+from catalog.tables import Base, Publication, utcnow
+
+if TYPE_CHECKING:  # only annotated: the registry imports this module
+    from catalog.registry import Registry
 
 __all__ = ["PreparedExtract", "Subscription", "attach_grant", "complete", "fail",
            "get", "of_order", "queue", "queued", "subscribe", "subscriptions_due"]

@@ -17,11 +17,15 @@ import enum
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.registry import Base, HomePath, Registry, utcnow
+from catalog.tables import Base, HomePath, utcnow
+
+if TYPE_CHECKING:  # only annotated: the registry imports this module
+    from catalog.registry import Registry
 
 __all__ = [
     "AuditFinding",

@@ -6,35 +6,32 @@ manifest: a Parquet file is visible to readers only once a committed row here li
 
 from __future__ import annotations
 
-import enum
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Enum,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-    create_engine,
-    event,
-    select,
-)
+from sqlalchemy import MetaData, create_engine, event, select
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+# The modules that declare tables on `Base`: the registry's schema holds them all.
+from catalog import entries, extracts, findings, quality_scores, reviews
 from catalog.errors import HubError
 from catalog.model import Resource
+from catalog.resources import RESOURCES
 from catalog.schema import Schema, ensure_schema
+from catalog.settings import HubSettings
+from catalog.tables import (
+    Base,
+    BatchRecord,
+    BatchStatus,
+    EntryStatus,
+    HomePath,
+    Publication,
+    ResourceEntry,
+    utcnow,
+)
 
 __all__ = [
     "SCHEMA",
@@ -46,120 +43,9 @@ __all__ = [
     "Publication",
     "Registry",
     "ResourceEntry",
+    "open_registry",
     "utcnow",
 ]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class HomePath(TypeDecorator):
-    """A file of the hub's home, stored relative to it so that a copied or moved home works
-    unchanged; read back as an absolute path below the home the registry was opened for
-    (`Registry(url, home)`). A path outside the home is kept as it is."""
-
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: str | None, dialect) -> str | None:
-        home = getattr(dialect, "hub_home", None)
-        if value is None or home is None:
-            return value
-        path = Path(value)
-        return path.relative_to(home).as_posix() if path.is_relative_to(home) else value
-
-    def process_result_value(self, value: str | None, dialect) -> str | None:
-        home = getattr(dialect, "hub_home", None)
-        if value is None or home is None or Path(value).is_absolute():
-            return value
-        return str(home / value)
-
-
-class Base(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
-
-
-class EntryStatus(enum.StrEnum):
-    """Life cycle of a catalog entry, decided by the chief data officer."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    PUBLISHED = "published"
-    RETIRED = "retired"
-
-
-class BatchStatus(enum.StrEnum):
-    RAW = "raw"  # delivered file parsed into the raw layer
-    STANDARDISED = "standardised"  # accepted and quarantined rows written
-    PUBLISHED = "published"  # part of a published version
-    REJECTED = "rejected"  # the whole batch broke the contract; nothing of it is current
-    DUPLICATE = "duplicate"  # byte-identical to a batch already loaded
-
-
-class ResourceEntry(Base):
-    __tablename__ = "resources"
-
-    code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    provider_code: Mapped[str] = mapped_column(String(32), index=True)
-    status: Mapped[EntryStatus] = mapped_column(
-        Enum(EntryStatus, native_enum=False, length=16), default=EntryStatus.PUBLISHED
-    )
-    status_reason: Mapped[str] = mapped_column(Text, default="")
-    declaration: Mapped[dict] = mapped_column(JSON, doc="The declared entry (catalog.model).")
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class BatchRecord(Base):
-    """One delivered batch and what became of every row of it."""
-
-    __tablename__ = "batches"
-    __table_args__ = (UniqueConstraint("resource_code", "batch_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    resource_code: Mapped[str] = mapped_column(ForeignKey("resources.code"), index=True)
-    batch_id: Mapped[str] = mapped_column(String(128))
-    files: Mapped[list] = mapped_column(JSON, doc="Delivered files (landing-relative).")
-    sha256: Mapped[str] = mapped_column(String(64), index=True)
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    delivered_at: Mapped[datetime]
-    status: Mapped[BatchStatus] = mapped_column(Enum(BatchStatus, native_enum=False, length=16))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    rows_in: Mapped[int] = mapped_column(Integer, default=0)
-    rows_accepted: Mapped[int] = mapped_column(Integer, default=0)
-    rows_quarantined: Mapped[int] = mapped_column(Integer, default=0)
-    quarantine_by_rule: Mapped[dict] = mapped_column(JSON, default=dict)
-    blank_lines: Mapped[int] = mapped_column(
-        Integer, default=0, doc="Whitespace-only lines skipped: no records, so not in rows_in.")
-    layout: Mapped[dict | None] = mapped_column(
-        JSON, doc="CSV: for each file, the column of each data item in its header.")
-    raw_path: Mapped[str | None] = mapped_column(HomePath)
-    accepted_path: Mapped[str | None] = mapped_column(HomePath)
-    quarantine_path: Mapped[str | None] = mapped_column(HomePath)
-    duplicate_of: Mapped[str | None] = mapped_column(String(128))
-    ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    standardised_at: Mapped[datetime | None]
-
-    @property
-    def balanced(self) -> bool:
-        """Nothing lost: every delivered row is accepted or quarantined."""
-        return self.rows_in == self.rows_accepted + self.rows_quarantined
-
-
-class Publication(Base):
-    """A published version of a resource: which batches make up its current state."""
-
-    __tablename__ = "publications"
-    __table_args__ = (UniqueConstraint("resource_code", "version"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    resource_code: Mapped[str] = mapped_column(ForeignKey("resources.code"), index=True)
-    version: Mapped[int] = mapped_column(Integer)
-    batch_ids: Mapped[list] = mapped_column(JSON)
-    rows: Mapped[int] = mapped_column(Integer)
-    published_at: Mapped[datetime] = mapped_column(default=utcnow)
-    run_id: Mapped[str] = mapped_column(String(64), default="")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -172,10 +58,11 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_TABLE_MODULES = (entries, extracts, findings, quality_scores, reviews)
+
+
 def _models() -> MetaData:
-    """The catalog's tables: these and the ones its other modules declare on `Base`."""
-    for module in ("entries", "extracts", "findings", "quality_scores", "reviews"):
-        importlib.import_module(f"catalog.{module}")
+    """The catalog's tables: `catalog.tables` and those of the modules imported above."""
     return Base.metadata
 
 
@@ -281,3 +168,18 @@ class Registry:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def open_registry(settings: HubSettings, *, declare: bool = True) -> Registry:
+    """The hub's registry, the one way every door opens it: the home made if missing, the
+    tables created or checked (`Registry`), the declared resources stored and the analysts'
+    views rebuilt if the home was moved — unless `declare` is false, for readers of the
+    catalog as the registry holds it (the audits, the sharing API)."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    registry = Registry(settings.registry_url, settings.home)
+    if declare:
+        from catalog.relocation import ensure_analyst_db_home  # it uses `Registry`
+
+        registry.sync_declarations(list(RESOURCES.values()))
+        ensure_analyst_db_home(settings, registry, list(RESOURCES.values()))
+    return registry

@@ -1,8 +1,8 @@
 """The resource directory as code: the ten resources of the submission contract.
 
-Source: `shared/spec/departments.md`. Grades follow GB/T 43697 (personal information of a
-whole city's residents is 重要; identity numbers in bulk are 核心 for this hub), sharing
-attributes follow the national guide (basic registers are shared on condition).
+Source: `docs/contract.md` (the demo city's resources). Grades follow GB/T 43697 (personal
+information of a whole city's residents is 重要; identity numbers in bulk are 核心 for this
+hub), sharing attributes follow the national guide (basic registers are shared on condition).
 """
 
 from __future__ import annotations
@@ -304,7 +304,7 @@ MEMBERS = Resource(
     ),
 )
 
-# Derived: the social-assistance cross-check (shared/spec/crosscheck.md), one row per
+# Derived: the social-assistance cross-check (docs/crosscheck.md), one row per
 # (case, rule, member); written by `pipelines.crosscheck`, reviewed by civil-affairs staff.
 CROSSCHECK_FLAGS = Resource(
     code="mz.crosscheck_flags", name="社会救助比对疑点",

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.registry import Base, HomePath, Registry, utcnow
+from catalog.tables import Base, HomePath, utcnow
 
-if TYPE_CHECKING:  # loaded by the registry's models, so by every command: no DuckDB at start
-    import duckdb
+if TYPE_CHECKING:  # only annotated: the registry imports this module, and every command
+    import duckdb  # loads the registry's models: no DuckDB at start
+
+    from catalog.registry import Registry
 
 __all__ = [
     "CrosscheckRun",

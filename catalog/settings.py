@@ -15,6 +15,11 @@ from catalog.errors import HubError
 __all__ = ["HubSettings", "SettingsError", "get_settings"]
 
 
+def _sqlite_registry(home: Path) -> str:
+    """The default registry: SQLite in the hub's home (resolved as `HubSettings.home` is)."""
+    return f"sqlite:///{Path(home).expanduser().resolve() / 'registry.db'}"
+
+
 class HubSettings(BaseSettings):
     """Where the hub lives and how its engines are sized. Every field is documented in README."""
 
@@ -29,8 +34,8 @@ class HubSettings(BaseSettings):
         description="Where departments deliver batches (`<landing>/<resource>/<batch>.<ext>`); "
         "defaults to `<home>/landing`.",
     )
-    registry_url: str | None = Field(
-        default=None,
+    registry_url: str = Field(
+        default_factory=lambda fields: _sqlite_registry(fields.get("home", Path(".hub"))),
         description="SQLAlchemy URL of the registry (catalog, batches); defaults to SQLite in "
         "`<home>/registry.db`; a `postgresql://user@host/db` URL works too (psycopg 3).",
     )
@@ -75,6 +80,13 @@ class HubSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     max_page_size: int = Field(default=500, ge=1, description="Largest page of any list.")
     request_timeout_seconds: float = Field(default=30.0, gt=0, description="Per request.")
+    rate_limit_per_address: int = Field(
+        default=1200, ge=1, description="Requests one client address may make per window "
+        "(429 with Retry-After beyond).")
+    rate_limit_per_client: int = Field(
+        default=600, ge=1, description="Requests one authenticated client may make per window.")
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, description="The sliding window of both rate limits.")
     extract_stream_max_rows: int = Field(
         default=5_000_000, ge=0, description="Extracts of resources with more published rows "
         "are prepared as a Dagster run and downloaded when done; smaller ones stream at once.",
@@ -92,6 +104,12 @@ class HubSettings(BaseSettings):
     review_workdays: list[date] = Field(
         default_factory=list,
         description="Weekend days that are working days (调休) for review deadlines (JSON list).",
+    )
+    review_own_departments: list[str] = Field(
+        default_factory=list,
+        description="Departments whose own orders their own reviewers (or, for the hub, the "
+        "chief data officer) may decide; by default nobody decides their own department's "
+        "order (separation of duties). JSON list of department codes.",
     )
 
     # --- catalog web app (exchange.web) ------------------------------------------------------
@@ -113,6 +131,9 @@ class HubSettings(BaseSettings):
     gateway_max_depth: int = Field(default=40, ge=5, description="Deepest expression nesting.")
     gateway_timeout_seconds: float = Field(default=30.0, gt=0, description="Query run time.")
     gateway_max_rows: int = Field(default=100_000, ge=1, description="Most rows returned.")
+    gateway_max_result_bytes: int = Field(
+        default=128 * 1024 * 1024, ge=1024,
+        description="Largest result (in Arrow bytes) returned; a larger one is refused.")
     gateway_memory_limit: str = Field(default="2GB", description="DuckDB memory per query.")
     gateway_snapshots: Literal["auto", "manual", "off"] = Field(
         default="auto", description="Per-grant materialised protected tables: `auto` builds "
@@ -127,8 +148,6 @@ class HubSettings(BaseSettings):
     def _resolve_paths(self) -> HubSettings:
         self.home = self.home.expanduser().resolve()
         self.landing = (self.landing or self.home / "landing").expanduser().resolve()
-        if self.registry_url is None:
-            self.registry_url = f"sqlite:///{self.home / 'registry.db'}"
         self.public_base_url = (self.public_base_url or self.api_issuer).rstrip("/")
         if self.mode == "production" and self.secret_key.get_secret_value().startswith("demo"):
             raise ValueError("HUB_SECRET_KEY must be set to a real secret in production mode")

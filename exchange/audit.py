@@ -21,9 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.registry import utcnow
+from catalog.timefmt import beijing_iso
 from exchange.keys import ALGORITHM, KeyRing
 from exchange.models import AuditEntry
-from exchange.store import Store, aware
+from exchange.store import Store
 
 __all__ = ["GENESIS", "AuditLog", "AuditRecord", "Finding", "entry_hash"]
 
@@ -51,9 +52,10 @@ class AuditRecord:
     result_sha256: str | None = None
     detail: dict = field(default_factory=dict)
     written: int | None = None  # the entry's seq once appended (not itself logged)
+    charged: list[str] = field(default_factory=list)  # orders metered with it (not logged)
 
     def columns(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "written"}
+        return {k: v for k, v in asdict(self).items() if k not in ("written", "charged")}
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Finding:
 
 def _content(entry: AuditEntry) -> dict:
     return {
-        "seq": entry.seq, "at": aware(entry.at).astimezone(UTC).isoformat(timespec="microseconds"),
+        "seq": entry.seq, "at": entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
         "client_id": entry.client_id, "department": entry.department, "roles": entry.roles,
         "method": entry.method, "route": entry.route, "order_id": entry.order_id,
         "purpose": entry.purpose, "resource_code": entry.resource_code, "items": entry.items,
@@ -163,7 +165,7 @@ class AuditLog:
                              .order_by(AuditEntry.seq.desc()).limit(1)).first()
         seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
         claims = {"seq": seq, "hash": digest,
-                  "at": datetime.now(UTC).isoformat(timespec="seconds")}
+                  "at": beijing_iso(datetime.now(UTC), "seconds")}
         signed = jws.serialize_compact({"alg": ALGORITHM, "typ": "hub-audit-checkpoint"},
                                        json.dumps(claims, sort_keys=True), keys.signing_keys())
         return {**claims, "signature": signed}

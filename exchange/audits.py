@@ -23,7 +23,6 @@ from exchange import orders
 from exchange.audit import Finding as ChainBreak
 from exchange.context import Hub
 from exchange.models import Order, OrderStatus, SigningKey
-from exchange.store import aware
 from exchange.workdays import BEIJING, today
 from policies import GrantStatus
 
@@ -106,7 +105,7 @@ def _span(delta: timedelta) -> str:
 
 
 def _local(moment: datetime) -> str:
-    return aware(moment).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 @scheduled("30 8 * * *")
@@ -117,7 +116,7 @@ def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
     try:
         with hub.store.session() as s:
             due = [o.id for o in s.scalars(select(Order).where(Order.status.in_(in_review)))
-                   if o.stage_due and aware(o.stage_due) < now and not o.escalated]
+                   if o.stage_due and o.stage_due < now and not o.escalated]
         for order_id in due:  # the API's own escalation (an event on the order, like a request)
             orders.sweep(hub, order_id, now)
         with hub.store.session() as s:
@@ -127,9 +126,9 @@ def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
         hub.store.dispose()
     found = []
     for order in waiting:
-        if not order.stage_due or aware(order.stage_due) >= now:
+        if not order.stage_due or order.stage_due >= now:
             continue
-        late = now - aware(order.stage_due)
+        late = now - order.stage_due
         severity = (Severity.CRITICAL if late > STALE_AFTER else
                     Severity.HIGH if order.escalated else Severity.WARNING)
         found.append(Finding(
@@ -138,12 +137,12 @@ def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
             f"{order.status.value}; its deadline {_local(order.stage_due)} passed {_span(late)} "
             f"ago{'; escalated to the chief data officer' if order.escalated else ''}.",
             key=order.status.value,
-            evidence={"status": order.status.value, "stage_due": aware(order.stage_due).isoformat(),
+            evidence={"status": order.status.value, "stage_due": order.stage_due.isoformat(),
                       "overdue_days": round(late.total_seconds() / 86400, 2),
                       "escalated": order.escalated, "escalated_now": order.id in due,
                       "department": order.department, "provider": order.provider,
                       "resource": order.resource_code,
-                      "placed_at": aware(order.created_at).isoformat()}))
+                      "placed_at": order.created_at.isoformat()}))
     return AuditResult(found, {"orders_in_review": len(waiting)},
                        f"{len(found)} of {len(waiting)} orders in review are overdue "
                        f"({len(due)} escalated now)")
@@ -181,15 +180,15 @@ def _orphans(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
     found = []
     for grant in active:
         if grant.order_id is None:
-            if aware(grant.valid_until) <= now:
+            if grant.valid_until <= now:
                 found.append(Finding(
                     "expired_grants", Severity.INFO, f"grant:{grant.id}",
                     f"Grant {grant.id} ({grant.department} → {grant.resource_code}, no order) "
                     f"ended {_local(grant.valid_until)}: marked expired.", key="expired",
-                    evidence={"valid_until": aware(grant.valid_until).isoformat(),
+                    evidence={"valid_until": grant.valid_until.isoformat(),
                               "department": grant.department, "resource": grant.resource_code}))
             continue
-        if grant.id in live or (grant.created_at and aware(grant.created_at) > now - ORPHAN_GRACE):
+        if grant.id in live or (grant.created_at and grant.created_at > now - ORPHAN_GRACE):
             continue
         status = statuses.get(grant.order_id)
         hub.grants.revoke_grant(grant.id, "orphan grant: no live approved order (audit)")

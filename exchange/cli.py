@@ -104,12 +104,13 @@ def _clients(main: click.Group) -> None:
     @group.command("list")
     def list_() -> None:
         """Every client and user with department, roles and status."""
+        from catalog.listing import echo_lines
         from exchange.clients import list_clients
 
-        for c in list_clients(_hub().store):
-            state = "active" if c.active else "revoked"
-            click.echo(f"{c.client_id:28} {c.kind:6} {c.department:5} {state:8} "
-                       f"{c.auth_method:20} {','.join(c.roles)}")
+        echo_lines((f"{c.client_id:28} {c.kind:6} {c.department:5} "
+                    f"{'active' if c.active else 'revoked':8} {c.auth_method:20} "
+                    f"{','.join(c.roles)}" for c in list_clients(_hub().store)),
+                   "no clients or users")
 
 
 def _keys(main: click.Group) -> None:

@@ -29,7 +29,6 @@ from exchange.errors import ApiError
 from exchange.metering import consume
 from exchange.models import Delivery, Order
 from exchange.roles import Action
-from exchange.store import aware
 from policies import PolicyError, extract
 
 __all__ = ["Download", "Stream", "deliveries", "delivery", "download", "start_extract"]
@@ -92,7 +91,7 @@ def start_extract(hub: Hub, caller: Caller, order_id: str, fmt: str,
                      "policy_version": grant.policy_version}
 
     def begin(s) -> None:
-        consume(s, order.id)
+        consume(s, order.id, record)
         s.add(item)
 
     hub.audit.append(record, before=begin)
@@ -138,7 +137,7 @@ def deliveries(hub: Hub, caller: Caller, order_id: str) -> list[Delivery | Prepa
     with hub.store.session() as s:
         streamed = list(s.scalars(select(Delivery).where(Delivery.order_id == order.id)))
     prepared = extracts.of_order(hub.store.registry, order.id)
-    return sorted([*streamed, *prepared], key=lambda d: aware(d.started_at))
+    return sorted([*streamed, *prepared], key=lambda d: d.started_at)
 
 
 def download(hub: Hub, caller: Caller, delivery_id: str, record: AuditRecord) -> Download:
@@ -156,5 +155,5 @@ def download(hub: Hub, caller: Caller, delivery_id: str, record: AuditRecord) ->
     record.decision, record.status = "allow", 200
     record.detail = {"delivery": item.id, "format": item.format, "phase": "download",
                      "bytes": item.bytes, "policy_version": item.policy_version}
-    hub.audit.append(record, before=lambda s: consume(s, order.id))
+    hub.audit.append(record, before=lambda s: consume(s, order.id, record))
     return Download(item, hub.settings.lake / item.path)

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from catalog import HubSettings
 from catalog.registry import utcnow
 from exchange.models import SigningKey
-from exchange.store import Store, aware
+from exchange.store import Store
 
 __all__ = ["ALGORITHM", "KeyRing"]
 
@@ -67,7 +67,7 @@ class KeyRing:
         horizon = utcnow() - timedelta(seconds=self._settings.token_ttl_seconds)
         with self._store.session() as s:
             rows = list(s.scalars(select(SigningKey).order_by(SigningKey.created_at)))
-        live = [r for r in rows if r.retired_at is None or aware(r.retired_at) > horizon]
+        live = [r for r in rows if r.retired_at is None or r.retired_at > horizon]
         current = [r for r in rows if r.retired_at is None]
         if not current:
             self.rotate()

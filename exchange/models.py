@@ -1,38 +1,45 @@
 """The sharing API's tables, on their own declarative base in the registry database.
 
-Clients, signing keys, orders (with their meter), order events, deliveries and the
-hash-chained audit log. The catalog's tables are not touched.
+Clients, signing keys, orders (with their meter), order events, deliveries, the
+hash-chained audit log and the web app's sessions and failed sign-ins. The catalog's tables
+are not touched.
 """
 
 from __future__ import annotations
 
 import enum
-import importlib
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Enum, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, Date, Enum, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from catalog.registry import utcnow
 from catalog.schema import Schema
+from catalog.tables import UTCDateTime
 
 __all__ = [
     "SCHEMA",
+    "USER_NAME_LENGTH",
     "AuditEntry",
     "ClientRecord",
     "Delivery",
     "ExchangeBase",
+    "LoginFailure",
     "Order",
     "OrderEvent",
     "OrderStatus",
     "SigningKey",
     "UsedAssertion",
+    "WebSession",
 ]
 
 
 class ExchangeBase(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UTCDateTime}
+
+
+USER_NAME_LENGTH = 64  # the longest user name a sign-in form is read for
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -54,7 +61,12 @@ class ClientRecord(ExchangeBase):
     secret_hash: Mapped[str | None] = mapped_column(Text)
     public_jwks: Mapped[dict | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Tokens issued before this instant are refused (secret rotation, revocation).
+    # Raised by one at every rotation, password change and revocation. Tokens and web sessions
+    # carry the version they were issued under and are refused once it is no longer current:
+    # an integer compared exactly, so a token issued in the same second as a rotation is not
+    # mistaken for a later one (as a comparison of whole-second times would).
+    credential_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When the credentials last changed (shown to operators; not used to refuse tokens).
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -187,9 +199,34 @@ class AuditEntry(ExchangeBase):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class WebSession(ExchangeBase):
+    """A signed-in person's session; the cookie holds the token, this row its hash."""
+
+    __tablename__ = "ex_web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), index=True)
+    csrf: Mapped[str] = mapped_column(String(64), doc="The token every POST form carries.")
+    credential_version: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0",
+        doc="The user's `ClientRecord.credential_version` at sign-in (0: before versions).")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginFailure(ExchangeBase):
+    """One failed sign-in or token request naming a user (counted for the lock, then
+    forgotten; `exchange.lockout`)."""
+
+    __tablename__ = "ex_web_login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(USER_NAME_LENGTH), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 def _models() -> MetaData:
-    """The exchange's tables: these and the web sessions' (`exchange.web.sessions`)."""
-    importlib.import_module("exchange.web.sessions")
+    """The exchange's tables, every one declared in this module."""
     return ExchangeBase.metadata
 
 

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from catalog import HubSettings, Registry
+from catalog import HubSettings, open_registry
 from catalog.schema import ensure_schema
 from exchange.models import SCHEMA
 
-__all__ = ["Store", "aware", "on_rollback"]
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time the exchange stores is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+__all__ = ["Store", "on_rollback"]
 
 
 def on_rollback(session: Session, action: Callable[[], None]) -> None:
@@ -30,8 +24,7 @@ class Store:
     """The registry database (SQLite with WAL, or PostgreSQL) with the exchange's tables."""
 
     def __init__(self, settings: HubSettings) -> None:
-        settings.home.mkdir(parents=True, exist_ok=True)
-        self.registry = Registry(settings.registry_url or "", settings.home)
+        self.registry = open_registry(settings, declare=False)
         ensure_schema(self.registry.engine, SCHEMA)
 
     @contextmanager

@@ -21,7 +21,6 @@ from catalog.audit_reports import scheduled
 from catalog.findings import AuditResult, Finding, Severity
 from exchange.context import Hub
 from exchange.models import AuditEntry, Order, OrderEvent
-from exchange.store import aware
 from exchange.workdays import BEIJING, today
 
 __all__ = ["BASELINE_DAYS", "MIN_BASELINE_DAYS", "RATE_FACTOR", "RATE_MIN_CALLS", "is_call",
@@ -64,7 +63,7 @@ def _read_log(hub: Hub, since: datetime, now: datetime) -> tuple[dict[str, _Usag
             scanned += 1
             if not is_call(route, detail):
                 continue
-            at, mine = aware(at), usage[order_id]
+            mine = usage[order_id]
             day = int((now - at) / _DAY)
             if decision == "allow":
                 mine.daily[day] += 1
@@ -95,7 +94,7 @@ def _milestones(hub: Hub, order_ids: list[str]) -> dict[str, dict[str, datetime]
             name = "approved" if event.action == "approved" else (
                 "ended" if event.action in _ENDED else None)
             if name and name not in out[event.order_id]:
-                out[event.order_id][name] = aware(event.at)
+                out[event.order_id][name] = event.at
     return out
 
 

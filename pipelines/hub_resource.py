@@ -7,7 +7,7 @@ from functools import cached_property
 
 import dagster as dg
 
-from catalog import RESOURCES, HubSettings, Registry, get_settings
+from catalog import RESOURCES, HubSettings, Registry, get_settings, open_registry
 from catalog.analystdb import rebuild_analyst_db
 from catalog.relocation import analyst_db_lock, ensure_analyst_db_home
 
@@ -23,11 +23,7 @@ class HubResource(dg.ConfigurableResource):
 
     @cached_property
     def registry(self) -> Registry:
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        registry = Registry(self.settings.registry_url or "", self.settings.home)
-        registry.sync_declarations(list(RESOURCES.values()))
-        ensure_analyst_db_home(self.settings, registry, list(RESOURCES.values()))
-        return registry
+        return open_registry(self.settings)
 
     @contextmanager
     def analyst_db_lock(self) -> Iterator[None]:

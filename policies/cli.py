@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from catalog import get_settings
+from catalog.spreadsheet import neutralise
 
 __all__ = ["register"]
 
@@ -93,7 +94,7 @@ def register(main: click.Group) -> None:
             with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
                 w.write_table(table)
         elif fmt == "csv":
-            pacsv.write_csv(table, str(out) if out else sys.stdout.buffer)
+            pacsv.write_csv(neutralise(table), str(out) if out else sys.stdout.buffer)
         elif fmt == "json":
             text = json.dumps(table.to_pylist(), ensure_ascii=False, default=str)
             out.write_text(text) if out else click.echo(text)
@@ -146,10 +147,15 @@ def register(main: click.Group) -> None:
     @click.option("--department", default=None)
     def list_grants(department) -> None:
         """Every grant (JSON lines), with its effective status."""
-        for grant in _store().list_grants(department):
+        from catalog.listing import echo_lines
+
+        def line(grant) -> str:
             data = grant.model_dump(mode="json")
             data["status"] = grant.effective_status().value
-            click.echo(json.dumps(data, ensure_ascii=False))
+            return json.dumps(data, ensure_ascii=False)
+
+        echo_lines(map(line, _store().list_grants(department)),
+                   f"no grants{f' of department {department}' if department else ''}")
 
     @grants_group.command("revoke")
     @click.argument("grant_id")

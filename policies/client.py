@@ -3,6 +3,8 @@ results come back as Arrow and convert to pandas. The route runs the same engine
 
 from __future__ import annotations
 
+from typing import Self
+
 import httpx
 import pyarrow as pa
 
@@ -45,7 +47,7 @@ class HubSQLClient:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> HubSQLClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -1,5 +1,5 @@
 """The cross-check's policy configuration (`policies/crosscheck.toml`): thresholds and code values
-of every rule of shared/spec/crosscheck.md, validated so a typo fails loudly, never silently."""
+of every rule of docs/crosscheck.md, validated so a typo fails loudly, never silently."""
 
 from __future__ import annotations
 

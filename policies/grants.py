@@ -60,14 +60,14 @@ class Grant(BaseModel):
         if self.status is not GrantStatus.ACTIVE:
             return self.status
         at = at or datetime.now(UTC)
-        return GrantStatus.EXPIRED if _aware(self.valid_until) <= at else GrantStatus.ACTIVE
+        return GrantStatus.EXPIRED if self.valid_until <= at else GrantStatus.ACTIVE
 
     def is_usable(self, at: datetime | None = None) -> bool:
         """Active, already valid, not expired and with quota left."""
         at = at or datetime.now(UTC)
         return (
             self.effective_status(at) is GrantStatus.ACTIVE
-            and _aware(self.valid_from) <= at
+            and self.valid_from <= at
             and (self.call_quota is None or self.calls_used < self.call_quota)
         )
 
@@ -75,6 +75,3 @@ class Grant(BaseModel):
         return self.department == department and self.subject in (None, subject)
 
 
-def _aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every time in the store is UTC."""
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

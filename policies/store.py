@@ -12,12 +12,13 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, select, update
+from sqlalchemy import JSON, Integer, String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from catalog import HubSettings, Registry, resource
+from catalog import DEPARTMENTS, HubSettings, Registry, resource
 from catalog.model import ItemType, SharingAttribute
 from catalog.schema import Schema, ensure_schema
+from catalog.tables import UTCDateTime
 from policies.errors import PolicyError
 from policies.grants import Grant, GrantMode, GrantStatus
 from policies.policy import default_policy
@@ -33,17 +34,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    """Times cross the store's boundary in UTC. SQLite drops the offset of an aware datetime
-    without converting it (a +08:00 `valid_from` would become usable 8 hours late) and hands
-    back naive values, which are UTC."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class PolicyBase(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UTCDateTime}
 
 
 class GrantRecord(PolicyBase):
@@ -76,11 +68,11 @@ class GrantRecord(PolicyBase):
             subject=self.subject, items=tuple(self.items), purpose=self.purpose,
             legal_basis=self.legal_basis, mode=GrantMode(self.mode),
             row_filter={k: tuple(v) for k, v in (self.row_filter or {}).items()},
-            valid_from=_utc(self.valid_from), valid_until=_utc(self.valid_until),
+            valid_from=self.valid_from, valid_until=self.valid_until,
             call_quota=self.call_quota, calls_used=self.calls_used,
             status=GrantStatus(self.status), policy_version=self.policy_version,
             order_id=self.order_id, created_by=self.created_by,
-            created_at=_utc(self.created_at), revoked_at=_utc(self.revoked_at),
+            created_at=self.created_at, revoked_at=self.revoked_at,
             revoke_reason=self.revoke_reason,
         )
 
@@ -134,9 +126,10 @@ class GrantStore:
         mode = _parse_mode(mode)
         valid_from = valid_from or _now()
         filters = {k: sorted({str(v) for v in vals}) for k, vals in (row_filter or {}).items()}
-        _validate(resource_code, items, purpose, legal_basis, filters, valid_from, valid_until,
-                  call_quota)
-        valid_from, valid_until = _utc(valid_from), _utc(valid_until)
+        _validate(resource_code, department, items, purpose, legal_basis, filters, valid_from,
+                  valid_until, call_quota)
+        # The grant returned carries its times in UTC, as one read back from the store would.
+        valid_from, valid_until = valid_from.astimezone(UTC), valid_until.astimezone(UTC)
         record = GrantRecord(
             id=f"grt_{uuid.uuid4().hex}", resource_code=resource_code, department=department,
             subject=subject, items=list(dict.fromkeys(items)), purpose=purpose,
@@ -207,7 +200,7 @@ class GrantStore:
     def expire_due(self, at: datetime | None = None) -> int:
         """Mark active grants past their validity as expired; returns how many."""
         due = (GrantRecord.status == GrantStatus.ACTIVE.value,
-               GrantRecord.valid_until <= _utc(at or _now()))
+               GrantRecord.valid_until <= (at or _now()))
         with self.registry.session() as s:
             expired = list(s.scalars(select(GrantRecord.id).where(*due)))
             count = s.execute(update(GrantRecord).where(GrantRecord.id.in_(expired), *due)
@@ -239,12 +232,16 @@ def _parse_mode(mode: GrantMode | str) -> GrantMode:
     return parsed
 
 
-def _validate(code: str, items, purpose: str, legal_basis: str, filters: dict[str, list[str]],
-              valid_from: datetime, valid_until: datetime, call_quota: int | None) -> None:
+def _validate(code: str, department: str, items, purpose: str, legal_basis: str,
+              filters: dict[str, list[str]], valid_from: datetime, valid_until: datetime,
+              call_quota: int | None) -> None:
     try:
         declared = resource(code)
     except KeyError:
         raise PolicyError("invalid_grant", "unknown resource") from None
+    if department not in DEPARTMENTS:  # a grantee is one of the city's departments, never "public"
+        raise PolicyError("invalid_grant", f"unknown department {department!r}: one of "
+                          f"{', '.join(sorted(DEPARTMENTS))}")
     if declared.sharing is SharingAttribute.NOT_SHARED:
         raise PolicyError("invalid_grant", "the resource is not shared (不予共享)")
     names = {item.name for item in declared.items}

@@ -13,7 +13,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
         "ExpectColumnValuesToBeValidUscc", "ExpectKeyToBeUnique",
     ),
     "quality.extensions": ("extends",),
-    "quality.feedback": ("write_feedback",),
+    "quality.feedback": ("clear_feedback", "write_feedback", "write_rejection"),
     "quality.pii": ("PiiFinding", "discover_pii"),
     "quality.runner": ("CheckOutcome", "ValidationOutcome", "validate_files"),
     "quality.scores": ("compute_scores",),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from catalog import HubSettings, Registry, delivered_resources
+from catalog import HubSettings, delivered_resources, open_registry
 from catalog.audit_reports import scheduled
 from catalog.findings import AuditResult, Finding, Severity
 from catalog.quality_scores import RESOURCE_LEVEL, Dimension, QualityScore, score_history
@@ -53,7 +53,7 @@ def undeclared_personal_data(settings: HubSettings, now: datetime) -> AuditResul
     # `hub audits list` discovers it.
     from quality.service import current_files
 
-    registry = Registry(settings.registry_url or "", settings.home)
+    registry = open_registry(settings, declare=False)
     found, examined, files_read = [], 0, 0
     try:
         for declared in delivered_resources():
@@ -97,7 +97,7 @@ def _worst_items(history: list[QualityScore], version: int, before: int,
 @scheduled("30 7 * * *")
 def quality_regressions(settings: HubSettings, now: datetime) -> AuditResult:
     """Quality regressions: GB/T 36344 scores lower than the previous version's."""
-    registry = Registry(settings.registry_url or "", settings.home)
+    registry = open_registry(settings, declare=False)
     found, examined = [], 0
     try:
         for declared in delivered_resources():

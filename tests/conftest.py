@@ -8,7 +8,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from catalog import RESOURCES, HubSettings, Registry, get_settings
+# Tests open the registry as the hub does (`catalog.open_registry`); many import it from here.
+from catalog import HubSettings, get_settings, open_registry  # noqa: F401
 
 CITY_PERSONS = 3000
 CITY_SEED = 11
@@ -33,12 +34,6 @@ def run_ingest(selection: list[dg.AssetKey] | None = None) -> dg.ExecuteInProces
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     return job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),
                                   asset_selection=selection, run_config=quiet)
-
-
-def open_registry(settings: HubSettings) -> Registry:
-    registry = Registry(settings.registry_url or "")
-    registry.sync_declarations(list(RESOURCES.values()))
-    return registry
 
 
 @pytest.fixture(scope="session")

@@ -12,17 +12,18 @@ from exchange.access import authorize
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
 from exchange.errors import ApiError
 from exchange.roles import Action
+from exchange.paging import Page, PagingDep
 from exchange.schemas import ClientCreate, ClientIssued, ClientOut
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])
 ClientId = Annotated[str, Path(max_length=64)]
 
 
-@router.get("", response_model=list[ClientOut])
-def list_clients(caller: CurrentCaller, hub: HubDep) -> list:
+@router.get("", response_model=Page[ClientOut])
+def list_clients(caller: CurrentCaller, hub: HubDep, paging: PagingDep) -> dict:
     """Registered clients and users (never their secrets or hashes)."""
     authorize(caller, Action.CLIENT_ADMIN)
-    return clients.list_clients(hub.store)
+    return paging.cut(clients.list_clients(hub.store))
 
 
 @router.post("", status_code=201, response_model=ClientIssued)

@@ -18,7 +18,6 @@ from exchange.deps import AuditCtx, HubDep
 from exchange.errors import ApiError
 from exchange.models import Order, OrderStatus
 from exchange.roles import Action
-from exchange.store import aware
 from exchange.web.core import CurrentUser, WebRoute, check_csrf, page, require
 from exchange.web.sessions import SessionUser
 
@@ -49,7 +48,7 @@ def _overdue(hub) -> list[Order]:
         found = s.scalars(select(Order).where(Order.status.in_(
             [OrderStatus.COMPLIANCE_REVIEW, OrderStatus.PROVIDER_REVIEW]),
             Order.stage_due.is_not(None)).order_by(Order.escalated.desc(), Order.stage_due))
-        return [o for o in found if aware(o.stage_due) < now]
+        return [o for o in found if o.stage_due < now]
 
 
 @router.get("/queue")

@@ -3,63 +3,31 @@
 A session is a random token held in an HttpOnly, SameSite=Strict cookie; the registry keeps
 only its SHA-256, so a leaked table opens no session. Sessions end after
 `web_session_idle_seconds` unused or `web_session_max_seconds` after sign-in, at sign-out, and
-as soon as the user is revoked or their credentials change (`ClientRecord.not_before`).
-Failed sign-ins are counted per user name, known or not, so the lock tells nothing about
-which names exist.
+as soon as the user is revoked or their credentials change (the session keeps the user's
+`ClientRecord.credential_version` and must match it).
+Failed sign-ins are counted, and names locked, by the one lockout every door shares
+(`exchange.lockout`).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import delete
 
 from catalog import HubSettings
 from catalog.registry import utcnow
 from exchange.access import Caller
-from exchange.clients import hash_secret, verify_secret
-from exchange.models import ClientRecord, ExchangeBase
+from exchange.clients import verify_secret
+from exchange.lockout import MAX_NAME, Lockout, dummy_hash
+from exchange.models import ClientRecord, WebSession
 from exchange.roles import allowed_scopes
-from exchange.store import Store, aware
+from exchange.store import Store
 
 __all__ = ["SessionUser", "Sessions", "SignInRefused"]
-
-MAX_NAME = 64
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Verified against when the user name is unknown, so a wrong name costs as long as a
-    wrong password and timing does not tell which names exist."""
-    return hash_secret(secrets.token_urlsafe(16))
-
-
-class WebSession(ExchangeBase):
-    """A signed-in person's session; the cookie holds the token, this row its hash."""
-
-    __tablename__ = "ex_web_sessions"
-
-    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(64), index=True)
-    csrf: Mapped[str] = mapped_column(String(64), doc="The token every POST form carries.")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class LoginFailure(ExchangeBase):
-    """One failed sign-in to a user name (counted for the lock, then forgotten)."""
-
-    __tablename__ = "ex_web_login_failures"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_name: Mapped[str] = mapped_column(String(MAX_NAME), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-
 
 class SignInRefused(Exception):
     """Sign-in refused: `locked` says whether too many failures locked the name."""
@@ -88,32 +56,27 @@ class Sessions:
     def __init__(self, settings: HubSettings, store: Store) -> None:
         self._settings = settings
         self._store = store  # its tables include these (`exchange.models.SCHEMA`)
-
-    def _window_start(self, now: datetime) -> datetime:
-        return now - timedelta(seconds=self._settings.web_login_lockout_seconds)
+        self._lockout = Lockout(settings, store)
 
     def sign_in(self, user_name: str, password: str) -> tuple[str, SessionUser]:
         """A new session token for a live user with this password; `SignInRefused` otherwise."""
         now, name = utcnow(), user_name.strip()[:MAX_NAME]
+        if self._lockout.locked(name):
+            raise SignInRefused(locked=True)
         with self._store.session() as s:
-            s.execute(delete(LoginFailure).where(LoginFailure.at < self._window_start(now)))
-            failures = s.scalar(select(func.count()).select_from(LoginFailure)
-                                .where(LoginFailure.user_name == name))
-            if failures >= self._settings.web_login_max_failures:
-                raise SignInRefused(locked=True)
             record = s.get(ClientRecord, name) if name else None
             person = record is not None and record.kind == "user" and record.active
             # Verify even for an unknown name: the same cost either way.
-            good = verify_secret(password, record.secret_hash if person else _dummy_hash())
+            good = verify_secret(password, record.secret_hash if person else dummy_hash())
         if not (person and good):
-            with self._store.session() as s:
-                s.add(LoginFailure(user_name=name, at=now))
+            self._lockout.fail(name)
             raise SignInRefused(locked=False)
         token = secrets.token_urlsafe(32)
         row = WebSession(token_hash=_digest(token), client_id=name,
-                         csrf=secrets.token_urlsafe(32), created_at=now, last_seen_at=now)
+                         csrf=secrets.token_urlsafe(32), created_at=now, last_seen_at=now,
+                         credential_version=record.credential_version)
         with self._store.session() as s:
-            s.execute(delete(LoginFailure).where(LoginFailure.user_name == name))
+            self._lockout.clear(s, name)
             self._forget_expired(s, now)
             s.add(row)
         return token, self._user(record, row)
@@ -142,12 +105,12 @@ class Sessions:
             if row is None:
                 return None
             record = s.get(ClientRecord, row.client_id)
-            idle = now - aware(row.last_seen_at) > timedelta(
+            idle = now - row.last_seen_at > timedelta(
                 seconds=self._settings.web_session_idle_seconds)
-            old = now - aware(row.created_at) > timedelta(
+            old = now - row.created_at > timedelta(
                 seconds=self._settings.web_session_max_seconds)
             if (record is None or not record.active or record.kind != "user" or idle or old
-                    or aware(record.not_before) > aware(row.created_at)):
+                    or row.credential_version != record.credential_version):
                 s.delete(row)
                 return None
             row.last_seen_at = now

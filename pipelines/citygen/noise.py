@@ -1,4 +1,4 @@
-"""Real-world mess injected into delivered batches at configurable rates (departments.md, "Noise").
+"""Real-world mess injected into delivered batches at configurable rates (docs/contract.md).
 
 Harmless kinds (the hub can standardise them away) may touch any record. Destructive kinds never
 touch protected records (assistance households, planted evidence), so the truth stays exact.

@@ -1,4 +1,4 @@
-"""The planted doubtful cases and decoys, one small function per scenario and rule of crosscheck.md.
+"""The planted doubtful cases and decoys, one function per scenario and rule of docs/crosscheck.md.
 
 Each scenario takes fresh cases from the Planter (so nothing else in them can fire), writes the
 records that make the rule fire (or nearly fire), and states what the truth must say.

@@ -1,5 +1,5 @@
-"""Expected cross-check flags: a plain, row-by-row reading of crosscheck.md evaluated over the clean
-delivered tables (before noise), independent of the hub's implementation.
+"""Expected cross-check flags: a plain, row-by-row reading of docs/crosscheck.md evaluated over
+the clean delivered tables (before noise), independent of the hub's implementation.
 
 Returns the flags at (case_no, rule) level; planted and incidental positives alike.
 """
@@ -84,7 +84,7 @@ class _Linker:
 
 
 def _current(tables: dict[str, list[Table]], code: str) -> Table:
-    return [t for t in tables[code] if t.batch_id == CURRENT_BATCH][0]
+    return next(t for t in tables[code] if t.batch_id == CURRENT_BATCH)
 
 
 def _rows(table: Table, *columns: str):

@@ -28,7 +28,7 @@ from .xlsx import SheetWriter
 
 __all__ = ["BROKEN_KINDS", "XLSX_MAX_ROWS", "BatchFile", "open_batch", "write_batch", "write_broken_batch"]
 
-XLSX_MAX_ROWS = 1_000_000  # departments.md: pension sheets come in files of at most 1,000,000 rows
+XLSX_MAX_ROWS = 1_000_000  # docs/contract.md: a sheet holds at most 1,000,000 rows
 BROKEN_KINDS = ("empty", "header_only", "renamed_column", "missing_column")
 _PARQUET_TYPES = {"co_owner_id_numbers": pa.list_(pa.string()), "area_m2": pa.float64(), "register_date": pa.date32()}
 _SHEET = "养老金发放"

@@ -1,4 +1,4 @@
-"""The social-assistance cross-check (社会救助数据比对, shared/spec/crosscheck.md): identity
+"""The social-assistance cross-check (社会救助数据比对, docs/crosscheck.md): identity
 linkage, the eight rules, flags with evidence, review suppression, scoring against a truth."""
 
 from catalog.lazy import lazy_exports

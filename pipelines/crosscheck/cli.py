@@ -113,6 +113,8 @@ def register_crosscheck(main: click.Group) -> None:
             rate = f"{n['confirmed'] / decided:.2f}" if decided else "-"
             click.echo(f"{rule:16} {n['raised']:>7} {n['suppressed']:>10} "
                        f"{n['confirmed']:>9} {n['dismissed']:>9} {rate:>12}")
+        if not rows:
+            click.echo("no flags raised yet: `hub crosscheck run`", err=True)
 
     @group.command("show")
     @click.argument("case_no")
@@ -144,5 +146,7 @@ def register_crosscheck(main: click.Group) -> None:
                 "SELECT department, resource_code, batch_id, record_no, record_key, id_number, "
                 "message FROM read_parquet(?) WHERE ? IS NULL OR department = ? LIMIT ?",
                 [done.issues_path, department, department, limit]).fetchall()
-        for row in rows:
-            click.echo("  ".join(str(v) for v in row))
+        from catalog.listing import echo_lines
+
+        echo_lines(("  ".join(str(v) for v in row) for row in rows),
+                   "no unlinked records" + (f" of department {department}" if department else ""))

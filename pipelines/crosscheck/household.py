@@ -1,4 +1,4 @@
-"""Active cases and their households (shared/spec/crosscheck.md, "Household and identity").
+"""Active cases and their households (docs/crosscheck.md, "Household and identity").
 
 A case is active when its 案件状态 is the configured active status in the current batch of
 mz.recipients; its household is the set of persons mz.members lists for it (the applicant

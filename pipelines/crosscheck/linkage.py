@@ -1,4 +1,4 @@
-"""Identity linkage exactly as shared/spec/crosscheck.md says, in DuckDB over the source views.
+"""Identity linkage exactly as docs/crosscheck.md says, in DuckDB over the source views.
 
 A record is linked by its standardised `id_number` when that is valid (GB 11643 check
 character). An invalid one is repaired only when exactly one valid population ID lies one

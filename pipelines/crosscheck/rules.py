@@ -1,4 +1,4 @@
-"""The eight rules of shared/spec/crosscheck.md, one SQL query each, thresholds from the policy.
+"""The eight rules of docs/crosscheck.md, one SQL query each, thresholds from the policy.
 
 Each query reads the linked rows of household persons (`hl_<table>`), the households
 (`cases`, `hh`, `hp`) and returns one row per flag: `case_no, id_number, name, evidence,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog import RESOURCES, HubSettings, Registry
+from catalog import HubSettings, open_registry
 from catalog.findings import AuditResult, Finding
 from tests.exchange.conftest import Api, api_settings, make_api
 
@@ -41,8 +41,7 @@ def city_settings(ingested: HubSettings, tmp_path: Path) -> HubSettings:
 
 @pytest.fixture
 def registry(city_settings: HubSettings):
-    registry = Registry(city_settings.registry_url or "", city_settings.home)
-    registry.sync_declarations(list(RESOURCES.values()))
+    registry = open_registry(city_settings)
     yield registry
     registry.dispose()
 

@@ -9,7 +9,7 @@ from datetime import datetime
 import duckdb
 import pytest
 
-from catalog import RESOURCES, HubSettings, Registry
+from catalog import HubSettings, open_registry
 from catalog.audit_reports import file_report, reports_dir
 from catalog.directory import describe
 from catalog.findings import AuditResult, Finding, FindingStatus, Severity, acknowledge, findings
@@ -20,8 +20,7 @@ from catalog.resources import AUDIT_FINDINGS
 def hub(tmp_path):
     settings = HubSettings(home=tmp_path / "home")
     settings.home.mkdir()
-    registry = Registry(settings.registry_url or "")
-    registry.sync_declarations(list(RESOURCES.values()))
+    registry = open_registry(settings)
     yield settings, registry
     registry.dispose()
 

@@ -37,7 +37,7 @@ def test_a_recurring_finding_is_kept_once_with_its_latest_message(registry):
 
 def test_gone_findings_are_resolved_and_acknowledged_ones_not_raised_again(registry):
     record_report(registry, "freshness", [_f("resource:a"), _f("resource:b")])
-    a, b = sorted(findings(registry), key=lambda r: r.subject)
+    a, _b = sorted(findings(registry), key=lambda r: r.subject)
     acknowledge(registry, a.id, "cdo", "Provider on holiday; agreed delay.")
     record_report(registry, "freshness", [_f("resource:a")])
     assert findings(registry) == []

@@ -19,6 +19,7 @@ from catalog import (
     ItemType,
     Publication,
     Registry,
+    open_registry,
     resource,
 )
 from catalog.analystdb import (
@@ -121,8 +122,7 @@ class MiniLake:
     def build(self, registry: Registry | None = None) -> Registry:
         """Write the batches not written yet, publish them, rebuild the analysts' database."""
         if registry is None:
-            registry = Registry(self.settings.registry_url or "")
-            registry.sync_declarations(list(RESOURCES.values()))
+            registry = open_registry(self.settings)
         with duckdb.connect() as con, registry.session() as s:
             for code, batches in self.batches.items():
                 res = resource(code)

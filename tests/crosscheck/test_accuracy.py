@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 from click.testing import CliRunner
 
-from catalog import RESOURCES, HubSettings, Registry, get_settings
+from catalog import RESOURCES, HubSettings, Registry, get_settings, open_registry
 from catalog.analystdb import rebuild_analyst_db
 from catalog.cli import main
 from catalog.reviews import latest_run
@@ -38,8 +38,7 @@ def test_session_city_scores_one(ingested: HubSettings, noisy_city: Path, tmp_pa
         src.backup(dst)  # consistent, WAL included
     settings = HubSettings(home=home, landing=ingested.landing_dir,
                            registry_url=f"sqlite:///{home / 'registry.db'}")
-    registry = Registry(settings.registry_url or "")
-    registry.sync_declarations(list(RESOURCES.values()))
+    registry = open_registry(settings)
     rebuild_analyst_db(settings, registry, list(RESOURCES.values()))
     result = run_crosscheck(settings, registry)
     _assert_perfect(Path(result.flags_path), noisy_city / "truth" / "crosscheck.csv")
@@ -65,7 +64,7 @@ def test_another_seed_through_dagster_and_the_cli(second_city: Path, tmp_path: P
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
     assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),
                                   run_config=quiet).success
-    done = latest_run(Registry(settings.registry_url or ""))
+    done = latest_run(Registry(settings.registry_url))
     truth = second_city / "truth" / "crosscheck.csv"
     _assert_perfect(Path(done.flags_path), truth)
 

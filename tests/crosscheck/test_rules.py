@@ -1,4 +1,4 @@
-"""Each rule's edges on hand-built rows (shared/spec/crosscheck.md, read literally)."""
+"""Each rule's edges on hand-built rows (docs/crosscheck.md, read literally)."""
 
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ def test_provident_fund_boundaries(city, run):
 
 
 def test_deceased_by_certificate_or_population_and_stopped_cases_never(city, run):
-    cert, dead, moved, typo = (city.person(n) for n in ("证", "亡", "迁", "误"))
+    cert, _dead, moved, typo = (city.person(n) for n in ("证", "亡", "迁", "误"))
     dead_p = city.person("注", register=False, status="注销", cancel_reason="死亡")
     moved_p = city.person("出", register=False, status="注销", cancel_reason="迁出")
     city.register(dead_p)
@@ -223,7 +223,7 @@ def test_duplicate_case_only_between_active_cases(city, run):
 
 
 def test_identity(city, run):
-    ok, repaired, absent, renamed, variant = (city.person(n) for n in (
+    ok, repaired, _absent, renamed, variant = (city.person(n) for n in (
         "正常", "修复", "缺失", "改名", "陳靜"))
     unrepairable = city.person("错号")
     stranger = city.person("外地", register=False)

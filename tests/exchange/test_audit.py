@@ -100,7 +100,7 @@ def test_truncation_is_detected_against_a_checkpoint(logged, tmp_path, monkeypat
     mark = logged.http.get("/v1/audit/checkpoint", headers=logged.as_("auditor")).json()
     assert set(mark) == {"seq", "hash", "at", "signature"}
     _tamper(logged, delete(AuditEntry).where(AuditEntry.seq >= mark["seq"] - 1))
-    count, findings = logged.http.app.state.hub.audit.verify([mark])
+    _count, findings = logged.http.app.state.hub.audit.verify([mark])
     assert [f.problem for f in findings] == [
         "witnessed checkpoint entry is missing: log truncated"]
 
@@ -134,7 +134,7 @@ def test_providers_see_who_used_their_data(api, person):
     api.approve(order["id"])
     api.http.post("/v1/verify/vehicle", headers=api.as_("requester"),
                   json={"order_id": order["id"], "id_number": person()[0]})
-    usage = api.http.get("/v1/usage", headers=api.as_("reviewer")).json()
+    usage = api.http.get("/v1/usage", headers=api.as_("reviewer")).json()["items"]
     used = [u for u in usage if u["route"] == "/v1/verify/vehicle"]
     assert [(u["client_id"], u["department"], u["purpose"], u["decision"]) for u in used] == [
         ("mz-system", "mz", "社会救助核查", "allow")]

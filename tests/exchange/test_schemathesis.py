@@ -31,7 +31,8 @@ def test_no_server_error(ingested, tmp_path):
             for auth in tokens:
                 response = case.call(headers={**(case.headers or {}), **auth})
                 case.validate_response(response, checks=(not_a_server_error,))
-                if response.status_code >= 400 and operation.path != "/oauth/token":
+                # run() is called below, within this iteration of the loop over operations.
+                if response.status_code >= 400 and operation.path != "/oauth/token":  # noqa: B023
                     assert set(response.json()) == {"error"}, response.text
 
         run()

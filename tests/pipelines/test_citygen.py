@@ -84,7 +84,7 @@ def _read_tables(landing: Path) -> dict[str, list[Table]]:
         for name in names:
             path = landing / code / name
             if r.fmt == "csv":
-                header, rows = _csv_rows(path, code)
+                _header, rows = _csv_rows(path, code)
             elif r.fmt == "jsonl":
                 rows = [[o[c.split(".")[0]][c.split(".")[1]] if "." in c else o[c] for c in r.columns] for o in _jsonl(path)]
             elif r.fmt == "xlsx":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog import RESOURCES, HubSettings, Registry
+from catalog import HubSettings, open_registry
 from policies import GrantStore, PolicyError, Principal
 from policies.builds import materialise, wait_for_builds
 from tests.policies.lake import build_lake, population
@@ -46,8 +46,7 @@ def raw(lake):
 
 @pytest.fixture(scope="session")
 def store(settings) -> GrantStore:
-    registry = Registry(settings.registry_url or "")
-    registry.sync_declarations(list(RESOURCES.values()))
+    registry = open_registry(settings)
     return GrantStore(registry)
 
 

@@ -35,14 +35,20 @@ LINEAGE = ("_batch_id", "_file", "_record_no", "_sha256")
 REPLACEMENT = "\ufffd"  # what undecodable bytes become; such a record is quarantined
 
 
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else REPLACEMENT for c in text)
+
+
 class BatchRejected(Exception):
-    """The whole batch breaks the contract; the reason is shown to the department.
+    """The whole batch breaks the contract: `reason` for the hub's staff and registry, `zh`
+    the same in Chinese for the department's feedback file.
 
     Control characters from the delivery (a NUL in a header, say) are shown as `�`: the
     reason is stored in the registry, and PostgreSQL's text refuses a NUL."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__("".join(c if c.isprintable() else REPLACEMENT for c in reason))
+    def __init__(self, reason: str, zh: str) -> None:
+        super().__init__(_printable(reason))
+        self.zh = _printable(zh)
 
 
 @dataclass
@@ -74,17 +80,18 @@ def write_raw(
 ) -> RawResult:
     """Write the raw layer of one delivery into `out` (a staging directory)."""
     if delivery.refused:
-        raise BatchRejected(delivery.refused)
+        raise BatchRejected(delivery.refused, delivery.refused_zh)
     if delivery.unexpected:
         names = ", ".join(p.name for p in delivery.unexpected)
-        raise BatchRejected(f"unexpected file type for a {resource.format} resource: {names}")
+        raise BatchRejected(f"unexpected file type for a {resource.format} resource: {names}",
+                            f"文件类型不符：本资源按规范报送 {resource.format} 文件，收到 {names}")
     if not delivery.files:
-        raise BatchRejected("the batch holds no files")
+        raise BatchRejected("the batch holds no files", "批次中没有任何文件")
     ctx = _Context(con, resource, delivery, sha256, landing, out)
     result = RawResult()
     for file in delivery.files:
         if file.stat().st_size == 0:
-            raise BatchRejected(f"{file.name} is empty")
+            raise BatchRejected(f"{file.name} is empty", f"文件 {file.name} 为空")
         reader = {
             SourceFormat.CSV: _read_csv,
             SourceFormat.JSONL: _read_jsonl,
@@ -97,9 +104,12 @@ def write_raw(
         except (duckdb.IOException, duckdb.OutOfMemoryException):
             raise  # the hub's disk or memory, not the delivery
         except duckdb.Error as exc:  # the file's content broke a cast or the Parquet reader
-            raise BatchRejected(f"{file.name} could not be read: {_first_line(exc)}") from None
+            raise BatchRejected(f"{file.name} could not be read: {_first_line(exc)}",
+                                f"文件 {file.name} 无法读取（内容与规范的格式不符）：{_first_line(exc)}"
+                                ) from None
         if result.rows == rows_before:
-            raise BatchRejected(f"{file.name} holds no records")
+            raise BatchRejected(f"{file.name} holds no records",
+                                f"文件 {file.name} 没有任何记录（只有表头或全为空行）")
     return result
 
 
@@ -237,12 +247,14 @@ def _lineage_sql(ctx: _Context, file: Path, record_no: str) -> str:
     )
 
 
-def _listed(names: list[str], most: int = 5) -> str:
+def _listed(names: list[str], most: int = 5, *, zh: bool = False) -> str:
     """Column names for a reason: an empty one shown as "", long ones cut, at most `most`
     (a file that is not what it claims would otherwise put its data in the reason)."""
     shown = [f'"{n}"' if not n else n if len(n) <= 40 else n[:40] + "…" for n in names[:most]]
-    more = f" and {len(names) - most} more" if len(names) > most else ""
-    return ", ".join(shown) + more
+    rest = len(names) - most
+    if zh:
+        return "、".join(shown) + (f" 等 {len(names)} 个" if rest > 0 else "")
+    return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "")
 
 
 def _csv_header(resource: Resource, header_line: str) -> dict[str, int]:
@@ -253,17 +265,21 @@ def _csv_header(resource: Resource, header_line: str) -> dict[str, int]:
     missing = [h for h in expected if h not in present]
     unknown = [h for h in names if h not in set(expected)]
     duplicated = sorted(h for h, n in counts.items() if n > 1)
-    problems = []
+    problems, zh = [], []
     if missing:
         problems.append(f"missing column(s) {_listed(missing)}")
+        zh.append(f"缺少列 {_listed(missing, zh=True)}")
     if unknown:
         problems.append(f"unexpected column(s) {_listed(unknown)}")
+        zh.append(f"多出列 {_listed(unknown, zh=True)}（列名被改动或不在规范内）")
     if duplicated:
         problems.append(f"repeated column(s) {_listed(duplicated)}")
+        zh.append(f"列 {_listed(duplicated, zh=True)} 重复出现")
     if problems:
         raise BatchRejected(
             "header does not match the contract: " + "; ".join(problems)
-            + f" (expected {resource.delimiter.join(expected)})"
+            + f" (expected {resource.delimiter.join(expected)})",
+            "表头与数据规范不符：" + "；".join(zh) + f"（应为 {resource.delimiter.join(expected)}）",
         )
     return {item.name: names.index(item.source) for item in resource.items}
 
@@ -296,7 +312,7 @@ def _read_csv(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) ->
         ctx.con.unregister("chunk")
         result.rows += table.num_rows
     if positions is None:
-        raise BatchRejected(f"{file.name} is empty")
+        raise BatchRejected(f"{file.name} is empty", f"文件 {file.name} 为空")
 
 
 def _blank_filtered(table: pa.Table, result: RawResult) -> pa.Table:
@@ -384,7 +400,8 @@ def _check_json_fields(ctx: _Context) -> None:
         return  # no valid record at all: every line is quarantined as malformed
     missing = [item.source for item, ok in zip(ctx.resource.items, present[1:]) if not ok]
     if missing:
-        raise BatchRejected(f"field(s) {', '.join(missing)} missing from every record")
+        raise BatchRejected(f"field(s) {', '.join(missing)} missing from every record",
+                            f"所有记录都缺少字段 {'、'.join(missing)}（字段名被改动或遗漏）")
 
 
 # --- spreadsheets ---------------------------------------------------------------------------
@@ -414,13 +431,16 @@ def _read_xlsx(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int) -
         others = [name for i, name in enumerate(workbook.sheet_names[1:], start=1)
                   if any(any(v != "" for v in row)
                          for row in workbook.get_sheet_by_index(i).to_python())]
-    except Exception as exc:  # calamine raises its own error types for damaged workbooks
-        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
+    except Exception as exc:  # noqa: BLE001 (calamine raises its own types for damaged workbooks)
+        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})",
+                            f"文件 {file.name} 不是可读取的 XLSX 工作簿（{exc}）") from None
     if others:
         raise BatchRejected(f"{file.name} holds data in sheet(s) {_listed(others)} besides the "
-                            "first: the contract has one sheet (split a batch over files)")
+                            "first: the contract has one sheet (split a batch over files)",
+                            f"文件 {file.name} 除第一个工作表外，工作表 {_listed(others, zh=True)} "
+                            "中也有数据：规范只允许一个工作表（数据多时请分成多个文件报送）")
     if not rows:
-        raise BatchRejected(f"{file.name} is empty")
+        raise BatchRejected(f"{file.name} is empty", f"文件 {file.name} 为空")
     header = [(_cell_text(v) or "").strip() for v in rows[0]]
     while header and not header[-1]:
         header.pop()
@@ -464,7 +484,8 @@ def _check_extent(file: Path) -> None:
                     with archive.open(name) as sheet:
                         heads.append((name, sheet.read(4096)))  # no more: it may be a bomb
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
+        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})",
+                            f"文件 {file.name} 不是可读取的 XLSX 工作簿（{exc}）") from None
     for name, head in heads:
         found = _DIMENSION.search(head)
         if not found:
@@ -474,10 +495,13 @@ def _check_extent(file: Path) -> None:
         for letter in column:
             width = width * 26 + ord(letter) - ord("A") + 1
         if width * row > _MAX_CELLS:
+            sheet = name.rsplit('/', 1)[-1]
             raise BatchRejected(
-                f"{file.name}: {name.rsplit('/', 1)[-1]} spans A1:{column}{row} "
+                f"{file.name}: {sheet} spans A1:{column}{row} "
                 f"({width} columns × {row} rows), more than a sheet of this contract can hold; "
-                "clear the cells outside the data")
+                "clear the cells outside the data",
+                f"文件 {file.name} 的 {sheet} 使用范围为 A1:{column}{row}（{width} 列 × {row} 行），"
+                "超出规范的工作表所能容纳的范围：请清除数据区域以外的单元格")
 
 
 def _last_filled(cells: list[str | None]) -> int:
@@ -521,7 +545,8 @@ def _read_parquet(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int
     try:
         described = ctx.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:
-        raise BatchRejected(f"{file.name} is not a readable Parquet file ({exc})") from None
+        raise BatchRejected(f"{file.name} is not a readable Parquet file ({exc})",
+                            f"文件 {file.name} 不是可读取的 Parquet 文件") from None
     columns = [row[0] for row in described if row[0] != "file_row_number"]
     _csv_header(resource, resource.delimiter.join(columns))
     types = {row[0]: row[1] for row in described}
@@ -529,7 +554,9 @@ def _read_parquet(ctx: _Context, file: Path, result: RawResult, chunk_bytes: int
              if not _fits(item.type, types[item.source])]
     if wrong:
         raise BatchRejected(f"{file.name}: column type(s) the contract cannot hold: "
-                            + "; ".join(wrong) + " (values, or a list of values for ID lists)")
+                            + "; ".join(wrong) + " (values, or a list of values for ID lists)",
+                            f"文件 {file.name} 中列的类型与规范不符：" + "；".join(wrong)
+                            + "（应为单个值；身份证号码列表应为值的列表）")
     values = []
     for item in resource.items:
         col = ident(item.source)
