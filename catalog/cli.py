@@ -17,6 +17,7 @@ from catalog.clierrors import require_home, unexpected
 from catalog.directory import describe
 from catalog.errors import HubError
 from catalog.registry import Registry, registry_engine
+from catalog.relocation import ensure_analyst_db_home
 from catalog.resources import RESOURCES, resource
 from catalog.schema import SchemaMismatch, next_revision, schemas, state, upgrade
 from catalog.settings import get_settings
@@ -25,8 +26,12 @@ __all__ = ["main", "open_registry"]
 
 
 def open_registry() -> Registry:
-    """The registry of this process's settings (`catalog.registry.open_registry`)."""
-    return _registry.open_registry(get_settings())
+    """The registry of this process's settings (`catalog.registry.open_registry`), with the
+    analysts' views rebuilt if the home was moved since they were built."""
+    settings = get_settings()
+    registry = _registry.open_registry(settings)
+    ensure_analyst_db_home(settings, registry, list(RESOURCES.values()))
+    return registry
 
 
 # Commands that make a hub home on purpose; every other command needs an existing one, so a

@@ -172,14 +172,12 @@ class Registry:
 
 def open_registry(settings: HubSettings, *, declare: bool = True) -> Registry:
     """The hub's registry, the one way every door opens it: the home made if missing, the
-    tables created or checked (`Registry`), the declared resources stored and the analysts'
-    views rebuilt if the home was moved — unless `declare` is false, for readers of the
-    catalog as the registry holds it (the audits, the sharing API)."""
+    tables created or checked (`Registry`), and the declared resources stored — unless
+    `declare` is false, for readers of the catalog as the registry holds it (the audits, the
+    sharing API). The doors that run work (the CLI, Dagster) then check the analysts' views
+    were built for this home (`catalog.relocation`)."""
     settings.home.mkdir(parents=True, exist_ok=True)
     registry = Registry(settings.registry_url, settings.home)
     if declare:
-        from catalog.relocation import ensure_analyst_db_home  # it uses `Registry`
-
         registry.sync_declarations(list(RESOURCES.values()))
-        ensure_analyst_db_home(settings, registry, list(RESOURCES.values()))
     return registry

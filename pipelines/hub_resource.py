@@ -23,7 +23,9 @@ class HubResource(dg.ConfigurableResource):
 
     @cached_property
     def registry(self) -> Registry:
-        return open_registry(self.settings)
+        registry = open_registry(self.settings)
+        ensure_analyst_db_home(self.settings, registry, list(RESOURCES.values()))
+        return registry
 
     @contextmanager
     def analyst_db_lock(self) -> Iterator[None]:

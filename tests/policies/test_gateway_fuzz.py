@@ -23,7 +23,6 @@ from tests.policies.sqlvocab import AGGREGATES, FUNCTIONS, WINDOWS, Generated
 
 EXAMPLES_PER_PATH = 150  # per read path (inline, snapshot): 300 generated queries per run
 MIN_ACCEPTED = 0.20  # a grammar that drifts into refused text proves nothing
-ISSUE_14 = pytest.mark.xfail(strict=True, reason="issue 14: fixed by the lead's checker")
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +47,6 @@ def _findings(tally: Tally) -> str:
                      for sql, v in tally.findings)
 
 
-@ISSUE_14
 @pytest.mark.parametrize("path", ["inline", "snapshot"])
 def test_generated_queries_leak_nothing(world, path) -> None:
     tally = Tally()
@@ -71,7 +69,6 @@ def test_the_regression_file_is_read() -> None:
     assert leaks and all(sql.strip() for _, sql in leaks)
 
 
-@ISSUE_14
 @pytest.mark.parametrize("path", ["inline", "snapshot"])
 def test_every_query_once_found_leaking_is_refused_or_exact(world, path) -> None:
     tally = Tally()
@@ -140,7 +137,6 @@ SECRETS_BY_INJECTION = {
 }
 
 
-@ISSUE_14
 @pytest.mark.parametrize("sql", list(SECRETS_BY_INJECTION.values()),
                          ids=list(SECRETS_BY_INJECTION))
 def test_spliced_text_is_refused_on_every_read_path(world, sql) -> None:

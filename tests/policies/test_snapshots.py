@@ -328,7 +328,7 @@ def test_cli_materialises_and_expiry_deletes(own, monkeypatch) -> None:
                                    "--department", "hub", "--district", DISTRICT],
                         catch_exceptions=False)
     assert out.exit_code == 0, out.output
-    lines = sorted((json.loads(line) for line in out.stdout.splitlines()),  # stderr: progress
+    lines = sorted((json.loads(line) for line in out.stdout.splitlines()),
                    key=lambda line: line["resource"])
     assert lines[0]["grant"] == grant.id and lines[0]["rows"] == 200
     assert lines[0]["snapshot"] == own.snapshots()[0].name
