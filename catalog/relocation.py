@@ -49,9 +49,7 @@ def ensure_analyst_db_home(settings: HubSettings, registry: Registry,
     try:
         built_for = json.loads(_stamp(settings).read_text()).get("home")
     except (OSError, ValueError):
-        # Not built by `rebuild_analyst_db` since homes are stamped: an older hub's registry
-        # holds absolute paths anyway, so a rebuild would not make it relocatable.
-        return False
+        built_for = None  # built before homes were stamped: rebuild once
     if built_for == str(settings.home):
         return False
     from catalog.analystdb import rebuild_analyst_db  # DuckDB, only when a rebuild is due
