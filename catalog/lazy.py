@@ -1,5 +1,5 @@
 """Public names of a package imported on first use (PEP 562), so `hub --help` and the light
-commands do not pay for Great Expectations, Dagster, FastAPI or DuckDB they never touch.
+commands do not pay for Great Expectations, Dagster, FastAPI, DuckDB or pyarrow they never touch.
 
 A package's `__init__.py` lists where each of its public names lives, as it would import them:
 
