@@ -1,5 +1,5 @@
 """Public names of a package imported on first use (PEP 562), so `hub --help` and the light
-commands do not pay for Great Expectations, Dagster, FastAPI or DuckDB they never touch.
+commands do not pay for Great Expectations, Dagster, FastAPI, DuckDB or pyarrow they never touch.
 
 A package's `__init__.py` lists where each of its public names lives, as it would import them:
 
@@ -19,6 +19,9 @@ def lazy_exports(package: str, where: Mapping[str, Iterable[str]]
                  ) -> tuple[Callable[[str], object], Callable[[], list[str]], list[str]]:
     """The package's `__getattr__`, `__dir__` and `__all__` for names defined in `where`'s
     modules. A name is imported from its module when first read, then kept on the package."""
+    outside = [module for module in where if not module.startswith(f"{package}.")]
+    if outside:  # only the package's own modules: no edge between packages is hidden
+        raise ValueError(f"{package}: lazy names from other packages {outside}")
     home = {name: module for module, names in where.items() for name in names}
 
     def __getattr__(name: str) -> object:

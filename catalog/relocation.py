@@ -9,25 +9,15 @@ hub opens it there. Which home they were built for is a small file, read without
 from __future__ import annotations
 
 import fcntl
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
+from catalog.homestamp import built_for, stamp_home
 from catalog.model import Resource
 from catalog.registry import Registry
 from catalog.settings import HubSettings
 
 __all__ = ["analyst_db_lock", "ensure_analyst_db_home", "stamp_home"]
-
-
-def _stamp(settings: HubSettings) -> Path:
-    return settings.home / ".analyst-db.json"
-
-
-def stamp_home(settings: HubSettings) -> None:
-    """Record that the analysts' database was just built for this home."""
-    _stamp(settings).write_text(json.dumps({"home": str(settings.home)}))
 
 
 @contextmanager
@@ -46,11 +36,8 @@ def ensure_analyst_db_home(settings: HubSettings, registry: Registry,
     """Rebuild the analysts' views if they were built for another home; True if rebuilt."""
     if not settings.analyst_db.exists():
         return False
-    try:
-        built_for = json.loads(_stamp(settings).read_text()).get("home")
-    except (OSError, ValueError):
-        built_for = None  # built before homes were stamped: rebuild once
-    if built_for == str(settings.home):
+    # Never stamped (built before homes were): rebuilt once, and stamped.
+    if built_for(settings) == str(settings.home):
         return False
     from catalog.analystdb import rebuild_analyst_db  # DuckDB, only when a rebuild is due
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import click
 
 from catalog import get_settings
-from catalog.spreadsheet import neutralise
 
 __all__ = ["register"]
 
@@ -94,6 +93,8 @@ def register(main: click.Group) -> None:
             with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
                 w.write_table(table)
         elif fmt == "csv":
+            from catalog.spreadsheet import neutralise  # pyarrow: not at the CLI's start
+
             pacsv.write_csv(neutralise(table), str(out) if out else sys.stdout.buffer)
         elif fmt == "json":
             text = json.dumps(table.to_pylist(), ensure_ascii=False, default=str)

@@ -14,7 +14,11 @@ from tests.exchange.conftest import Api, api_settings, make_api
 
 
 def private_home(shared: HubSettings, where: Path) -> HubSettings:
-    """The same lake files and registry, with reports and the witness under `where`."""
+    """The same lake files and registry, with reports and the witness under `where`. The
+    registry names lake files relative to the home, so the private home links to the lake."""
+    where.mkdir(parents=True, exist_ok=True)
+    if not (where / "lake").exists():
+        (where / "lake").symlink_to(shared.lake, target_is_directory=True)
     return HubSettings(home=where, landing=shared.landing_dir, registry_url=shared.registry_url)
 
 

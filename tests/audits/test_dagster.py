@@ -29,7 +29,7 @@ AUDITS = {"audit_chain", "overdue_reviews", "expired_grants", "usage_anomalies",
 def private(ingested, tmp_path: Path):
     """The ingested city with a private registry and a private home, as settings."""
     settings = private_home(api_settings(ingested, tmp_path / "registry"), tmp_path / "home")
-    settings.home.mkdir(parents=True)
+    settings.home.mkdir(parents=True, exist_ok=True)
     return settings.model_copy(update={"duckdb_memory_limit": "2GB"})
 
 

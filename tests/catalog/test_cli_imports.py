@@ -1,5 +1,6 @@
 """The light `hub` commands load none of the heavy libraries (Great Expectations, Dagster,
-FastAPI, DuckDB): each costs seconds at start (bench/cli_start.py measures the time)."""
+FastAPI, DuckDB, sqlglot, pyarrow): together they cost seconds at start (bench/cli_start.py
+measures the time)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.cli import HUB, clean_env
 
-HEAVY = ("great_expectations", "dagster", "fastapi", "duckdb", "sqlglot")
+HEAVY = ("great_expectations", "dagster", "fastapi", "duckdb", "sqlglot", "pyarrow")
 
 
 def imported(*args: str, env: dict[str, str]) -> set[str]:
