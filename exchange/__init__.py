@@ -1,7 +1,7 @@
 """The sharing API (一网共享): OAuth2 server, orders and review, fulfilment, verification, audit."""
 
 from exchange.app import create_app
-from exchange.audit import AuditLog
+from exchange.audit_log import AuditLog
 from exchange.clients import create_client, revoke_client, rotate_secret
 from exchange.context import Hub
 

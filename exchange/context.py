@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from catalog import HubSettings
-from exchange.audit import AuditLog
+from exchange.audit_log import AuditLog
 from exchange.keys import KeyRing
 from exchange.lakeread import LakeReader
 from exchange.store import Store

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from exchange import grants, orders
 from exchange.access import Caller, authorize
-from exchange.audit import AuditRecord
+from exchange.audit_log import AuditRecord
 from exchange.context import Hub
 from exchange.errors import ApiError
 from exchange.metering import consume

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog import HubSettings
-from exchange.audit import AuditLog, AuditRecord
+from exchange.audit_log import AuditLog, AuditRecord
 from exchange.errors import error_body
 
 __all__ = ["HubMiddleware"]
