@@ -25,9 +25,9 @@ if TYPE_CHECKING:  # only annotated: the registry imports this module, and every
 
 __all__ = [
     "CrosscheckRun",
-    "Decision",
     "FlagKey",
     "FlagReview",
+    "ReviewDecision",
     "ReviewError",
     "dismissed_fingerprints",
     "flags_of_case",
@@ -45,7 +45,9 @@ FLAG_COLUMNS = ("case_no", "rule", "id_number", "name", "district_code", "assist
 MAX_NOTE = 2000
 
 
-class Decision(enum.StrEnum):
+class ReviewDecision(enum.StrEnum):
+    """A reviewer's verdict on a cross-check flag (not an access decision: `policies.Decision`)."""
+
     CONFIRMED = "confirmed"  # the doubt is real: civil affairs acts on the case
     DISMISSED = "dismissed"  # checked and explained: not raised again while evidence is unchanged
 
@@ -128,7 +130,7 @@ def latest_reviews(registry: Registry) -> dict[FlagKey, FlagReview]:
 def dismissed_fingerprints(registry: Registry) -> list[tuple[str, str, str, str]]:
     """(case_no, rule, id_number, fingerprint) of flags whose current decision is dismissed."""
     return [(k.case_no, k.rule, k.id_number, r.fingerprint)
-            for k, r in latest_reviews(registry).items() if r.decision == Decision.DISMISSED]
+            for k, r in latest_reviews(registry).items() if r.decision == ReviewDecision.DISMISSED]
 
 
 def flags_of_case(con: duckdb.DuckDBPyConnection, case_no: str) -> list[dict]:
@@ -143,7 +145,7 @@ def flags_of_case(con: duckdb.DuckDBPyConnection, case_no: str) -> list[dict]:
 def review_flag(registry: Registry, con: duckdb.DuckDBPyConnection, key: FlagKey,
                 decision: str, note: str, reviewer: str) -> FlagReview:
     """Record a decision on a flag of the current run, with the evidence it was shown."""
-    if decision not in {d.value for d in Decision}:
+    if decision not in {d.value for d in ReviewDecision}:
         raise ReviewError("invalid_review", "decision must be confirmed or dismissed")
     note = (note or "").strip()
     if not note or len(note) > MAX_NOTE:

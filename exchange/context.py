@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from catalog import RESOURCES, HubSettings
 from catalog.relocation import ensure_analyst_db_home
-from exchange.audit import AuditLog
+from exchange.audit_log import AuditLog
 from exchange.keys import KeyRing
 from exchange.lakeread import LakeReader
 from exchange.store import Store

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from exchange.access import Caller, TokenVerifier
-from exchange.audit import AuditRecord
+from exchange.audit_log import AuditRecord
 from exchange.context import Hub
 from exchange.errors import ApiError
 

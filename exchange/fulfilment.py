@@ -23,7 +23,7 @@ from catalog.formats import Encoded, encode_then
 from catalog.registry import utcnow
 from exchange import grants, orders
 from exchange.access import Caller
-from exchange.audit import AuditRecord
+from exchange.audit_log import AuditRecord
 from exchange.context import Hub
 from exchange.errors import ApiError
 from exchange.metering import consume

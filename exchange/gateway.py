@@ -24,7 +24,7 @@ from sqlalchemy import select
 from catalog.spreadsheet import neutralise
 from exchange import grants, orders
 from exchange.access import Caller, authorize
-from exchange.audit import AuditRecord
+from exchange.audit_log import AuditRecord
 from exchange.context import Hub
 from exchange.metering import consume
 from exchange.models import Order, OrderStatus

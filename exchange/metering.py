@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from exchange.audit import AuditRecord
+from exchange.audit_log import AuditRecord
 from exchange.errors import ApiError
 from exchange.models import Order, OrderStatus
 

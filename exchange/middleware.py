@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog import HubSettings
-from exchange.audit import AuditLog, AuditRecord
+from exchange.audit_log import AuditLog, AuditRecord
 from exchange.errors import error_body
 from exchange.metering import refund
 from exchange.ratelimit import RateLimits

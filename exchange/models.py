@@ -175,7 +175,7 @@ class Delivery(ExchangeBase):
 
 
 class AuditEntry(ExchangeBase):
-    """One request, allowed or denied; `hash` chains it to the entry before (see exchange.audit)."""
+    """One request, allowed or denied; `hash` chains it to the entry before (exchange.audit_log)."""
 
     __tablename__ = "ex_audit"
 

@@ -28,7 +28,7 @@ from catalog.dcat import OPEN_FORMATS, dcat_catalog, download_path, landing_path
 from catalog.formats import FORMATS, Encoded, encode
 from catalog.lake import connect
 from catalog.timefmt import beijing_iso
-from exchange.audit import AuditRecord
+from exchange.audit_log import AuditRecord
 from exchange.context import Hub
 from exchange.errors import ApiError
 from policies import (

@@ -13,7 +13,7 @@ import json
 from catalog.identifiers import is_valid_id, normalise_name, standardise_id
 from exchange import orders
 from exchange.access import Caller
-from exchange.audit import AuditRecord
+from exchange.audit_log import AuditRecord
 from exchange.checks import Check
 from exchange.context import Hub
 from exchange.errors import ApiError

@@ -24,12 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .assets import People, add_bulk_records, add_population
 from .cases import Planter
 from .dating import date_landing
 from .idspace import TakenIds
 from .keys import KeyRegistry, Share
 from .noise import NoiseRates, apply_noise
+from .records import People, add_bulk_records, add_population
 from .scenarios import plant_all
 from .tables import RESOURCES, Table, TableBuilder
 from .truth import SEVERITY, evaluate

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, select, update
 
 from catalog.findings import Severity
-from exchange.audits import audit_chain, witness_path
+from exchange.audit_checks import audit_chain, witness_path
 from exchange.models import AuditEntry
 
 

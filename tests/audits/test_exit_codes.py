@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from catalog import HubSettings
-from exchange.audits import witness_path
+from exchange.audit_checks import witness_path
 
 HUB = [sys.executable, "-c", "from catalog.cli import main; main()"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from catalog.findings import Severity
-from exchange.audits import expired_grants
+from exchange.audit_checks import expired_grants
 from exchange.models import Order, OrderStatus
 from policies import GrantStatus
 from tests.audits.conftest import by_subject

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from catalog.findings import Severity
-from exchange.audits import overdue_reviews
+from exchange.audit_checks import overdue_reviews
 from exchange.models import Order, OrderEvent
 from tests.audits.conftest import by_subject
 

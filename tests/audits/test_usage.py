@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import update
 
 from catalog.findings import Severity
-from exchange.audit import AuditRecord
-from exchange.audits import audit_chain
+from exchange.audit_checks import audit_chain
+from exchange.audit_log import AuditRecord
 from exchange.models import Order, OrderEvent
 from exchange.usage_audit import RATE_MIN_CALLS, is_call, usage_anomalies
 from exchange.workdays import today
@@ -85,7 +85,7 @@ def _plant(api, monkeypatch, order_id: str, calls_per_day: dict[int, int]) -> No
     hub, now = api.http.app.state.hub, datetime.now(UTC)
     for days, calls in sorted(calls_per_day.items(), reverse=True):
         at = now - timedelta(days=days, hours=1)
-        monkeypatch.setattr("exchange.audit.utcnow", lambda at=at: at)
+        monkeypatch.setattr("exchange.audit_log.utcnow", lambda at=at: at)
         for _ in range(calls):
             hub.audit.append(AuditRecord(
                 method="POST", route="/v1/verify/identity", client_id="mz-system",

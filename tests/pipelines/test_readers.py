@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from catalog import BatchStatus, resource
-from pipelines.ingest import readers
+from pipelines.ingest.readers import text as readers_text
 from tests.conftest import open_registry
 from tests.pipelines.helpers import MEMBERS_HEADER, POPULATION_HEADER, deliver, ingest, query
 
@@ -337,9 +337,9 @@ _LINE = st.one_of(st.text(alphabet="王芳,ab 1", max_size=6).map(str.encode),
        window=st.sampled_from([1, 3, 1 << 20]))
 def test_bad_utf8_is_replaced_line_by_line_as_python_decodes_it(lines, newline, window):
     data = b"\n".join(lines) + (b"\n" if newline else b"")
-    original, readers._UTF8_WINDOW = readers._UTF8_WINDOW, window
+    original, readers_text._UTF8_WINDOW = readers_text._UTF8_WINDOW, window
     try:
-        repaired = readers._repair_utf8(data)
+        repaired = readers_text._repair_utf8(data)
     finally:
-        readers._UTF8_WINDOW = original
+        readers_text._UTF8_WINDOW = original
     assert repaired == data.decode("utf-8", errors="replace").encode()

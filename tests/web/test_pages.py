@@ -13,7 +13,7 @@ from sqlalchemy import update
 from catalog import RESOURCES, Grade, entries, findings
 from catalog.quality_scores import quality_summary
 from catalog.registry import utcnow
-from exchange.audit import AuditRecord
+from exchange.audit_log import AuditRecord
 from exchange.models import AuditEntry, Order
 from exchange.web.search import highest_grade
 from exchange.workdays import BEIJING

@@ -26,7 +26,7 @@ from exchange.keys import ALGORITHM, KeyRing
 from exchange.models import AuditEntry
 from exchange.store import Store
 
-__all__ = ["GENESIS", "AuditLog", "AuditRecord", "Finding", "entry_hash"]
+__all__ = ["GENESIS", "AuditLog", "AuditRecord", "ChainBreak", "entry_hash"]
 
 GENESIS = "0" * 64
 _COLUMNS = tuple(AuditEntry.__table__.columns)
@@ -59,7 +59,9 @@ class AuditRecord:
 
 
 @dataclass(frozen=True)
-class Finding:
+class ChainBreak:
+    """Where the hash chain breaks, and how (not a scheduled audit's `catalog.findings.Finding`)."""
+
     seq: int
     problem: str
 
@@ -136,26 +138,26 @@ class AuditLog:
         return session.scalars(select(AuditEntry).order_by(AuditEntry.seq)
                                .execution_options(yield_per=1000))
 
-    def verify(self, checkpoints: Iterable[dict] = ()) -> tuple[int, list[Finding]]:
+    def verify(self, checkpoints: Iterable[dict] = ()) -> tuple[int, list[ChainBreak]]:
         """Walk the chain; return the number of entries and every break found."""
         wanted = {int(c["seq"]): c["hash"] for c in checkpoints}
-        findings: list[Finding] = []
+        findings: list[ChainBreak] = []
         prev, expected, count = GENESIS, 1, 0
         with self._store.session() as s:
             for entry in self.entries(s):
                 count += 1
                 if entry.seq != expected:
-                    findings.append(Finding(entry.seq, f"sequence jumps from {expected - 1} to "
-                                                       f"{entry.seq}: entries missing"))
+                    findings.append(ChainBreak(entry.seq, f"sequence jumps from {expected - 1} "
+                                                          f"to {entry.seq}: entries missing"))
                 if entry.prev_hash != prev:
-                    findings.append(Finding(entry.seq, "does not link to the entry before it"))
+                    findings.append(ChainBreak(entry.seq, "does not link to the entry before it"))
                 if entry_hash(entry.prev_hash, entry) != entry.hash:
-                    findings.append(Finding(entry.seq, "content does not match its hash"))
+                    findings.append(ChainBreak(entry.seq, "content does not match its hash"))
                 if entry.seq in wanted and wanted.pop(entry.seq) != entry.hash:
-                    findings.append(Finding(entry.seq, "differs from the witnessed checkpoint"))
+                    findings.append(ChainBreak(entry.seq, "differs from the witnessed checkpoint"))
                 prev, expected = entry.hash, entry.seq + 1
         for seq in sorted(wanted):
-            findings.append(Finding(seq, "witnessed checkpoint entry is missing: log truncated"))
+            findings.append(ChainBreak(seq, "witnessed checkpoint entry is missing: log truncated"))
         return count, findings
 
     def checkpoint(self, keys: KeyRing) -> dict:

@@ -20,7 +20,7 @@ from catalog import HubSettings
 from catalog.audit_reports import reports_dir, scheduled, write_json
 from catalog.findings import AuditResult, Finding, Severity
 from exchange import orders
-from exchange.audit import Finding as ChainBreak
+from exchange.audit_log import ChainBreak
 from exchange.context import Hub
 from exchange.models import Order, OrderStatus, SigningKey
 from exchange.workdays import BEIJING, today

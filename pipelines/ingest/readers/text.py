@@ -1,0 +1,119 @@
+"""Text files read as physical lines, in bulk: Python decodes byte chunks, Arrow splits lines.
+
+A broken line (bad bytes, a NUL) is one record marked by U+FFFD and never swallows its
+neighbours; CSV and JSON Lines both read through here."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["line_table", "lines_of", "read_ahead"]
+
+
+def lines_of(path: Path, encoding: str, chunk_bytes: int) -> Iterator[tuple[int, pa.Array]]:
+    """Yield (number of the first line, lines) per chunk of the file.
+
+    Chunks end at a line end (LF, CRLF or a lone CR, as Python's universal newlines read
+    them); 0x0A and 0x0D never occur inside a multi-byte character of UTF-8, GBK or GB18030,
+    so each chunk decodes on its own. Undecodable bytes become U+FFFD, which marks their
+    record.
+    """
+    # GB18030 is a superset of GBK: decode GBK deliveries as GB18030 and lose nothing.
+    codec = "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
+    line_no = 1
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(chunk_bytes)
+            data = carry + block
+            if block:
+                # A line ends at LF, CRLF or a lone CR; a CR that ends the block may be the
+                # first half of a CRLF, so it is cut at only once the next block is read.
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
+                if cut < 0:
+                    carry = data
+                    continue
+                data, carry = data[: cut + 1], data[cut + 1 :]
+            elif not data:
+                return
+            utf8 = _to_utf8(data, codec)
+            if line_no == 1:
+                utf8 = utf8.removeprefix(codecs.BOM_UTF8)  # a BOM, declared or not, is no data
+            lines = _split_lines(utf8)
+            yield line_no, lines
+            line_no += len(lines)
+            if not block:
+                return
+
+
+def read_ahead(chunks: Iterator[tuple[int, pa.Array]]) -> Iterator[tuple[int, pa.Array]]:
+    """The chunks of `lines_of`, each next one decoded in a thread while the caller writes this
+    one: decoding holds the GIL and DuckDB's COPY releases it, so the two overlap."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-read-ahead") as pool:
+        pending = pool.submit(next, chunks, None)
+        while (chunk := pending.result()) is not None:
+            pending = pool.submit(next, chunks, None)
+            yield chunk
+
+
+def _to_utf8(data: bytes, codec: str) -> bytes:
+    """The chunk as UTF-8. Valid UTF-8 is passed through as it is; in a UTF-8 delivery with bad
+    bytes only the lines that hold them are decoded with replacement."""
+    if codecs.lookup(codec).name in {"utf-8", "utf-8-sig"}:
+        return _repair_utf8(data)
+    return data.decode(codec, errors="replace").encode("utf-8")
+
+
+_UTF8_WINDOW = 1 << 20
+
+
+def _repair_utf8(data: bytes) -> bytes:
+    """Each line with an invalid UTF-8 sequence gets U+FFFD for it; the rest is copied once.
+
+    Validity is checked a window of about a megabyte at a time: Python sizes its decoding
+    buffer by the input, so checking the rest of the chunk after every bad line would be
+    quadratic."""
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    start = 0  # the first byte not yet copied into `pieces`
+    checked = 0  # bytes before this are known to be valid or repaired
+    while checked < len(data):
+        stop = data.find(b"\n", min(checked + _UTF8_WINDOW, len(data)))
+        stop = len(data) if stop < 0 else stop + 1
+        try:
+            codecs.utf_8_decode(view[checked:stop], "strict", True)
+            checked = stop
+        except UnicodeDecodeError as exc:
+            bad = checked + exc.start
+            line_start = data.rfind(b"\n", 0, bad) + 1
+            line_end = data.find(b"\n", bad)
+            line_end = len(data) if line_end < 0 else line_end
+            pieces.append(view[start:line_start])
+            pieces.append(data[line_start:line_end].decode("utf-8", errors="replace").encode())
+            start = checked = line_end
+    if not pieces:
+        return data
+    pieces.append(view[start:])
+    return b"".join(pieces)
+
+
+def _split_lines(utf8: bytes) -> pa.Array:
+    """Lines of a UTF-8 chunk as Arrow strings, built without a Python object per line."""
+    if b"\r" in utf8:
+        utf8 = utf8.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    end = len(utf8) - 1 if utf8.endswith(b"\n") else len(utf8)
+    offsets = pa.py_buffer(np.array([0, end], dtype=np.int32))
+    whole = pa.StringArray.from_buffers(1, offsets, pa.py_buffer(utf8))
+    return pc.split_pattern(whole, "\n").flatten()
+
+
+def line_table(first_line: int, lines: pa.Array) -> pa.Table:
+    numbers = pa.array(range(first_line, first_line + len(lines)), pa.int64())
+    return pa.table({"line_no": numbers, "line": lines})
