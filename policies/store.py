@@ -128,7 +128,8 @@ class GrantStore:
         filters = {k: sorted({str(v) for v in vals}) for k, vals in (row_filter or {}).items()}
         _validate(resource_code, department, items, purpose, legal_basis, filters, valid_from,
                   valid_until, call_quota)
-        valid_from, valid_until = _utc(valid_from), _utc(valid_until)
+        # The grant returned carries its times in UTC, as one read back from the store would.
+        valid_from, valid_until = valid_from.astimezone(UTC), valid_until.astimezone(UTC)
         record = GrantRecord(
             id=f"grt_{uuid.uuid4().hex}", resource_code=resource_code, department=department,
             subject=subject, items=list(dict.fromkeys(items)), purpose=purpose,
