@@ -15,7 +15,7 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 
 from catalog import HubSettings
 from exchange.errors import ApiError
@@ -24,7 +24,7 @@ from exchange.models import ClientRecord, Order
 from exchange.roles import ACTIONS, SCOPES, Action, Role, role_may
 from exchange.store import Store
 
-__all__ = ["Caller", "TokenVerifier", "authorize", "visible"]
+__all__ = ["Caller", "TokenVerifier", "authorize", "visible", "visible_orders"]
 
 
 @dataclass(frozen=True)
@@ -119,14 +119,29 @@ class TokenVerifier:
                       scopes=scopes, district=record.district, token_id=claims["jti"])
 
 
+def _order_sides(caller: Caller) -> tuple[str, ...] | None:
+    """Who may know an order exists: the sides of it (`Order` columns) the caller's department
+    must be on — requesters and analysts their own department's orders, reviewers the orders
+    for their department's resources; None: every order (auditors, the chief data officer).
+    `visible` and `visible_orders` both read it, so a check and a list never differ."""
+    if caller.has(Role.AUDITOR) or caller.has(Role.CDO):
+        return None
+    sides = ("department",) if caller.has(Role.REQUESTER) or caller.has(Role.ANALYST) else ()
+    return (*sides, "provider") if caller.has(Role.REVIEWER) else sides
+
+
 def visible(caller: Caller, order: Order) -> bool:
     """Whether the caller's department may know this order exists."""
-    if caller.has(Role.AUDITOR) or caller.has(Role.CDO):
-        return True
-    if caller.department == order.department and (caller.has(Role.REQUESTER)
-                                                  or caller.has(Role.ANALYST)):
-        return True
-    return caller.department == order.provider and caller.has(Role.REVIEWER)
+    sides = _order_sides(caller)
+    return sides is None or any(getattr(order, side) == caller.department for side in sides)
+
+
+def visible_orders(caller: Caller) -> ColumnElement[bool]:
+    """`visible` as a SQL condition on `Order`, for lists."""
+    sides = _order_sides(caller)
+    if sides is None:
+        return true()
+    return or_(false(), *(getattr(Order, side) == caller.department for side in sides))
 
 
 def authorize(caller: Caller, action: Action, order: Order | None = None) -> None:

@@ -16,12 +16,12 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 
 from catalog import EntryStatus, Resource, SharingAttribute, entries, extracts, resource
 from catalog.registry import utcnow
 from exchange import grants
-from exchange.access import Caller, authorize, visible
+from exchange.access import Caller, authorize, visible_orders
 from exchange.checks import CHECKS
 from exchange.context import Hub
 from exchange.errors import ApiError
@@ -234,24 +234,12 @@ def revoke(hub: Hub, caller: Caller, order_id: str, reason: str) -> Order:
         return order
 
 
-def _visible_query(caller: Caller) -> Select:
-    query = select(Order)
-    if caller.has(Role.AUDITOR) or caller.has(Role.CDO):
-        return query
-    mine = Order.department == caller.department
-    if caller.has(Role.REVIEWER):
-        theirs = Order.provider == caller.department
-        return query.where(mine | theirs if (caller.has(Role.REQUESTER)
-                                             or caller.has(Role.ANALYST)) else theirs)
-    return query.where(mine)
-
-
 def list_orders(hub: Hub, caller: Caller, status: str | None, escalated: bool | None,
                 offset: int, limit: int) -> tuple[list[Order], int]:
     """One page of the orders the caller may see, newest first, and how many there are."""
     authorize(caller, Action.ORDER_READ)
     sweep(hub)
-    query = _visible_query(caller)
+    query = select(Order).where(visible_orders(caller))
     if status:
         query = query.where(Order.status == OrderStatus(status))
     if escalated is not None:
@@ -260,7 +248,7 @@ def list_orders(hub: Hub, caller: Caller, status: str | None, escalated: bool | 
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(s.scalars(query.order_by(Order.created_at.desc(), Order.id)
                               .offset(offset).limit(limit)))
-    return [o for o in rows if visible(caller, o)], total
+    return rows, total
 
 
 def sweep(hub: Hub, order_id: str | None = None, now: datetime | None = None) -> int:

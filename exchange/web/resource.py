@@ -13,7 +13,7 @@ from catalog import RESOURCES, Resource, entries
 from catalog.directory import describe
 from catalog.quality_scores import quality_summary
 from exchange import orders
-from exchange.access import Caller, visible
+from exchange.access import Caller, visible_orders
 from exchange.context import Hub
 from exchange.deps import HubDep
 from exchange.errors import ApiError
@@ -47,11 +47,11 @@ def may_see_usage(caller: Caller, resource: Resource) -> bool:
 
 
 def _orders(hub: Hub, caller: Caller, code: str) -> list[Order]:
-    """The resource's orders this person may know of (`exchange.access.visible`)."""
+    """The resource's orders this person may know of (`exchange.access.visible_orders`)."""
     with hub.store.session() as s:
-        found = s.scalars(select(Order).where(Order.resource_code == code)
-                          .order_by(Order.created_at.desc()).limit(MAX_ORDERS))
-        return [o for o in found if visible(caller, o)]
+        return list(s.scalars(select(Order).where(Order.resource_code == code,
+                                                  visible_orders(caller))
+                              .order_by(Order.created_at.desc()).limit(MAX_ORDERS)))
 
 
 def chart_response(figure: Figure) -> Response:

@@ -1,0 +1,62 @@
+"""The access rules of `exchange.access`, each against its own other half: the Python check an
+order's page uses and the SQL condition a list uses agree for every combination of roles,
+departments and orders (the permission matrices test the doors; this, that the halves of one
+rule cannot drift apart)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from catalog import CLIENT_ROLES
+from exchange.access import Caller, visible, visible_orders
+from exchange.models import ExchangeBase, Order, OrderStatus
+
+DEPARTMENTS = ("mz", "ga", "hub")
+ROLE_SETS = [combo for n in range(1, len(CLIENT_ROLES) + 1)
+             for combo in itertools.combinations([r.value for r in CLIENT_ROLES], n)]
+
+
+def _order(n: int, department: str, provider: str) -> Order:
+    return Order(id=f"ord_{n:02d}", department=department, requested_by=f"{department}-system",
+                 resource_code="ga.vehicles", provider=provider, mode="verify", items=[],
+                 purpose="治安管理", legal_basis="", row_scope={}, valid_from=date(2026, 1, 1),
+                 valid_until=date(2026, 12, 31), quota_calls=1,
+                 status=OrderStatus.COMPLIANCE_REVIEW)
+
+
+@pytest.fixture(scope="module")
+def session():
+    """Every (department, provider) pair of orders, in a database of the exchange's tables."""
+    engine = create_engine("sqlite://")
+    ExchangeBase.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all(_order(n, d, p)
+                  for n, (d, p) in enumerate(itertools.product(DEPARTMENTS, repeat=2)))
+        s.commit()
+        yield s
+    engine.dispose()
+
+
+@pytest.mark.parametrize("department", DEPARTMENTS)
+def test_an_orders_check_and_its_list_filter_agree(session, department):
+    orders = list(session.scalars(select(Order).order_by(Order.id)))
+    for roles in ROLE_SETS:
+        caller = Caller(f"{department}-x", department, roles, frozenset())
+        listed = list(session.scalars(select(Order.id).where(visible_orders(caller))
+                                      .order_by(Order.id)))
+        assert listed == [o.id for o in orders if visible(caller, o)], roles
+
+
+def test_who_sees_which_orders():
+    """The rule itself, by role: its own department's, its resources', or every order."""
+    mine, theirs, other = _order(0, "mz", "ga"), _order(1, "ga", "mz"), _order(2, "ga", "sj")
+    seen = {role: [visible(Caller("x", "mz", (role,), frozenset()), o)
+                   for o in (mine, theirs, other)] for role in CLIENT_ROLES}
+    assert seen == {"requester": [True, False, False], "analyst": [True, False, False],
+                    "reviewer": [False, True, False], "cdo": [True, True, True],
+                    "auditor": [True, True, True], "admin": [False, False, False]}
