@@ -17,14 +17,15 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 
-from catalog import HubSettings
+from catalog import RESOURCES, HubSettings, Resource
 from exchange.errors import ApiError
 from exchange.keys import KeyRing
-from exchange.models import ClientRecord, Order
+from exchange.models import AuditEntry, ClientRecord, Order
 from exchange.roles import ACTIONS, SCOPES, Action, Role, role_may
 from exchange.store import Store
 
-__all__ = ["Caller", "TokenVerifier", "authorize", "visible", "visible_orders"]
+__all__ = ["Caller", "TokenVerifier", "authorize", "may_see_usage", "visible", "visible_orders",
+           "visible_usage"]
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,21 @@ def visible_orders(caller: Caller) -> ColumnElement[bool]:
     if sides is None:
         return true()
     return or_(false(), *(getattr(Order, side) == caller.department for side in sides))
+
+
+def may_see_usage(caller: Caller, resource: Resource) -> bool:
+    """Who used a resource is for the chief data officer, auditors and the provider's
+    reviewers (the roles allowed usage.read; a reviewer only for its own department's)."""
+    if not role_may(caller.roles, Action.USAGE_READ):
+        return False
+    return (caller.has(Role.CDO) or caller.has(Role.AUDITOR)
+            or caller.department == resource.provider.code)
+
+
+def visible_usage(caller: Caller) -> ColumnElement[bool]:
+    """`may_see_usage` as a SQL condition on `AuditEntry`, for the usage list."""
+    return AuditEntry.resource_code.in_(
+        sorted(code for code, r in RESOURCES.items() if may_see_usage(caller, r)))
 
 
 def authorize(caller: Caller, action: Action, order: Order | None = None) -> None:

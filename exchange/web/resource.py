@@ -13,18 +13,18 @@ from catalog import RESOURCES, Resource, entries
 from catalog.directory import describe
 from catalog.quality_scores import quality_summary
 from exchange import orders
-from exchange.access import Caller, visible_orders
+from exchange.access import Caller, may_see_usage, visible_orders
 from exchange.context import Hub
 from exchange.deps import HubDep
 from exchange.errors import ApiError
 from exchange.models import Order
-from exchange.roles import Action, Role, role_may
+from exchange.roles import Action, role_may
 from exchange.web.charts import SVG_CSP, Figure, svg
 from exchange.web.core import CurrentUser, WebRoute, page, require
 from exchange.web.figures import quality_figure, usage_figure
 from exchange.web.search import highest_grade
 
-__all__ = ["chart_response", "known_resource", "may_see_usage", "router"]
+__all__ = ["chart_response", "known_resource", "router"]
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Code = Annotated[str, Path(max_length=64)]
@@ -35,15 +35,6 @@ def known_resource(code: str) -> Resource:
     if code not in RESOURCES:
         raise ApiError(404, "not_found", "No such resource in the catalog.")
     return RESOURCES[code]
-
-
-def may_see_usage(caller: Caller, resource: Resource) -> bool:
-    """Who used a resource is for the chief data officer, auditors and the provider's
-    reviewers — the same rule as the sharing API's `/v1/usage`."""
-    if not role_may(caller.roles, Action.USAGE_READ):
-        return False
-    return (caller.has(Role.CDO) or caller.has(Role.AUDITOR)
-            or caller.department == resource.provider.code)
 
 
 def _orders(hub: Hub, caller: Caller, code: str) -> list[Order]:

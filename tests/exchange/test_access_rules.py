@@ -6,19 +6,26 @@ rule cannot drift apart)."""
 from __future__ import annotations
 
 import itertools
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from catalog import CLIENT_ROLES
-from exchange.access import Caller, visible, visible_orders
-from exchange.models import ExchangeBase, Order, OrderStatus
+from catalog import CLIENT_ROLES, RESOURCES
+from exchange.access import Caller, may_see_usage, visible, visible_orders, visible_usage
+from exchange.models import AuditEntry, ExchangeBase, Order, OrderStatus
 
-DEPARTMENTS = ("mz", "ga", "hub")
+DEPARTMENTS = ("mz", "ga", "hub", "sj")
 ROLE_SETS = [combo for n in range(1, len(CLIENT_ROLES) + 1)
              for combo in itertools.combinations([r.value for r in CLIENT_ROLES], n)]
+
+
+def _use(seq: int, code: str) -> AuditEntry:
+    return AuditEntry(seq=seq, at=datetime(2026, 1, 1, tzinfo=UTC), client_id="mz-system",
+                      department="mz", roles=["requester"], method="POST", route="/v1/sql",
+                      order_id="ord_00", resource_code=code, items=[], decision="allow",
+                      status=200, detail={}, prev_hash="", hash="")
 
 
 def _order(n: int, department: str, provider: str) -> Order:
@@ -31,12 +38,14 @@ def _order(n: int, department: str, provider: str) -> Order:
 
 @pytest.fixture(scope="module")
 def session():
-    """Every (department, provider) pair of orders, in a database of the exchange's tables."""
+    """Every (department, provider) pair of orders and a use of every resource, in a database
+    of the exchange's tables."""
     engine = create_engine("sqlite://")
     ExchangeBase.metadata.create_all(engine)
     with Session(engine) as s:
         s.add_all(_order(n, d, p)
                   for n, (d, p) in enumerate(itertools.product(DEPARTMENTS, repeat=2)))
+        s.add_all(_use(n, code) for n, code in enumerate(sorted(RESOURCES), start=1))
         s.commit()
         yield s
     engine.dispose()
@@ -60,3 +69,22 @@ def test_who_sees_which_orders():
     assert seen == {"requester": [True, False, False], "analyst": [True, False, False],
                     "reviewer": [False, True, False], "cdo": [True, True, True],
                     "auditor": [True, True, True], "admin": [False, False, False]}
+
+
+@pytest.mark.parametrize("department", DEPARTMENTS)
+def test_a_resources_usage_check_and_the_usage_filter_agree(session, department):
+    for roles in ROLE_SETS:
+        caller = Caller(f"{department}-x", department, roles, frozenset())
+        listed = list(session.scalars(select(AuditEntry.resource_code)
+                                      .where(visible_usage(caller)).order_by(AuditEntry.seq)))
+        assert listed == [c for c in sorted(RESOURCES) if may_see_usage(caller, RESOURCES[c])]
+
+
+def test_who_sees_a_resources_usage():
+    """The chief data officer and auditors every resource's; a reviewer its department's."""
+    vehicles = RESOURCES["ga.vehicles"]
+    seen = {role: [may_see_usage(Caller("x", d, (role,), frozenset()), vehicles)
+                   for d in ("ga", "mz")] for role in CLIENT_ROLES}
+    assert seen == {"requester": [False, False], "analyst": [False, False],
+                    "reviewer": [True, False], "cdo": [True, True], "auditor": [True, True],
+                    "admin": [False, False]}
