@@ -20,12 +20,12 @@ from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 from catalog import RESOURCES, HubSettings, Resource
 from exchange.errors import ApiError
 from exchange.keys import KeyRing
-from exchange.models import AuditEntry, ClientRecord, Order
+from exchange.models import AuditEntry, ClientRecord, Order, OrderStatus
 from exchange.roles import ACTIONS, SCOPES, Action, Role, role_may
 from exchange.store import Store
 
-__all__ = ["Caller", "TokenVerifier", "authorize", "may_see_usage", "visible", "visible_orders",
-           "visible_usage"]
+__all__ = ["Caller", "TokenVerifier", "authorize", "may_review", "may_see_usage", "visible",
+           "visible_orders", "visible_usage"]
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,20 @@ def visible_orders(caller: Caller) -> ColumnElement[bool]:
     return or_(false(), *(getattr(Order, side) == caller.department for side in sides))
 
 
+def may_review(caller: Caller, order: Order, stage: OrderStatus | None = None) -> bool:
+    """Who decides an order: the chief data officer or the provider's reviewers. At the
+    compliance stage, the chief data officer alone; at the provider stage, the provider's
+    reviewers, and the chief data officer once it is escalated. `stage` None: whichever
+    stage (revocation, and the check `authorize` makes before a stage is looked at)."""
+    cdo = caller.has(Role.CDO)
+    provider = caller.has(Role.REVIEWER) and caller.department == order.provider
+    if stage is OrderStatus.COMPLIANCE_REVIEW:
+        return cdo
+    if stage is OrderStatus.PROVIDER_REVIEW:
+        return provider or (cdo and bool(order.escalated))
+    return cdo or provider
+
+
 def may_see_usage(caller: Caller, resource: Resource) -> bool:
     """Who used a resource is for the chief data officer, auditors and the provider's
     reviewers (the roles allowed usage.read; a reviewer only for its own department's)."""
@@ -178,7 +192,6 @@ def authorize(caller: Caller, action: Action, order: Order | None = None) -> Non
     if uses and caller.department != order.department:
         raise ApiError(404, "not_found", "No such order.")
     if action is Action.ORDER_REVIEW or action is Action.ORDER_REVOKE:
-        if not (caller.has(Role.CDO) or (caller.has(Role.REVIEWER)
-                                         and caller.department == order.provider)):
+        if not may_review(caller, order):
             raise ApiError(403, "forbidden", "Only the provider's reviewers or the chief data "
                                              "officer review this order.")

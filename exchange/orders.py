@@ -21,12 +21,12 @@ from sqlalchemy import bindparam, func, select
 from catalog import EntryStatus, Resource, SharingAttribute, entries, extracts, resource
 from catalog.registry import utcnow
 from exchange import grants
-from exchange.access import Caller, authorize, visible_orders
+from exchange.access import Caller, authorize, may_review, visible_orders
 from exchange.checks import CHECKS
 from exchange.context import Hub
 from exchange.errors import ApiError
 from exchange.models import Order, OrderEvent, OrderStatus
-from exchange.roles import Action, Role
+from exchange.roles import Action
 from exchange.schemas import OrderCreate
 from exchange.store import on_rollback
 from exchange.workdays import deadline, today
@@ -176,7 +176,7 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
         if order.status.in_review:
             reason = reason + _separation(hub, caller, order)
         if order.status is OrderStatus.COMPLIANCE_REVIEW:
-            if not caller.has(Role.CDO):
+            if not may_review(caller, order, order.status):
                 raise ApiError(403, "forbidden", "The compliance check is the chief data "
                                                  "officer's.")
             if approve:
@@ -187,8 +187,7 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
                        OrderStatus.COMPLIANCE_REVIEW, reason)
                 return order
         elif order.status is OrderStatus.PROVIDER_REVIEW:
-            provider = caller.has(Role.REVIEWER) and caller.department == order.provider
-            if not provider and not (caller.has(Role.CDO) and order.escalated):
+            if not may_review(caller, order, order.status):
                 raise ApiError(403, "forbidden", "The provider's reviewers decide this order "
                                                  "until it is escalated.")
             if approve:

@@ -13,7 +13,14 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from catalog import CLIENT_ROLES, RESOURCES
-from exchange.access import Caller, may_see_usage, visible, visible_orders, visible_usage
+from exchange.access import (
+    Caller,
+    may_review,
+    may_see_usage,
+    visible,
+    visible_orders,
+    visible_usage,
+)
 from exchange.models import AuditEntry, ExchangeBase, Order, OrderStatus
 
 DEPARTMENTS = ("mz", "ga", "hub", "sj")
@@ -88,3 +95,19 @@ def test_who_sees_a_resources_usage():
     assert seen == {"requester": [False, False], "analyst": [False, False],
                     "reviewer": [True, False], "cdo": [True, True], "auditor": [True, True],
                     "admin": [False, False]}
+
+
+def test_who_decides_at_which_stage():
+    """The compliance check is the chief data officer's; the provider stage its reviewers',
+    and the chief data officer's once escalated; either decides when no stage is named."""
+    cdo, reviewer = Caller("c", "hub", ("cdo",), frozenset()), Caller("r", "ga", ("reviewer",),
+                                                                      frozenset())
+    stranger = Caller("s", "mz", ("reviewer", "requester"), frozenset())
+    order, escalated = _order(0, "mz", "ga"), _order(1, "mz", "ga")
+    escalated.escalated = True
+    stages = (OrderStatus.COMPLIANCE_REVIEW, OrderStatus.PROVIDER_REVIEW, None)
+    decides = {name: [[may_review(who, o, stage) for stage in stages] for o in (order, escalated)]
+               for name, who in (("cdo", cdo), ("reviewer", reviewer), ("stranger", stranger))}
+    assert decides == {"cdo": [[True, False, True], [True, True, True]],
+                       "reviewer": [[False, True, True], [False, True, True]],
+                       "stranger": [[False, False, False], [False, False, False]]}
