@@ -28,7 +28,6 @@ from exchange.errors import ApiError
 from exchange.models import Order, OrderEvent, OrderStatus
 from exchange.roles import Action
 from exchange.schemas import OrderCreate
-from exchange.store import on_rollback
 from exchange.workdays import deadline, today
 from policies.store import GrantRecord
 
@@ -125,10 +124,9 @@ def place(hub: Hub, caller: Caller, body: OrderCreate) -> Order:
 
 def _approve(hub: Hub, s, order: Order, actor: str, note: str, now: datetime) -> None:
     before = order.status
-    order.grant_id, order.policy_version = grants.provision(hub.grants, order, actor)
-    grant_id = order.grant_id
-    on_rollback(s, lambda: grants.revoke(hub.grants, grant_id, "approval not recorded"))
-    extracts.attach_grant(s, order.id, grant_id)
+    # The grant is inserted in this session: approval and grant commit together, or neither.
+    order.grant_id, order.policy_version = grants.provision(hub.grants, s, order, actor)
+    extracts.attach_grant(s, order.id, order.grant_id)
     order.status, order.decided_by, order.reason = OrderStatus.APPROVED, actor, note
     order.stage_due, order.updated_at = None, now
     _event(s, order, actor, "approved", before, note)
