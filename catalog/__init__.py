@@ -24,9 +24,11 @@ from catalog.registry import (
     open_registry,
 )
 from catalog.resources import DEPARTMENTS, RESOURCES, delivered_resources, resource
+from catalog.roles import CLIENT_ROLES, Role
 from catalog.settings import HubSettings, get_settings
 
 __all__ = [
+    "CLIENT_ROLES",
     "DEPARTMENTS",
     "RESOURCES",
     "BatchRecord",
@@ -44,6 +46,7 @@ __all__ = [
     "Publication",
     "Registry",
     "Resource",
+    "Role",
     "Sensitivity",
     "SharingAttribute",
     "SourceFormat",

@@ -34,10 +34,9 @@ from catalog.tables import Base, EntryStatus, ResourceEntry, utcnow
 if TYPE_CHECKING:  # only annotated: the registry imports this module
     from catalog.registry import Registry
 from catalog.resources import RESOURCES
+from catalog.roles import Role
 
 __all__ = [
-    "CDO_ROLE",
-    "OFFICER_ROLE",
     "Actor",
     "CatalogEvent",
     "CatalogRevision",
@@ -60,8 +59,6 @@ __all__ = [
     "submit",
 ]
 
-OFFICER_ROLE = "reviewer"  # a provider department's reviewer is its catalog data officer
-CDO_ROLE = "cdo"
 MAX_ABSTRACT = 2000
 MAX_DESCRIPTION = 500
 MAX_REASON = 2000
@@ -294,13 +291,14 @@ def _reason(reason: str | None) -> str:
 
 
 def _require_officer(actor: Actor, declared: Resource) -> None:
-    if OFFICER_ROLE not in actor.roles or actor.department != declared.provider.code:
+    # A provider department's reviewer is its catalog data officer.
+    if Role.REVIEWER not in actor.roles or actor.department != declared.provider.code:
         raise EntryError("forbidden", f"only {declared.provider.short_name}'s data officers "
-                         f"(role {OFFICER_ROLE}) revise the entry {declared.code}")
+                         f"(role {Role.REVIEWER}) revise the entry {declared.code}")
 
 
 def _require_cdo(actor: Actor) -> None:
-    if CDO_ROLE not in actor.roles:
+    if Role.CDO not in actor.roles:
         raise EntryError("forbidden", "this decision is the chief data officer's")
 
 

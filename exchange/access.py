@@ -15,16 +15,17 @@ from authlib.oauth2.rfc9068 import JWTBearerTokenValidator
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 
-from catalog import HubSettings
+from catalog import RESOURCES, HubSettings, Resource
 from exchange.errors import ApiError
 from exchange.keys import KeyRing
-from exchange.models import ClientRecord, Order
+from exchange.models import AuditEntry, ClientRecord, Order, OrderStatus
 from exchange.roles import ACTIONS, SCOPES, Action, Role, role_may
 from exchange.store import Store
 
-__all__ = ["Caller", "TokenVerifier", "authorize", "visible"]
+__all__ = ["Caller", "TokenVerifier", "authorize", "may_review", "may_see_usage", "visible",
+           "visible_orders", "visible_usage"]
 
 
 @dataclass(frozen=True)
@@ -119,14 +120,58 @@ class TokenVerifier:
                       scopes=scopes, district=record.district, token_id=claims["jti"])
 
 
+def _order_sides(caller: Caller) -> tuple[str, ...] | None:
+    """Who may know an order exists: the sides of it (`Order` columns) the caller's department
+    must be on — requesters and analysts their own department's orders, reviewers the orders
+    for their department's resources; None: every order (auditors, the chief data officer).
+    `visible` and `visible_orders` both read it, so a check and a list never differ."""
+    if caller.has(Role.AUDITOR) or caller.has(Role.CDO):
+        return None
+    sides = ("department",) if caller.has(Role.REQUESTER) or caller.has(Role.ANALYST) else ()
+    return (*sides, "provider") if caller.has(Role.REVIEWER) else sides
+
+
 def visible(caller: Caller, order: Order) -> bool:
     """Whether the caller's department may know this order exists."""
-    if caller.has(Role.AUDITOR) or caller.has(Role.CDO):
-        return True
-    if caller.department == order.department and (caller.has(Role.REQUESTER)
-                                                  or caller.has(Role.ANALYST)):
-        return True
-    return caller.department == order.provider and caller.has(Role.REVIEWER)
+    sides = _order_sides(caller)
+    return sides is None or any(getattr(order, side) == caller.department for side in sides)
+
+
+def visible_orders(caller: Caller) -> ColumnElement[bool]:
+    """`visible` as a SQL condition on `Order`, for lists."""
+    sides = _order_sides(caller)
+    if sides is None:
+        return true()
+    return or_(false(), *(getattr(Order, side) == caller.department for side in sides))
+
+
+def may_review(caller: Caller, order: Order, stage: OrderStatus | None = None) -> bool:
+    """Who decides an order: the chief data officer or the provider's reviewers. At the
+    compliance stage, the chief data officer alone; at the provider stage, the provider's
+    reviewers, and the chief data officer once it is escalated. `stage` None: whichever
+    stage (revocation, and the check `authorize` makes before a stage is looked at)."""
+    cdo = caller.has(Role.CDO)
+    provider = caller.has(Role.REVIEWER) and caller.department == order.provider
+    if stage is OrderStatus.COMPLIANCE_REVIEW:
+        return cdo
+    if stage is OrderStatus.PROVIDER_REVIEW:
+        return provider or (cdo and bool(order.escalated))
+    return cdo or provider
+
+
+def may_see_usage(caller: Caller, resource: Resource) -> bool:
+    """Who used a resource is for the chief data officer, auditors and the provider's
+    reviewers (the roles allowed usage.read; a reviewer only for its own department's)."""
+    if not role_may(caller.roles, Action.USAGE_READ):
+        return False
+    return (caller.has(Role.CDO) or caller.has(Role.AUDITOR)
+            or caller.department == resource.provider.code)
+
+
+def visible_usage(caller: Caller) -> ColumnElement[bool]:
+    """`may_see_usage` as a SQL condition on `AuditEntry`, for the usage list."""
+    return AuditEntry.resource_code.in_(
+        sorted(code for code, r in RESOURCES.items() if may_see_usage(caller, r)))
 
 
 def authorize(caller: Caller, action: Action, order: Order | None = None) -> None:
@@ -147,7 +192,6 @@ def authorize(caller: Caller, action: Action, order: Order | None = None) -> Non
     if uses and caller.department != order.department:
         raise ApiError(404, "not_found", "No such order.")
     if action is Action.ORDER_REVIEW or action is Action.ORDER_REVOKE:
-        if not (caller.has(Role.CDO) or (caller.has(Role.REVIEWER)
-                                         and caller.department == order.provider)):
+        if not may_review(caller, order):
             raise ApiError(403, "forbidden", "Only the provider's reviewers or the chief data "
                                              "officer review this order.")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from catalog import get_settings
+from catalog import CLIENT_ROLES, get_settings
 from catalog.clierrors import PORT
 
 __all__ = ["register"]
@@ -35,8 +35,7 @@ def _clients(main: click.Group) -> None:
     @click.option("--name", required=True, help="Who this is, e.g. 民政局救助核查系统.")
     @click.option("--department", required=True, help="Department code, e.g. mz.")
     @click.option("--role", "roles", multiple=True, required=True,
-                  type=click.Choice(["requester", "reviewer", "cdo", "analyst", "auditor",
-                                     "admin"]))
+                  type=click.Choice([r.value for r in CLIENT_ROLES]))
     @click.option("--user", is_flag=True, help="A person rather than a system.")
     @click.option("--password", "with_password", is_flag=True,
                   help="Users: prompt for the password they sign in to the web app with, "

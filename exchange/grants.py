@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from sqlalchemy.orm import Session
+
 from exchange.access import Caller
 from exchange.errors import ApiError
 from exchange.models import Order
@@ -28,8 +30,9 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), BEIJING).astimezone(UTC)
 
 
-def provision(store: GrantStore, order: Order, actor: str) -> tuple[str, str]:
-    """A grant exactly as the order was approved: (grant id, policy version)."""
+def provision(store: GrantStore, session: Session, order: Order, actor: str) -> tuple[str, str]:
+    """A grant exactly as the order was approved: (grant id, policy version). It is inserted
+    in `session`, the approval's own transaction: both commit, or neither."""
     districts = order.row_scope.get("district_codes") or []
     grant = store.provision_grant(
         resource_code=order.resource_code, department=order.department,
@@ -37,7 +40,7 @@ def provision(store: GrantStore, order: Order, actor: str) -> tuple[str, str]:
         mode=order.mode, row_filter={"district_code": districts} if districts else None,
         valid_from=_start_of(order.valid_from),
         valid_until=_start_of(order.valid_until + timedelta(days=1)),
-        order_id=order.id, created_by=actor,
+        order_id=order.id, created_by=actor, session=session,
     )
     return grant.id, grant.policy_version
 

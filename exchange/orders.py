@@ -16,19 +16,18 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 
 from catalog import EntryStatus, Resource, SharingAttribute, entries, extracts, resource
 from catalog.registry import utcnow
 from exchange import grants
-from exchange.access import Caller, authorize, visible
+from exchange.access import Caller, authorize, may_review, visible_orders
 from exchange.checks import CHECKS
 from exchange.context import Hub
 from exchange.errors import ApiError
 from exchange.models import Order, OrderEvent, OrderStatus
-from exchange.roles import Action, Role
+from exchange.roles import Action
 from exchange.schemas import OrderCreate
-from exchange.store import on_rollback
 from exchange.workdays import deadline, today
 from policies.store import GrantRecord
 
@@ -125,10 +124,9 @@ def place(hub: Hub, caller: Caller, body: OrderCreate) -> Order:
 
 def _approve(hub: Hub, s, order: Order, actor: str, note: str, now: datetime) -> None:
     before = order.status
-    order.grant_id, order.policy_version = grants.provision(hub.grants, order, actor)
-    grant_id = order.grant_id
-    on_rollback(s, lambda: grants.revoke(hub.grants, grant_id, "approval not recorded"))
-    extracts.attach_grant(s, order.id, grant_id)
+    # The grant is inserted in this session: approval and grant commit together, or neither.
+    order.grant_id, order.policy_version = grants.provision(hub.grants, s, order, actor)
+    extracts.attach_grant(s, order.id, order.grant_id)
     order.status, order.decided_by, order.reason = OrderStatus.APPROVED, actor, note
     order.stage_due, order.updated_at = None, now
     _event(s, order, actor, "approved", before, note)
@@ -176,7 +174,7 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
         if order.status.in_review:
             reason = reason + _separation(hub, caller, order)
         if order.status is OrderStatus.COMPLIANCE_REVIEW:
-            if not caller.has(Role.CDO):
+            if not may_review(caller, order, order.status):
                 raise ApiError(403, "forbidden", "The compliance check is the chief data "
                                                  "officer's.")
             if approve:
@@ -187,8 +185,7 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
                        OrderStatus.COMPLIANCE_REVIEW, reason)
                 return order
         elif order.status is OrderStatus.PROVIDER_REVIEW:
-            provider = caller.has(Role.REVIEWER) and caller.department == order.provider
-            if not provider and not (caller.has(Role.CDO) and order.escalated):
+            if not may_review(caller, order, order.status):
                 raise ApiError(403, "forbidden", "The provider's reviewers decide this order "
                                                  "until it is escalated.")
             if approve:
@@ -234,24 +231,12 @@ def revoke(hub: Hub, caller: Caller, order_id: str, reason: str) -> Order:
         return order
 
 
-def _visible_query(caller: Caller) -> Select:
-    query = select(Order)
-    if caller.has(Role.AUDITOR) or caller.has(Role.CDO):
-        return query
-    mine = Order.department == caller.department
-    if caller.has(Role.REVIEWER):
-        theirs = Order.provider == caller.department
-        return query.where(mine | theirs if (caller.has(Role.REQUESTER)
-                                             or caller.has(Role.ANALYST)) else theirs)
-    return query.where(mine)
-
-
 def list_orders(hub: Hub, caller: Caller, status: str | None, escalated: bool | None,
                 offset: int, limit: int) -> tuple[list[Order], int]:
     """One page of the orders the caller may see, newest first, and how many there are."""
     authorize(caller, Action.ORDER_READ)
     sweep(hub)
-    query = _visible_query(caller)
+    query = select(Order).where(visible_orders(caller))
     if status:
         query = query.where(Order.status == OrderStatus(status))
     if escalated is not None:
@@ -260,7 +245,7 @@ def list_orders(hub: Hub, caller: Caller, status: str | None, escalated: bool | 
         total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(s.scalars(query.order_by(Order.created_at.desc(), Order.id)
                               .offset(offset).limit(limit)))
-    return [o for o in rows if visible(caller, o)], total
+    return rows, total
 
 
 def sweep(hub: Hub, order_id: str | None = None, now: datetime | None = None) -> int:

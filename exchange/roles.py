@@ -1,4 +1,6 @@
-"""Roles, the OAuth2 scopes each role may hold, and what each role may do (the permission table).
+"""The OAuth2 scopes each role may hold, and what each role may do (the permission table).
+
+The roles themselves are `catalog.roles.Role` (re-exported here); every client role has a row.
 
 A token's scopes narrow what its roles allow; a route needs both its action's scope and a role
 granted that action. `exchange.access.authorize` is the one place that applies this table.
@@ -8,16 +10,9 @@ from __future__ import annotations
 
 import enum
 
+from catalog.roles import CLIENT_ROLES, Role
+
 __all__ = ["ACTIONS", "SCOPES", "Action", "Role", "allowed_scopes", "role_may"]
-
-
-class Role(enum.StrEnum):
-    REQUESTER = "requester"  # a department's requester: places and uses its own orders
-    REVIEWER = "reviewer"  # a provider department's reviewer of orders for its resources
-    CDO = "cdo"  # the chief data officer (数据局): compliance check, escalations, revocation
-    ANALYST = "analyst"  # a department's analyst: uses its department's approved orders
-    AUDITOR = "auditor"  # reads the audit log and every order, changes nothing
-    ADMIN = "admin"  # manages clients and keys
 
 
 class Action(enum.StrEnum):
@@ -83,7 +78,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
 }
 
 
-_ROLE_NAMES = frozenset(r.value for r in Role)
+_ROLE_NAMES = frozenset(r.value for r in CLIENT_ROLES)
 
 
 def role_may(roles: list[str] | tuple[str, ...], action: Action) -> bool:

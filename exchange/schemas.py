@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints, WithJsonSchema
 
+from catalog.roles import CLIENT_ROLES
 from catalog.timefmt import beijing_iso
 
 __all__ = [
@@ -20,6 +21,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max
 ItemName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 District = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Mode = Literal["extract", "query", "aggregate", "verify"]
+ClientRole = Literal[tuple(r.value for r in CLIENT_ROLES)]  # catalog.roles: the one definition
 # Every moment the API returns: ISO 8601 with its offset, Beijing time (catalog.timefmt).
 Instant = Annotated[datetime, PlainSerializer(beijing_iso, return_type=str, when_used="json"),
                     WithJsonSchema({"type": "string", "format": "date-time",
@@ -190,8 +192,7 @@ class ClientCreate(_In):
     client_id: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{2,63}$")
     name: Text
     department: str = Field(max_length=16)
-    roles: list[Literal["requester", "reviewer", "cdo", "analyst", "auditor", "admin"]] = Field(
-        min_length=1, max_length=6)
+    roles: list[ClientRole] = Field(min_length=1, max_length=len(CLIENT_ROLES))
     kind: Literal["client", "user"] = "client"
     district: District | None = None
     auth_method: Literal["client_secret_basic", "client_secret_post",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy.orm import Session
@@ -11,13 +11,7 @@ from catalog import HubSettings, open_registry
 from catalog.schema import ensure_schema
 from exchange.models import SCHEMA
 
-__all__ = ["Store", "on_rollback"]
-
-
-def on_rollback(session: Session, action: Callable[[], None]) -> None:
-    """Run `action` if the session's unit of work does not commit: the undo of a change made
-    outside it (the policy engine's grant store commits on its own)."""
-    session.info["undo"].append(action)
+__all__ = ["Store"]
 
 
 class Store:
@@ -29,17 +23,10 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on any error — and then the
-        compensations registered with `on_rollback` run, newest first."""
-        undo: list[Callable[[], None]] = []
-        try:
-            with self.registry.session() as s:
-                s.info["undo"] = undo
-                yield s
-        except BaseException:
-            for action in reversed(undo):
-                action()
-            raise
+        """A unit of work: committed on success, rolled back on any error. The policy engine's
+        grants live in the same database, so one session covers an order and its grant."""
+        with self.registry.session() as s:
+            yield s
 
     def dispose(self) -> None:
         self.registry.dispose()

@@ -3,13 +3,13 @@ the chief data officer's queue has a real revision to decide after `hub demo`.""
 
 from __future__ import annotations
 
-from catalog import EntryStatus, Registry
+from catalog import EntryStatus, Registry, Role
 from catalog.entries import Actor, EntryError, pending, propose, submit
 
 __all__ = ["DEMO_CODE", "DEMO_OFFICER", "submit_demo_revision"]
 
 DEMO_CODE = "rs.social_insurance"
-DEMO_OFFICER = Actor("rs-data-officer", "rs", frozenset({"reviewer"}))
+DEMO_OFFICER = Actor("rs-data-officer", "rs", frozenset({Role.REVIEWER.value}))
 _CHANGES = {
     "abstract": "惠州市参保人员按月、按险种（养老、医疗、失业、工伤）的社会保险缴费记录，含缴费"
                 "单位与缴费基数。缴费基数按本人上年度月平均工资核定，可用于低保等救助的收入核定；"

@@ -21,7 +21,7 @@ import pyarrow as pa
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
-from catalog import HubSettings, resource
+from catalog import HubSettings, Role, resource
 from policies.binding import Binding, bind, bind_grant
 from policies.checker import check_query, parse_query
 from policies.errors import PolicyError
@@ -184,7 +184,7 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, settings: HubSettings) -> p
 def _default_principal(grant: Grant) -> Principal:
     """The grantee acting as its department's requester (the sharing API checked the caller)."""
     return Principal(subject=grant.subject or f"department:{grant.department}",
-                     department=grant.department, roles=frozenset({"requester"}))
+                     department=grant.department, roles=frozenset({Role.REQUESTER.value}))
 
 
 def _grant_binding(grant: Grant, mode: GrantMode, principal: Principal | None,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pyarrow as pa
 
-from catalog import HubSettings, resource
+from catalog import HubSettings, Role, resource
 from policies.binding import Binding, bind_grant
 from policies.engine import binding_query, stream_binding
 from policies.masks import grant_key, key_fingerprint
@@ -27,7 +27,7 @@ __all__ = ["OPEN_LEGAL_BASIS", "OPEN_PURPOSE", "PUBLIC", "open_binding", "open_e
 
 OPEN_PURPOSE = "政务数据开放"
 OPEN_LEGAL_BASIS = "《广东省公共数据管理办法》公共数据开放"
-PUBLIC = Principal(subject="public", department="public", roles=frozenset({"public"}))
+PUBLIC = Principal(subject="public", department="public", roles=frozenset({Role.PUBLIC.value}))
 _ALWAYS = (datetime(2000, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from catalog.roles import Role
+
 __all__ = ["ROLES", "Principal"]
 
-# `public` is the anonymous reader of open data; no client or user is ever given it.
-ROLES = frozenset({"requester", "reviewer", "cdo", "analyst", "auditor", "admin", "public"})
+# Every role, `public` (the anonymous reader of open data) included: `catalog.roles`.
+ROLES = frozenset(r.value for r in Role)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import JSON, Integer, String, Text, select, update
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from catalog import DEPARTMENTS, HubSettings, Registry, resource
 from catalog.model import ItemType, SharingAttribute
@@ -120,9 +120,13 @@ class GrantStore:
         purpose: str, legal_basis: str, mode: GrantMode | str, valid_until: datetime,
         valid_from: datetime | None = None, row_filter: dict[str, list[str]] | None = None,
         call_quota: int | None = None, subject: str | None = None, order_id: str | None = None,
-        created_by: str = "",
+        created_by: str = "", session: Session | None = None,
     ) -> Grant:
-        """Check the grant against the catalog and the policy, store it active, return it."""
+        """Check the grant against the catalog and the policy, store it active, return it.
+
+        With `session` (one on this registry), the grant is inserted in that session's
+        transaction and commits or rolls back with it — the sharing API approves an order and
+        provisions its grant as one unit of work; without, in a transaction of its own."""
         mode = _parse_mode(mode)
         valid_from = valid_from or _now()
         filters = {k: sorted({str(v) for v in vals}) for k, vals in (row_filter or {}).items()}
@@ -139,10 +143,10 @@ class GrantStore:
             policy_version=default_policy().version, order_id=order_id, created_by=created_by,
             created_at=_now(),
         )
+        if session is not None:
+            return _inserted(session, record)
         with self.registry.session() as s:
-            s.add(record)
-            s.flush()
-            return record.to_grant()
+            return _inserted(s, record)
 
     def revoke_grant(self, grant_id: str, reason: str) -> Grant:
         """Revoke now; revoking twice keeps the first time and reason."""
@@ -219,6 +223,12 @@ class GrantStore:
             query = query.where(QueryAudit.subject == subject)
         with self.registry.session() as s:
             return list(s.scalars(query))
+
+
+def _inserted(s: Session, record: GrantRecord) -> Grant:
+    s.add(record)
+    s.flush()  # the INSERT runs now: a refusal by the database surfaces here, not at commit
+    return record.to_grant()
 
 
 def _parse_mode(mode: GrantMode | str) -> GrantMode:

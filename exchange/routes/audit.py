@@ -8,12 +8,11 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import func, select
 
-from catalog import RESOURCES
-from exchange.access import authorize
+from exchange.access import authorize, visible_usage
 from exchange.deps import CurrentCaller, HubDep
 from exchange.models import AuditEntry
 from exchange.paging import Page, Paging, PagingDep
-from exchange.roles import Action, Role
+from exchange.roles import Action
 from exchange.schemas import AuditEntryOut, CheckpointOut, UsageOut, VerifyReport
 
 router = APIRouter(prefix="/v1", tags=["audit"])
@@ -56,14 +55,9 @@ def usage(caller: CurrentCaller, hub: HubDep, paging: PagingDep,
           resource: Annotated[str | None, Query(max_length=64)] = None) -> dict:
     """Who used your department's data, for what purpose, with what outcome (providers)."""
     authorize(caller, Action.USAGE_READ)
-    if caller.has(Role.CDO) or caller.has(Role.AUDITOR):
-        codes = sorted(RESOURCES)
-    else:
-        codes = sorted(c for c, r in RESOURCES.items() if r.provider.code == caller.department)
+    query = select(AuditEntry).where(visible_usage(caller), AuditEntry.order_id.is_not(None))
     if resource:
-        codes = [c for c in codes if c == resource]
-    query = select(AuditEntry).where(AuditEntry.resource_code.in_(codes),
-                                     AuditEntry.order_id.is_not(None))
+        query = query.where(AuditEntry.resource_code == resource)
     return _page(hub, query, paging, _usage)
 
 

@@ -13,18 +13,18 @@ from catalog import RESOURCES, Resource, entries
 from catalog.directory import describe
 from catalog.quality_scores import quality_summary
 from exchange import orders
-from exchange.access import Caller, visible
+from exchange.access import Caller, may_see_usage, visible_orders
 from exchange.context import Hub
 from exchange.deps import HubDep
 from exchange.errors import ApiError
 from exchange.models import Order
-from exchange.roles import Action, Role, role_may
+from exchange.roles import Action, role_may
 from exchange.web.charts import SVG_CSP, Figure, svg
 from exchange.web.core import CurrentUser, WebRoute, page, require
 from exchange.web.figures import quality_figure, usage_figure
 from exchange.web.search import highest_grade
 
-__all__ = ["chart_response", "known_resource", "may_see_usage", "router"]
+__all__ = ["chart_response", "known_resource", "router"]
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Code = Annotated[str, Path(max_length=64)]
@@ -37,21 +37,12 @@ def known_resource(code: str) -> Resource:
     return RESOURCES[code]
 
 
-def may_see_usage(caller: Caller, resource: Resource) -> bool:
-    """Who used a resource is for the chief data officer, auditors and the provider's
-    reviewers — the same rule as the sharing API's `/v1/usage`."""
-    if not role_may(caller.roles, Action.USAGE_READ):
-        return False
-    return (caller.has(Role.CDO) or caller.has(Role.AUDITOR)
-            or caller.department == resource.provider.code)
-
-
 def _orders(hub: Hub, caller: Caller, code: str) -> list[Order]:
-    """The resource's orders this person may know of (`exchange.access.visible`)."""
+    """The resource's orders this person may know of (`exchange.access.visible_orders`)."""
     with hub.store.session() as s:
-        found = s.scalars(select(Order).where(Order.resource_code == code)
-                          .order_by(Order.created_at.desc()).limit(MAX_ORDERS))
-        return [o for o in found if visible(caller, o)]
+        return list(s.scalars(select(Order).where(Order.resource_code == code,
+                                                  visible_orders(caller))
+                              .order_by(Order.created_at.desc()).limit(MAX_ORDERS)))
 
 
 def chart_response(figure: Figure) -> Response:

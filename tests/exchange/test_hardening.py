@@ -137,28 +137,3 @@ def test_provider_stage_is_not_the_chief_data_officers_until_escalated(api):
     early = api.http.post(f"/v1/orders/{order['id']}/review", headers=api.as_("cdo"),
                           json={"decision": "approve", "reason": "合规"})
     assert early.status_code == 403
-
-
-def test_an_approval_that_is_not_recorded_leaves_no_active_grant(api, monkeypatch):
-    """The grant store commits on its own: if the order's commit fails after the grant was
-    provisioned, the grant is revoked (compensated) and the order does not exist."""
-    from sqlalchemy.exc import OperationalError
-
-    recorded = orders._event
-
-    def failing(s, order, actor, action, *rest):
-        if action == "approved":
-            raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
-        recorded(s, order, actor, action, *rest)
-
-    monkeypatch.setattr(orders, "_event", failing)
-    body = {"resource": "sj.enterprises", "mode": "extract", "items": ["uscc"],
-            "purpose": "社会救助核查", "legal_basis": "第十一条", "quota_calls": 1,
-            "valid_until": (datetime.now(BEIJING).date() + timedelta(days=30)).isoformat()}
-    response = api.http.post("/v1/orders", json=body, headers=api.as_("requester"))
-    assert (response.status_code, response.json()) == (500, {"error": {
-        "code": "internal_error", "message": "The hub could not complete the request."}})
-    hub = api.http.app.state.hub
-    [grant] = hub.grants.list_grants("mz")
-    assert (grant.status.value, grant.revoke_reason) == ("revoked", "approval not recorded")
-    assert api.http.get("/v1/orders", headers=api.as_("requester")).json()["items"] == []
