@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from ingest import run_facts  # noqa: E402
+from ingest import run_facts
 
-from tests.cli import HUB, clean_env  # noqa: E402
+from tests.cli import HUB, clean_env
 
 COMMANDS = (
     ("python -c pass", [sys.executable, "-c", "pass"]),

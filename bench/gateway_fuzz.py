@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from hypothesis import HealthCheck, Phase, given, seed  # noqa: E402
-from hypothesis import settings as hsettings  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed
+from hypothesis import settings as hsettings
 
-from tests.policies.fuzzworld import build_world  # noqa: E402
-from tests.policies.oracle import Tally, append_leaks  # noqa: E402
-from tests.policies.sqlgen import queries  # noqa: E402
-from tests.policies.sqlvocab import LAKE, Generated  # noqa: E402
+from tests.policies.fuzzworld import build_world
+from tests.policies.oracle import Tally, append_leaks
+from tests.policies.sqlgen import queries
+from tests.policies.sqlvocab import LAKE, Generated
 
 
 def run(count: int, seed_value: int, snapshots: bool, record: bool, show: int) -> Tally:

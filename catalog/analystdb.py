@@ -15,10 +15,10 @@ import pyarrow as pa
 from sqlalchemy import select
 
 from catalog.current import newest_per_key_sql, recorded_current_rows
+from catalog.homestamp import stamp_home
 from catalog.lake import connect, fsync_path
 from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
-from catalog.homestamp import stamp_home
 from catalog.settings import HubSettings
 from catalog.sqltext import ident, sql_str
 

@@ -239,7 +239,6 @@ _decision("republish", "republish", "Put a retired entry back in the catalog (CD
 def review_queue() -> None:
     """Revisions submitted for publication, the longest waiting first."""
     from catalog.entries import diff, queue
-
     from catalog.listing import echo_lines
 
     registry = open_registry()

@@ -15,7 +15,7 @@ dcat:accessURL; Agent foaf:name.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 

@@ -29,8 +29,13 @@ class Progress:
     def __enter__(self) -> Progress:
         if self._live:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, SpinnerColumn,
-                                       TextColumn, TimeElapsedColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
             from rich.progress import Progress as Bar
 
             self._bar = Bar(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),

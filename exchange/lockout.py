@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -23,7 +23,7 @@ from exchange.clients import hash_secret
 from exchange.models import USER_NAME_LENGTH, LoginFailure
 from exchange.store import Store
 
-__all__ = ["MAX_NAME", "LoginFailure", "Lockout", "dummy_hash"]
+__all__ = ["MAX_NAME", "Lockout", "LoginFailure", "dummy_hash"]
 
 MAX_NAME = USER_NAME_LENGTH
 

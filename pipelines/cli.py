@@ -126,9 +126,8 @@ def register(main: click.Group) -> None:
     def demo(persons: int, seed: int) -> None:
         """Generate a small city into the hub's home, materialise every asset, print a summary."""
         from catalog.cli import open_registry
-        from pipelines.summary import summary_lines
-
         from catalog.timefmt import BEIJING
+        from pipelines.summary import summary_lines
 
         settings = get_settings()
         settings.landing_dir.mkdir(parents=True, exist_ok=True)  # where `make dev` watches

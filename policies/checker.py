@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from enum import Enum
+from itertools import pairwise
 
 import sqlglot
 from sqlglot import exp
@@ -81,7 +82,7 @@ _FOREIGN_TYPE_WORDS = frozenset({"UNSIGNED", "SIGNED", "ZEROFILL"})
 def _check_type_spellings(tokens: list) -> None:
     """Type modifiers of other dialects (`BIGINT UNSIGNED`) that sqlglot reads as a DuckDB type
     (UBIGINT) and DuckDB refuses: the gateway would answer a query DuckDB does not."""
-    for before, token in zip(tokens, tokens[1:]):
+    for before, token in pairwise(tokens):
         if token.text.upper() in _FOREIGN_TYPE_WORDS and before.token_type in TYPE_TOKENS:
             raise PolicyError("unread_text", f"{token.text.upper()[:10]} is not a DuckDB type "
                               "spelling")

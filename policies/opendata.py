@@ -16,9 +16,9 @@ import pyarrow as pa
 from catalog import HubSettings, Role, resource
 from policies.binding import Binding, bind_grant
 from policies.engine import binding_query, stream_binding
-from policies.masks import grant_key, key_fingerprint
 from policies.errors import PolicyError
 from policies.grants import Grant, GrantMode
+from policies.masks import grant_key, key_fingerprint
 from policies.policy import Decision, Outcome, Policy, default_policy
 from policies.principal import Principal
 

@@ -97,7 +97,7 @@ class _Walk:
                 self.children(item)
 
     def children(self, item: dict) -> None:
-        for key, value in item.items():
+        for value in item.values():
             if isinstance(value, dict | list):
                 self.any(value)
 

@@ -10,8 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from exchange import clients
 from exchange.access import authorize
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
-from exchange.roles import Action
 from exchange.paging import Page, PagingDep
+from exchange.roles import Action
 from exchange.schemas import ClientCreate, ClientIssued, ClientOut
 
 router = APIRouter(prefix="/v1/clients", tags=["clients"])

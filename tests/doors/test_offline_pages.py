@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect, sync_playwright
 
 from tests.doors.live import serving
-from tests.web.test_browser import ARGS, CHROMIUM
 from tests.web.conftest import make_web
+from tests.web.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.slow
 

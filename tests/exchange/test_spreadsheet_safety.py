@@ -15,11 +15,11 @@ import httpx
 import pyarrow as pa
 import pytest
 
+from catalog import resource
 from catalog.identifiers import uscc_check_char
 from catalog.spreadsheet import neutralise, neutralise_text
 from exchange import create_app
 from exchange.clients import create_client
-from catalog import resource
 from quality.feedback import write_feedback
 from tests.conftest import make_settings, open_registry
 from tests.exchange.conftest import serving

@@ -43,7 +43,7 @@ def _mask_address(v):
 def reference_rows(raw, code, grant, secret) -> list[dict]:
     """The permitted rows of one resource for the district analyst, in the lake's column order."""
     key = grant_key(secret, grant.id)
-    tok = lambda v: None if v is None else token(key, v)  # noqa: E731
+    tok = lambda v: None if v is None else token(key, v)
     out = []
     for r in raw[code].to_pylist():
         if r["district_code"] != DISTRICT:

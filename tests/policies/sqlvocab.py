@@ -10,11 +10,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AGGREGATES", "COMMENTS", "FUNCTIONS", "Generated", "HIDDEN_COLUMNS", "INJECTED",
-           "LAKE", "LITERALS", "OUTSIDE_FUNCTIONS", "OUTSIDE_SCALARS", "OUTSIDE_TABLES",
-           "PLACEHOLDERS", "SOURCES", "SPELLINGS", "SPLICE_BASES", "SPLICE_CARRIERS",
-           "SPLICE_QUALIFIERS", "TYPES",
-           "WINDOWS"]
+__all__ = [
+    "AGGREGATES",
+    "COMMENTS",
+    "FUNCTIONS",
+    "HIDDEN_COLUMNS",
+    "INJECTED",
+    "LAKE",
+    "LITERALS",
+    "OUTSIDE_FUNCTIONS",
+    "OUTSIDE_SCALARS",
+    "OUTSIDE_TABLES",
+    "PLACEHOLDERS",
+    "SOURCES",
+    "SPELLINGS",
+    "SPLICE_BASES",
+    "SPLICE_CARRIERS",
+    "SPLICE_QUALIFIERS",
+    "TYPES",
+    "WINDOWS",
+    "Generated",
+]
 
 LAKE = "@LAKE@"
 INJECTED = "leak"  # the alias attack templates give the select item they smuggle in
