@@ -92,7 +92,7 @@ def test_a_failure_after_metering_gives_the_call_back(live, monkeypatch):
     assert (response.status_code, response.json()) == (500, INTERNAL)
     assert response.headers["x-content-type-options"] == "nosniff"
     assert _calls_used(live, order_id) == 0
-    (allowed, _s, first), (error, status, detail) = _sql_audit(live)
+    (allowed, _s, _first), (error, status, detail) = _sql_audit(live)
     assert (allowed, error, status) == ("allow", "error", 500)
     assert detail["refunded"] == [order_id]
     verified = live.http.get("/v1/audit/verify", headers=live.as_("auditor")).json()

@@ -143,7 +143,7 @@ def _norm(value):
     if isinstance(value, float | decimal.Decimal):
         f = float(value)
         if math.isnan(f) or math.isinf(f) or f == 0:
-            return f if not (f == 0) else 0.0
+            return f if f != 0 else 0.0
         return float(f"{f:.9g}")
     if isinstance(value, dict):
         return tuple((k, _norm(v)) for k, v in value.items())

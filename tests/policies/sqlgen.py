@@ -290,11 +290,11 @@ class _Gen:
             return self.expr(scope, "B", depth)
         if kind == "in_sub":
             self.tags.add("in_subquery")
-            sub, cols, _ = self.select(depth - 1, kinds=["V"], correlated=scope)
+            sub, _cols, _ = self.select(depth - 1, kinds=["V"], correlated=scope)
             return f"{self.expr(scope, 'V', 0)} {self.pick(['IN', 'NOT IN'])} ({sub})"
         if kind == "any":
             self.tags.add("any_subquery")
-            sub, cols, _ = self.select(depth - 1, kinds=["V"], correlated=scope)
+            sub, _cols, _ = self.select(depth - 1, kinds=["V"], correlated=scope)
             return f"{self.expr(scope, 'V', 0)} = ANY ({sub})"
         self.tags.add("exists")
         sub, _, _ = self.select(depth - 1, correlated=scope)
