@@ -22,7 +22,8 @@ from tests.audits.conftest import private_home
 from tests.exchange.conftest import api_settings
 
 AUDITS = {"audit_chain", "overdue_reviews", "expired_grants", "usage_anomalies", "freshness",
-          "catalog_completeness", "undeclared_personal_data", "quality_regressions"}
+          "catalog_completeness", "undeclared_personal_data", "quality_regressions",
+          "gateway_bypass_attempts"}
 
 
 @pytest.fixture
