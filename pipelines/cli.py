@@ -50,7 +50,7 @@ def _generate(out: Path, persons: int, seed: int, slice_persons: int = 1_000_000
                           slice_persons=slice_persons, as_of=as_of,
                           on_slice=lambda done, slices: progress.update(
                               done, "slices of the city", slices))
-    noise_text = ", ".join(f"{kind} {n:,}" for kind, n in s.noise.items()) or "none"
+    noise_text = ", ".join(f"{kind}={n:,}" for kind, n in s.noise.items()) or "none"
     return "\n".join([
         f"Generated a city of {s.persons:,} persons in {s.households:,} households "
         f"({s.slices} slice{'s' if s.slices > 1 else ''}, {s.seconds:.1f} s).",
