@@ -1,5 +1,6 @@
 """The resource directory: declarations, settings, the registry and the lake's storage rules."""
 
+from catalog.errors import HubError, UnknownResource
 from catalog.model import (
     Category,
     DataItem,
@@ -35,6 +36,7 @@ __all__ = [
     "Department",
     "EntryStatus",
     "Grade",
+    "HubError",
     "HubSettings",
     "ItemType",
     "Load",
@@ -45,6 +47,7 @@ __all__ = [
     "Sensitivity",
     "SharingAttribute",
     "SourceFormat",
+    "UnknownResource",
     "UpdateCycle",
     "delivered_resources",
     "get_settings",

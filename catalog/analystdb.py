@@ -15,6 +15,7 @@ import pyarrow as pa
 from sqlalchemy import select
 
 from catalog.current import newest_per_key_sql, recorded_current_rows
+from catalog.home_stamp import stamp_home
 from catalog.lake import connect, fsync_path
 from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
@@ -170,6 +171,7 @@ def rebuild_analyst_db(settings: HubSettings, registry: Registry,
             os.close(fd)
         os.replace(building, target)
         fsync_path(target.parent)
+        stamp_home(settings)
     finally:
         for leftover in (building, building.with_name(building.name + ".wal")):
             leftover.unlink(missing_ok=True)

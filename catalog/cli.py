@@ -13,8 +13,11 @@ from alembic import command
 from alembic.util import CommandError
 
 from catalog import registry as _registry
+from catalog.clierrors import require_home, unexpected
 from catalog.directory import describe
+from catalog.errors import HubError
 from catalog.registry import Registry, registry_engine
+from catalog.relocation import ensure_analyst_db_home
 from catalog.resources import RESOURCES, resource
 from catalog.schema import SchemaMismatch, next_revision, schemas, state, upgrade
 from catalog.settings import get_settings
@@ -23,31 +26,67 @@ __all__ = ["main", "open_registry"]
 
 
 def open_registry() -> Registry:
-    """The registry of this process's settings (`catalog.registry.open_registry`)."""
-    return _registry.open_registry(get_settings())
+    """The registry of this process's settings (`catalog.registry.open_registry`), with the
+    analysts' views rebuilt if the home was moved since they were built."""
+    settings = get_settings()
+    registry = _registry.open_registry(settings)
+    ensure_analyst_db_home(settings, registry, list(RESOURCES.values()))
+    return registry
+
+
+# Commands that make a hub home on purpose; every other command needs an existing one, so a
+# typo'd --home is an error rather than a new, empty hub. (`generate` writes elsewhere.)
+_MAKE_HOME = frozenset({"init", "demo", "generate"})
 
 
 class _Hub(click.Group):
-    """A registry whose tables this hub cannot use is a clear error, never a trace."""
+    """The CLI's one error guard: a hub refusal, a bad setting or an unusable registry is one
+    line on stderr and exit 1, never a traceback."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        ctx.meta["hub.help"] = any(a in ("--help", "-h") for a in args)
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except SchemaMismatch as exc:
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (HubError, SchemaMismatch) as exc:
             raise click.ClickException(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 — the last resort of the CLI's edge
+            raise click.ClickException(unexpected(exc)) from None
 
 
 @click.group(cls=_Hub)
 @click.option("--home", type=click.Path(path_type=Path), help="The hub's home (HUB_HOME).")
 @click.option("--landing", type=click.Path(path_type=Path),
               help="Where departments deliver (HUB_LANDING).")
-def main(home: Path | None, landing: Path | None) -> None:
+@click.pass_context
+def main(ctx: click.Context, home: Path | None, landing: Path | None) -> None:
     """惠州 data-sharing hub: the governed lake, its catalog, quality and sharing."""
     if home is not None:
         os.environ["HUB_HOME"] = str(home)
     if landing is not None:
         os.environ["HUB_LANDING"] = str(landing)
     get_settings.cache_clear()
+    if ctx.meta.get("hub.help"):
+        return
+    settings = get_settings()  # a bad HUB_* value is reported before any work starts
+    if ctx.invoked_subcommand not in _MAKE_HOME:
+        require_home(settings)
+
+
+@main.command("init")
+def init() -> None:
+    """Create a hub home (HUB_HOME or --home): its registry and landing directory."""
+    settings = get_settings()
+    existed = settings.home.is_dir()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.landing_dir.mkdir(parents=True, exist_ok=True)
+    open_registry()
+    click.echo(f"{'hub home already at' if existed else 'created a hub home at'} {settings.home}"
+               f"; departments deliver to {settings.landing_dir}")
 
 
 @main.group("catalog")
@@ -105,7 +144,6 @@ def registry_upgrade() -> None:
     """Upgrade every package's tables to the revision this hub needs, each in one transaction
     (back the registry up first all the same)."""
     settings = get_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
     engine = registry_engine(settings.registry_url)
     for schema in schemas():
         before, head, _ = state(engine, schema)
@@ -204,13 +242,18 @@ _decision("republish", "republish", "Put a retired entry back in the catalog (CD
 def review_queue() -> None:
     """Revisions submitted for publication, the longest waiting first."""
     from catalog.entries import diff, queue
+    from catalog.listing import echo_lines
 
     registry = open_registry()
-    for revision in queue(registry):
-        click.echo(f"#{revision.id} {revision.resource_code} submitted "
+
+    def lines():
+        for revision in queue(registry):
+            yield (f"#{revision.id} {revision.resource_code} submitted "
                    f"{revision.submitted_at:%Y-%m-%d %H:%M} by {revision.proposed_by}")
-        for change in diff(registry, revision):
-            click.echo(f"    {change.field}: {change.current!r} → {change.proposed!r}")
+            for change in diff(registry, revision):
+                yield f"    {change.field}: {change.current!r} → {change.proposed!r}"
+
+    echo_lines(lines(), "no revisions waiting for review")
 
 
 @catalog_group.command("history")
@@ -223,11 +266,13 @@ def entry_history(code: str) -> None:
         events = history(open_registry(), code)
     except EntryError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from None
-    for e in events:
-        what = f"revision {e.revision_id}" if e.revision_id else "entry"
-        click.echo(f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  {what} "
-                   f"{e.action}: {e.from_status or '-'} → {e.to_status}"
-                   + (f"  — {e.reason}" if e.reason else ""))
+    from catalog.listing import echo_lines
+
+    echo_lines((f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  "
+                f"{f'revision {e.revision_id}' if e.revision_id else 'entry'} "
+                f"{e.action}: {e.from_status or '-'} → {e.to_status}"
+                + (f"  — {e.reason}" if e.reason else "") for e in events),
+               f"no history for {code}")
 
 
 for plugin in entry_points(group="hub.cli"):

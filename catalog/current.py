@@ -46,7 +46,10 @@ def newest_per_key_sql(resource: Resource, source: str) -> str:
 
 
 def _decision_dir(settings: HubSettings, resource: Resource, files: list[Path]) -> Path:
-    digest = hashlib.sha256("\n".join(sorted(map(str, files))).encode()).hexdigest()[:20]
+    # Named by the files relative to the home, so a copied or moved home finds its decisions.
+    names = sorted(Path(f).relative_to(settings.home).as_posix()
+                   if Path(f).is_relative_to(settings.home) else str(f) for f in files)
+    digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:20]
     return settings.lake / "current" / resource.table / digest
 
 

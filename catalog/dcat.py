@@ -15,7 +15,7 @@ dcat:accessURL; Agent foaf:name.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -24,6 +24,7 @@ from catalog.model import Department, Resource, UpdateCycle
 from catalog.registry import EntryStatus, Publication, Registry, ResourceEntry
 from catalog.resources import DEPARTMENTS, RESOURCES
 from catalog.settings import HubSettings
+from catalog.timefmt import beijing_iso
 
 __all__ = ["CONTEXT", "OPEN_FORMATS", "OPEN_PREFIX", "dcat_catalog", "download_path",
            "landing_path"]
@@ -81,7 +82,7 @@ def _iri(value: str) -> dict:
 
 
 def _moment(value: datetime) -> dict:
-    return {"@value": value.astimezone(UTC).isoformat(timespec="seconds"),
+    return {"@value": beijing_iso(value, "seconds"),
             "@type": "xsd:dateTime"}
 
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.tables import Base, utcnow
+from catalog.tables import Base, HomePath, utcnow
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module
     from catalog.registry import Registry
@@ -111,7 +111,8 @@ class AuditReport(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     checked: Mapped[dict] = mapped_column(JSON, default=dict, doc="What was examined, counted.")
     counts: Mapped[dict] = mapped_column(JSON, default=dict, doc="Findings per severity.")
-    report_path: Mapped[str | None] = mapped_column(Text, doc="The report file, if written.")
+    report_path: Mapped[str | None] = mapped_column(HomePath,
+                                                    doc="The report file, if written.")
 
 
 class AuditFinding(Base):

@@ -1,5 +1,6 @@
 """Bulk-extract encodings, streamed batch by batch: Parquet, CSV (UTF-8 with BOM or GB18030),
-Arrow IPC stream. The bytes are hashed as they leave, for the delivery's manifest.
+Arrow IPC stream. The bytes are hashed as they leave, for the delivery's manifest. CSV text
+cells are neutralised against spreadsheet formulas (`catalog.spreadsheet`).
 
 Shared by the sharing API (streamed extracts) and the pipelines (extracts prepared as Dagster
 runs), so one format means the same bytes on both paths."""
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+
+from catalog.spreadsheet import neutralise, safe_schema
 
 __all__ = ["FORMATS", "Encoded", "encode", "encode_then"]
 
@@ -68,7 +71,7 @@ def _writer(fmt: str, sink: _Chunks, schema: pa.Schema):
         return pq.ParquetWriter(sink, schema, compression="zstd")
     if fmt == "arrow":
         return pa.ipc.new_stream(sink, schema)
-    return pacsv.CSVWriter(sink, schema)
+    return pacsv.CSVWriter(sink, safe_schema(schema))
 
 
 def encode(reader: pa.RecordBatchReader, fmt: str, totals: Encoded) -> Iterator[bytes]:
@@ -87,8 +90,9 @@ def encode(reader: pa.RecordBatchReader, fmt: str, totals: Encoded) -> Iterator[
     if fmt == "csv":
         yield out(_BOM)
     writer = _writer(fmt, sink, reader.schema)
+    csv = fmt.startswith("csv")
     for batch in reader:
-        writer.write_batch(batch)
+        writer.write_batch(neutralise(batch) if csv else batch)
         totals.rows += batch.num_rows
         if chunk := sink.take():
             yield out(chunk)

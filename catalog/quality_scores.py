@@ -16,6 +16,7 @@ from sqlalchemy import Float, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.tables import Base, utcnow
+from catalog.timefmt import beijing_iso
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module
     from catalog.registry import Registry
@@ -98,11 +99,11 @@ def quality_summary(registry: Registry, resource_code: str, history: int = 10) -
     return {
         "run_id": latest[0].run_id,
         "version": latest[0].version,
-        "measured_at": latest[0].measured_at.isoformat(),
+        "measured_at": beijing_iso(latest[0].measured_at),
         "scores": now,
         "items": dict(items),
         "trend": {dim: _trend(before.get(dim), value) for dim, value in now.items()},
         "history": [{"run_id": run[0].run_id, "version": run[0].version,
-                     "measured_at": run[0].measured_at.isoformat(), **level(run)}
+                     "measured_at": beijing_iso(run[0].measured_at), **level(run)}
                     for run in ordered[-history:]],
     }

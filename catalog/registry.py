@@ -11,12 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import MetaData, create_engine, event, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 # The modules that declare tables on `Base`: the registry's schema holds them all.
 from catalog import entries, extracts, findings, quality_scores, reviews
+from catalog.errors import HubError
 from catalog.model import Resource
 from catalog.resources import RESOURCES
 from catalog.schema import Schema, ensure_schema
@@ -26,6 +27,7 @@ from catalog.tables import (
     BatchRecord,
     BatchStatus,
     EntryStatus,
+    HomePath,
     Publication,
     ResourceEntry,
     utcnow,
@@ -37,6 +39,7 @@ __all__ = [
     "BatchRecord",
     "BatchStatus",
     "EntryStatus",
+    "HomePath",
     "Publication",
     "Registry",
     "ResourceEntry",
@@ -66,9 +69,28 @@ def _models() -> MetaData:
 SCHEMA = Schema("catalog", Path(__file__).parent / "migrations", _models)
 
 
+def registry_url(url: str) -> URL:
+    """The URL with its driver: a plain `postgresql://` (or `postgres://`) means psycopg 3, the
+    PostgreSQL driver the hub installs. A URL SQLAlchemy cannot use is a `HubError`."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise HubError(f"the registry URL {url.split('@')[-1]!r} is not a database URL: use "
+                       "sqlite:///path/registry.db or postgresql://user@host/db") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
 def registry_engine(url: str) -> Engine:
     """An engine on the registry database, its tables as they are (`Registry` checks them)."""
-    engine = create_engine(url, future=True)
+    parsed = registry_url(url)
+    try:
+        engine = create_engine(parsed, future=True)
+    except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+        raise HubError(f"the registry URL {parsed.render_as_string(hide_password=True)!r} "
+                       f"cannot be used ({exc}): use sqlite:///path/registry.db or "
+                       "postgresql://user@host/db") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -77,8 +99,13 @@ def registry_engine(url: str) -> Engine:
 class Registry:
     """Sessions on the registry database, and the catalog's declared entries kept in it."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, home: Path | None = None) -> None:
+        """`home`: the hub home its stored paths are relative to; by default the directory of
+        a SQLite registry (`<home>/registry.db`), none for another database."""
         self.engine = registry_engine(url)
+        if home is None and self.engine.dialect.name == "sqlite" and self.engine.url.database:
+            home = Path(self.engine.url.database).resolve().parent
+        self.engine.dialect.hub_home = home.resolve() if home else None  # read by HomePath
         ensure_schema(self.engine, SCHEMA)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
@@ -147,9 +174,10 @@ def open_registry(settings: HubSettings, *, declare: bool = True) -> Registry:
     """The hub's registry, the one way every door opens it: the home made if missing, the
     tables created or checked (`Registry`), and the declared resources stored — unless
     `declare` is false, for readers of the catalog as the registry holds it (the audits, the
-    sharing API)."""
+    sharing API). The doors that run work (the CLI, Dagster) then check the analysts' views
+    were built for this home (`catalog.relocation`)."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    registry = Registry(settings.registry_url)
+    registry = Registry(settings.registry_url, settings.home)
     if declare:
         registry.sync_declarations(list(RESOURCES.values()))
     return registry

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from catalog.errors import UnknownResource
 from catalog.model import (
     Category,
     DataItem,
@@ -393,7 +394,8 @@ def resource(code: str) -> Resource:
     try:
         return RESOURCES[code]
     except KeyError:
-        raise KeyError(f"unknown resource {code!r}") from None
+        raise UnknownResource(f"unknown resource {code!r}: `hub catalog list` lists the "
+                              "resource codes") from None
 
 
 def delivered_resources() -> list[Resource]:

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import duckdb
 from sqlalchemy import JSON, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from catalog.tables import Base, utcnow
+from catalog.tables import Base, HomePath, utcnow
 
-if TYPE_CHECKING:  # only annotated: the registry imports this module
+if TYPE_CHECKING:  # only annotated: the registry imports this module, and every command
+    import duckdb  # loads the registry's models: no DuckDB at start
+
     from catalog.registry import Registry
 
 __all__ = [
@@ -99,8 +100,8 @@ class CrosscheckRun(Base):
     finished_at: Mapped[datetime] = mapped_column(default=utcnow)
     reference_month: Mapped[str | None] = mapped_column(String(6))
     policy_version: Mapped[str] = mapped_column(String(64))
-    flags_path: Mapped[str] = mapped_column(Text)
-    issues_path: Mapped[str] = mapped_column(Text)
+    flags_path: Mapped[str] = mapped_column(HomePath)
+    issues_path: Mapped[str] = mapped_column(HomePath)
     rows: Mapped[int] = mapped_column(Integer)
     raised: Mapped[dict] = mapped_column(JSON, doc="Flags published, per rule.")
     suppressed: Mapped[dict] = mapped_column(JSON, doc="Dismissed flags not raised again.")

@@ -7,10 +7,12 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["HubSettings", "get_settings"]
+from catalog.errors import HubError
+
+__all__ = ["HubSettings", "SettingsError", "get_settings"]
 
 
 def _sqlite_registry(home: Path) -> str:
@@ -35,7 +37,7 @@ class HubSettings(BaseSettings):
     registry_url: str = Field(
         default_factory=lambda fields: _sqlite_registry(fields.get("home", Path(".hub"))),
         description="SQLAlchemy URL of the registry (catalog, batches); defaults to SQLite in "
-        "`<home>/registry.db`; a `postgresql+psycopg://…` URL works too.",
+        "`<home>/registry.db`; a `postgresql://user@host/db` URL works too (psycopg 3).",
     )
     duckdb_threads: int = Field(default=2, ge=1, description="DuckDB worker threads.")
     duckdb_memory_limit: str = Field(
@@ -78,6 +80,13 @@ class HubSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest request body.")
     max_page_size: int = Field(default=500, ge=1, description="Largest page of any list.")
     request_timeout_seconds: float = Field(default=30.0, gt=0, description="Per request.")
+    rate_limit_per_address: int = Field(
+        default=1200, ge=1, description="Requests one client address may make per window "
+        "(429 with Retry-After beyond).")
+    rate_limit_per_client: int = Field(
+        default=600, ge=1, description="Requests one authenticated client may make per window.")
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, description="The sliding window of both rate limits.")
     extract_stream_max_rows: int = Field(
         default=5_000_000, ge=0, description="Extracts of resources with more published rows "
         "are prepared as a Dagster run and downloaded when done; smaller ones stream at once.",
@@ -95,6 +104,12 @@ class HubSettings(BaseSettings):
     review_workdays: list[date] = Field(
         default_factory=list,
         description="Weekend days that are working days (调休) for review deadlines (JSON list).",
+    )
+    review_own_departments: list[str] = Field(
+        default_factory=list,
+        description="Departments whose own orders their own reviewers (or, for the hub, the "
+        "chief data officer) may decide; by default nobody decides their own department's "
+        "order (separation of duties). JSON list of department codes.",
     )
 
     # --- catalog web app (exchange.web) ------------------------------------------------------
@@ -116,6 +131,9 @@ class HubSettings(BaseSettings):
     gateway_max_depth: int = Field(default=40, ge=5, description="Deepest expression nesting.")
     gateway_timeout_seconds: float = Field(default=30.0, gt=0, description="Query run time.")
     gateway_max_rows: int = Field(default=100_000, ge=1, description="Most rows returned.")
+    gateway_max_result_bytes: int = Field(
+        default=128 * 1024 * 1024, ge=1024,
+        description="Largest result (in Arrow bytes) returned; a larger one is refused.")
     gateway_memory_limit: str = Field(default="2GB", description="DuckDB memory per query.")
     gateway_snapshots: Literal["auto", "manual", "off"] = Field(
         default="auto", description="Per-grant materialised protected tables: `auto` builds "
@@ -151,7 +169,25 @@ class HubSettings(BaseSettings):
         return self.landing
 
 
+class SettingsError(HubError):
+    """A `HUB_*` variable with a value the hub cannot use, named as the user set it."""
+
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> SettingsError:
+        problems = []
+        for e in error.errors():
+            if not e["loc"]:  # a rule across fields: its message names the variable
+                problems.append(str(e["msg"]).removeprefix("Value error, "))
+                continue
+            name = "HUB_" + "_".join(str(part) for part in e["loc"]).upper()
+            problems.append(f"{name}={e['input']!s}: {e['msg']}")
+        return cls("; ".join(problems) + " (fix the environment variable; README: Settings)")
+
+
 @functools.cache
 def get_settings() -> HubSettings:
     """The process's settings, built once on first use (never at import time)."""
-    return HubSettings()
+    try:
+        return HubSettings()
+    except ValidationError as exc:
+        raise SettingsError.from_validation(exc) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.engine import Dialect
@@ -22,6 +23,7 @@ __all__ = [
     "BatchRecord",
     "BatchStatus",
     "EntryStatus",
+    "HomePath",
     "Publication",
     "ResourceEntry",
     "UTCDateTime",
@@ -31,6 +33,28 @@ __all__ = [
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class HomePath(TypeDecorator):
+    """A file of the hub's home, stored relative to it so that a copied or moved home works
+    unchanged; read back as an absolute path below the home the registry was opened for
+    (`Registry(url, home)`). A path outside the home is kept as it is."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        home = getattr(dialect, "hub_home", None)
+        if value is None or home is None:
+            return value
+        path = Path(value)
+        return path.relative_to(home).as_posix() if path.is_relative_to(home) else value
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        home = getattr(dialect, "hub_home", None)
+        if value is None or home is None or Path(value).is_absolute():
+            return value
+        return str(home / value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -115,9 +139,9 @@ class BatchRecord(Base):
         Integer, default=0, doc="Whitespace-only lines skipped: no records, so not in rows_in.")
     layout: Mapped[dict | None] = mapped_column(
         JSON, doc="CSV: for each file, the column of each data item in its header.")
-    raw_path: Mapped[str | None] = mapped_column(Text)
-    accepted_path: Mapped[str | None] = mapped_column(Text)
-    quarantine_path: Mapped[str | None] = mapped_column(Text)
+    raw_path: Mapped[str | None] = mapped_column(HomePath)
+    accepted_path: Mapped[str | None] = mapped_column(HomePath)
+    quarantine_path: Mapped[str | None] = mapped_column(HomePath)
     duplicate_of: Mapped[str | None] = mapped_column(String(128))
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
     standardised_at: Mapped[datetime | None]

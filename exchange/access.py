@@ -75,7 +75,7 @@ class _Validator(JWTBearerTokenValidator):
 
 
 # Built once: constructing a statement costs more than running it from the compiled cache.
-_CLIENT = select(ClientRecord.client_id, ClientRecord.active, ClientRecord.not_before,
+_CLIENT = select(ClientRecord.client_id, ClientRecord.active, ClientRecord.credential_version,
                  ClientRecord.roles, ClientRecord.department, ClientRecord.district,
                  ).where(ClientRecord.client_id == bindparam("client_id"))
 
@@ -106,7 +106,10 @@ class TokenVerifier:
             record = c.execute(_CLIENT, {"client_id": claims["client_id"]}).first()
         if record is None or not record.active:
             raise _unauthorized("The client is not active.")
-        if claims["iat"] < int(record.not_before.timestamp()):
+        version = claims.get("cv")
+        # An exact integer match, never a clock comparison: `iat` has whole seconds, and a
+        # token issued in the second of a rotation would otherwise outlive it.
+        if type(version) is not int or version != record.credential_version:
             raise _unauthorized("The access token was issued before the client's credentials "
                                 "changed.")
         # Roles and department come from the registry, not the token: a role removed since the

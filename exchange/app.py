@@ -10,6 +10,7 @@ from exchange.context import Hub
 from exchange.errors import install_error_handlers
 from exchange.middleware import HubMiddleware
 from exchange.oauth import HubAuthorizationServer
+from exchange.ratelimit import RateLimits
 from exchange.routes import (
     audit,
     auth,
@@ -45,10 +46,12 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.hub = hub
     app.state.oauth = HubAuthorizationServer(settings, hub.store, hub.keys)
     app.state.tokens = TokenVerifier(settings, hub.store, hub.keys)
+    app.state.limits = RateLimits(settings)
     install_error_handlers(app)
     for module in (auth, catalog, orders, verify, extracts, sql, audit, clients, crosscheck,
                    opendata):
         app.include_router(module.router)
     install_web(app)  # the catalog web app's pages, after the API's routes
-    app.add_middleware(HubMiddleware, settings=settings, audit=hub.audit)
+    app.add_middleware(HubMiddleware, settings=settings, audit=hub.audit,
+                       limits=app.state.limits)
     return app

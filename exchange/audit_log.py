@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from catalog.registry import utcnow
+from catalog.timefmt import beijing_iso
 from exchange.keys import ALGORITHM, KeyRing
 from exchange.models import AuditEntry
 from exchange.store import Store
@@ -51,9 +52,10 @@ class AuditRecord:
     result_sha256: str | None = None
     detail: dict = field(default_factory=dict)
     written: int | None = None  # the entry's seq once appended (not itself logged)
+    charged: list[str] = field(default_factory=list)  # orders metered with it (not logged)
 
     def columns(self) -> dict:
-        return {k: v for k, v in asdict(self).items() if k != "written"}
+        return {k: v for k, v in asdict(self).items() if k not in ("written", "charged")}
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ class AuditLog:
                              .order_by(AuditEntry.seq.desc()).limit(1)).first()
         seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
         claims = {"seq": seq, "hash": digest,
-                  "at": datetime.now(UTC).isoformat(timespec="seconds")}
+                  "at": beijing_iso(datetime.now(UTC), "seconds")}
         signed = jws.serialize_compact({"alg": ALGORITHM, "typ": "hub-audit-checkpoint"},
                                        json.dumps(claims, sort_keys=True), keys.signing_keys())
         return {**claims, "signature": signed}

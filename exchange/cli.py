@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from catalog import get_settings
+from catalog.clierrors import PORT
 
 __all__ = ["register"]
 
@@ -103,12 +104,13 @@ def _clients(main: click.Group) -> None:
     @group.command("list")
     def list_() -> None:
         """Every client and user with department, roles and status."""
+        from catalog.listing import echo_lines
         from exchange.clients import list_clients
 
-        for c in list_clients(_hub().store):
-            state = "active" if c.active else "revoked"
-            click.echo(f"{c.client_id:28} {c.kind:6} {c.department:5} {state:8} "
-                       f"{c.auth_method:20} {','.join(c.roles)}")
+        echo_lines((f"{c.client_id:28} {c.kind:6} {c.department:5} "
+                    f"{'active' if c.active else 'revoked':8} {c.auth_method:20} "
+                    f"{','.join(c.roles)}" for c in list_clients(_hub().store)),
+                   "no clients or users")
 
 
 def _keys(main: click.Group) -> None:
@@ -173,8 +175,8 @@ def register(main: click.Group) -> None:
 
     @main.command()
     @click.option("--host", default="127.0.0.1", show_default=True)
-    @click.option("--port", default=8000, show_default=True)
-    @click.option("--workers", default=1, show_default=True)
+    @click.option("--port", default=8000, show_default=True, type=PORT)
+    @click.option("--workers", default=1, show_default=True, type=click.IntRange(1))
     def serve(host: str, port: int, workers: int) -> None:
         """Serve the sharing API (uvicorn) on this hub home."""
         import uvicorn

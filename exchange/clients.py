@@ -2,8 +2,9 @@
 
 Secrets are shown once, at creation or rotation, and stored as scrypt hashes (RFC 7914).
 A client authenticates with its secret or, if registered with a public JWKS, with a signed
-JWT assertion (`private_key_jwt`, RFC 7523). Rotation and revocation refuse every token
-issued before them.
+JWT assertion (`private_key_jwt`, RFC 7523). Rotation, a password change and revocation raise
+the client's credential version, which every token and web session carries: those issued
+before are refused, however close in time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 from joserfc.jwk import KeySet
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from catalog import DEPARTMENTS
 from catalog.identifiers import DISTRICTS
@@ -118,13 +119,22 @@ def _check_password(kind: str, auth_method: str, password: str) -> None:
         raise ClientError(f"a password has {MIN_PASSWORD} to 256 characters")
 
 
+def _new_credentials(s, record: ClientRecord) -> None:
+    """Refuse every token and session issued so far: one more credential version, raised in
+    the database (not from the value read) so concurrent changes each count."""
+    s.flush()
+    s.execute(update(ClientRecord).where(ClientRecord.client_id == record.client_id)
+              .values(credential_version=ClientRecord.credential_version + 1,
+                      not_before=utcnow(), updated_at=utcnow()))
+
+
 def set_password(store: Store, client_id: str, password: str) -> None:
     """A user's new password; their tokens and web sessions from before now are refused."""
     with store.session() as s:
         record = _existing(s, client_id)
         _check_password(record.kind, record.auth_method, password)
         record.secret_hash = hash_secret(password)
-        record.not_before = record.updated_at = utcnow()
+        _new_credentials(s, record)
 
 
 def _existing(s, client_id: str) -> ClientRecord:
@@ -146,8 +156,8 @@ def rotate_secret(store: Store, client_id: str, public_jwks: dict | None = None)
         else:
             secret = secrets.token_urlsafe(32)
             record.secret_hash = hash_secret(secret)
-        record.not_before = record.updated_at = utcnow()
         record.active = True
+        _new_credentials(s, record)
     return Issued(client_id, secret)
 
 
@@ -156,7 +166,7 @@ def revoke_client(store: Store, client_id: str) -> None:
     with store.session() as s:
         record = _existing(s, client_id)
         record.active = False
-        record.not_before = record.updated_at = utcnow()
+        _new_credentials(s, record)
 
 
 def list_clients(store: Store) -> list[ClientRecord]:

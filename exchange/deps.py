@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from exchange.access import Caller, TokenVerifier
 from exchange.audit_log import AuditRecord
 from exchange.context import Hub
+from exchange.errors import ApiError
 
 __all__ = ["AuditCtx", "CurrentCaller", "HubDep", "audit_record"]
 
@@ -33,6 +34,11 @@ def current_caller(request: Request,
     record = audit_record(request)
     record.client_id, record.department = caller.client_id, caller.department
     record.roles = list(caller.roles)
+    wait = request.app.state.limits.client(caller.client_id)
+    if wait is not None:
+        record.detail = {"rate_limit": "client"}
+        raise ApiError(429, "rate_limited", f"Too many requests from this client: retry after "
+                                            f"{wait} s.", headers={"Retry-After": str(wait)})
     return caller
 
 

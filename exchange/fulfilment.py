@@ -91,7 +91,7 @@ def start_extract(hub: Hub, caller: Caller, order_id: str, fmt: str,
                      "policy_version": grant.policy_version}
 
     def begin(s) -> None:
-        consume(s, order.id)
+        consume(s, order.id, record)
         s.add(item)
 
     hub.audit.append(record, before=begin)
@@ -155,5 +155,5 @@ def download(hub: Hub, caller: Caller, delivery_id: str, record: AuditRecord) ->
     record.decision, record.status = "allow", 200
     record.detail = {"delivery": item.id, "format": item.format, "phase": "download",
                      "bytes": item.bytes, "policy_version": item.policy_version}
-    hub.audit.append(record, before=lambda s: consume(s, order.id))
+    hub.audit.append(record, before=lambda s: consume(s, order.id, record))
     return Download(item, hub.settings.lake / item.path)

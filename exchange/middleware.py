@@ -1,13 +1,20 @@
-"""ASGI middleware: body-size and time limits, security headers, and the audit of every request.
+"""ASGI middleware: the per-address rate limit, body-size and time limits, security headers,
+and the audit of every request.
 
 Each request gets an `AuditRecord` that handlers fill in. Unless a handler already appended it
 (data uses are appended with their metering, before the answer leaves), it is appended here
 with the response status, before the response starts: a request is never answered unlogged.
+
+An unexpected exception is answered here — the API's error shape, with the security headers —
+and audited as an `error` (decision `allow` < 400 ≤ `deny` < 500 ≤ `error`). If the handler had
+already audited and metered the request, an error entry follows it and the calls it charged
+are given back: a server error is never charged.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 
 import anyio
 from starlette.exceptions import HTTPException
@@ -16,8 +23,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from catalog import HubSettings
 from exchange.audit_log import AuditLog, AuditRecord
 from exchange.errors import error_body
+from exchange.metering import refund
+from exchange.ratelimit import RateLimits
 
 __all__ = ["HubMiddleware"]
+
+log = logging.getLogger("exchange")
 
 _HEADERS = [(b"cache-control", b"no-store"), (b"x-content-type-options", b"nosniff"),
             (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer")]
@@ -34,22 +45,25 @@ class _TooLarge(HTTPException):
 
 def _finish(record: AuditRecord, status: int) -> None:
     record.status = status
-    record.decision = "allow" if status < 400 else "deny"
+    record.decision = "allow" if status < 400 else "deny" if status < 500 else "error"
     if status >= 400:
         record.rows, record.result_sha256 = None, None
 
 
 class HubMiddleware:
-    def __init__(self, app: ASGIApp, settings: HubSettings, audit: AuditLog) -> None:
+    def __init__(self, app: ASGIApp, settings: HubSettings, audit: AuditLog,
+                 limits: RateLimits) -> None:
         self.app = app
         self.settings = settings
         self.audit = audit
+        self.limits = limits
 
-    async def _reply(self, send: Send, status: int, code: str, message: str) -> None:
+    async def _reply(self, send: Send, status: int, code: str, message: str,
+                     extra: list[tuple[bytes, bytes]] = ()) -> None:
         body = json.dumps(error_body(code, message)).encode()
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-            *_HEADERS]})
+            *extra, *_HEADERS]})
         await send({"type": "http.response.body", "body": body})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -58,6 +72,14 @@ class HubMiddleware:
             return
         record = AuditRecord(method=scope["method"], route=scope["path"][:200])
         scope.setdefault("state", {})["audit"] = record
+        client = scope.get("client")
+        wait = self.limits.address(client[0] if client else "")
+        if wait is not None:
+            record.detail = {"rate_limit": "address"}
+            await self._append(record, scope, 429)
+            await self._reply(send, 429, "rate_limited", "Too many requests from this address: "
+                              f"retry after {wait} s.", [(b"retry-after", str(wait).encode())])
+            return
         limit = self.settings.max_body_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
@@ -101,9 +123,28 @@ class HubMiddleware:
                 await self._append(record, scope, 504)
                 await self._reply(send, 504, "timeout", "The request took too long.")
         except Exception:
-            if not started and record.written is None:
-                await self._append(record, scope, 500)
-            raise
+            log.exception("unhandled error")
+            if started:  # a streamed body broke off: nothing can be said any more
+                raise
+            await self._failed(record, scope)
+            await self._reply(send, 500, "internal_error",
+                              "The hub could not complete the request.")
+
+    async def _failed(self, record: AuditRecord, scope: Scope) -> None:
+        """Audit a request that failed on the server; give back what it was charged."""
+        if record.written is None:
+            await self._append(record, scope, 500)
+            return
+        charged = list(record.charged)
+        error = AuditRecord(method=record.method, route=record.route,
+                            client_id=record.client_id, department=record.department,
+                            roles=list(record.roles), order_id=record.order_id,
+                            purpose=record.purpose, resource_code=record.resource_code,
+                            items=list(record.items),
+                            detail={"failed_after": record.written, "refunded": charged})
+        _finish(error, 500)
+        await anyio.to_thread.run_sync(
+            lambda: self.audit.append(error, before=lambda s: refund(s, charged)))
 
     async def _append(self, record: AuditRecord, scope: Scope, status: int) -> None:
         route = scope.get("route")

@@ -61,7 +61,12 @@ class ClientRecord(ExchangeBase):
     secret_hash: Mapped[str | None] = mapped_column(Text)
     public_jwks: Mapped[dict | None] = mapped_column(JSON)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Tokens issued before this instant are refused (secret rotation, revocation).
+    # Raised by one at every rotation, password change and revocation. Tokens and web sessions
+    # carry the version they were issued under and are refused once it is no longer current:
+    # an integer compared exactly, so a token issued in the same second as a rotation is not
+    # mistaken for a later one (as a comparison of whole-second times would).
+    credential_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # When the credentials last changed (shown to operators; not used to refuse tokens).
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -202,12 +207,16 @@ class WebSession(ExchangeBase):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), index=True)
     csrf: Mapped[str] = mapped_column(String(64), doc="The token every POST form carries.")
+    credential_version: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0",
+        doc="The user's `ClientRecord.credential_version` at sign-in (0: before versions).")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class LoginFailure(ExchangeBase):
-    """One failed sign-in to a user name (counted for the lock, then forgotten)."""
+    """One failed sign-in or token request naming a user (counted for the lock, then
+    forgotten; `exchange.lockout`)."""
 
     __tablename__ = "ex_web_login_failures"
 

@@ -2,8 +2,13 @@
 
 Client-credentials grant (RFC 6749 §4.4); client authentication by secret (basic or post) or
 by signed JWT assertion (`private_key_jwt`, RFC 7523); JWT access tokens per RFC 9068 with
-`iss`, `aud`, `exp`, `client_id`, `scope`, `roles`, `department`. A request for a scope the
+`iss`, `aud`, `exp`, `client_id`, `scope`, `roles`, `department`, and `cv`, the client's
+credential version (`exchange.access` refuses a token whose version is no longer current). A request for a scope the
 client may not hold is refused (`invalid_scope`), never answered with a narrower token.
+
+People (`kind == "user"`) sign in to the web app with a password; a person's secret is never
+accepted here as a client secret, and every such try counts toward the person's lockout
+(`exchange.lockout`, shared with web sign-in). A locked person gets no token by any method.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from catalog import HubSettings
 from exchange.clients import verify_secret
 from exchange.keys import ALGORITHM, KeyRing
+from exchange.lockout import Lockout, dummy_hash
 from exchange.models import ClientRecord, UsedAssertion
 from exchange.roles import SCOPES, allowed_scopes
 from exchange.store import Store
@@ -39,8 +45,9 @@ def token_endpoint_url(settings: HubSettings) -> str:
 class OAuthClient(ClientMixin):
     """authlib's view of a registered client."""
 
-    def __init__(self, record: ClientRecord) -> None:
+    def __init__(self, record: ClientRecord, lockout: Lockout) -> None:
         self.record = record
+        self._lockout = lockout
 
     def get_client_id(self) -> str:
         return self.record.client_id
@@ -59,7 +66,13 @@ class OAuthClient(ClientMixin):
         return False
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return verify_secret(client_secret, self.record.secret_hash)
+        person = self.record.kind == "user"
+        # A person's secret is their password: checked at web sign-in only. The dummy hash
+        # costs the same as a real check, so timing does not tell people from systems.
+        good = verify_secret(client_secret, dummy_hash() if person else self.record.secret_hash)
+        if person or not good:
+            self._lockout.fail(self.record.client_id)
+        return good and not person
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if self.record.auth_method == "private_key_jwt":
@@ -109,7 +122,8 @@ class _TokenGenerator(JWTBearerTokenGenerator):
 
     def get_extra_claims(self, client, grant_type, user, scope) -> dict:
         record = client.record
-        claims = {"roles": list(record.roles), "department": record.department}
+        claims = {"roles": list(record.roles), "department": record.department,
+                  "cv": record.credential_version}
         if record.district:
             claims["district"] = record.district
         return claims
@@ -154,6 +168,7 @@ class HubAuthorizationServer(AuthorizationServer):
     def __init__(self, settings: HubSettings, store: Store, keys: KeyRing) -> None:
         super().__init__(scopes_supported=sorted(SCOPES))
         self._store = store
+        self._lockout = Lockout(settings, store)
         self.register_grant(_ClientCredentials)
         self.register_token_generator("default", _TokenGenerator(settings, keys))
         self.register_client_auth_method("private_key_jwt", _ClientAssertion(settings, store))
@@ -163,7 +178,12 @@ class HubAuthorizationServer(AuthorizationServer):
             return None
         with self._store.session() as s:
             record = s.get(ClientRecord, client_id)
-        return OAuthClient(record) if record is not None and record.active else None
+        if record is None or not record.active:
+            self._lockout.fail(client_id)  # counted like web sign-in: names known or not
+            return None
+        if record.kind == "user" and self._lockout.locked(client_id):
+            return None
+        return OAuthClient(record, self._lockout)
 
     def save_token(self, token: dict, request: OAuth2Request) -> None:
         """JWT access tokens are self-contained: nothing to store (issuance is audited)."""

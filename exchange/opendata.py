@@ -27,6 +27,7 @@ from catalog.audit_reports import write_json
 from catalog.dcat import OPEN_FORMATS, dcat_catalog, download_path, landing_path
 from catalog.formats import FORMATS, Encoded, encode
 from catalog.lake import connect
+from catalog.timefmt import beijing_iso
 from exchange.audit_log import AuditRecord
 from exchange.context import Hub
 from exchange.errors import ApiError
@@ -102,7 +103,7 @@ def _describe(found: _Open) -> dict:
         "category": r.category.value, "update_cycle": r.update_cycle.value,
         "open": r.open.value, "open_conditions": r.open_conditions,
         "version": found.publication.version, "rows": found.publication.rows,
-        "published_at": found.publication.published_at.isoformat(),
+        "published_at": beijing_iso(found.publication.published_at),
         "items": [{"name": d.item, "zh_name": items[d.item].zh_name,
                    "description": items[d.item].description, "type": items[d.item].type.value}
                   for d in found.published],

@@ -5,14 +5,18 @@ the provider department's reviewers; each stage has a deadline in working days, 
 overdue stage escalates to the chief data officer. 不予共享: refused, except verification-only
 orders, which are reviewed like conditional ones. Approval provisions a grant; expiry,
 cancellation or revocation removes it at once.
+
+Separation of duties: nobody decides an order they placed, and nobody decides an order of
+their own department unless `review_own_departments` names it (a department that is its own
+provider and has no one else to review); such a decision says so in the order's history.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 
 from catalog import EntryStatus, Resource, SharingAttribute, entries, extracts, resource
 from catalog.registry import utcnow
@@ -42,7 +46,10 @@ def _event(s, order: Order, actor: str, action: str, before: OrderStatus | None,
 
 
 def _due(hub: Hub, days: int, now: datetime) -> datetime:
-    return deadline(now, days, hub.settings.review_holidays, hub.settings.review_workdays)
+    """The review deadline, in UTC like every time the exchange stores (a +08:00 value would be
+    kept as its wall-clock time where the database drops zones, and read back 8 hours off)."""
+    return deadline(now, days, hub.settings.review_holidays,
+                    hub.settings.review_workdays).astimezone(UTC)
 
 
 def _items(declared: Resource, body: OrderCreate) -> list[str]:
@@ -166,6 +173,8 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
     now = utcnow()
     with hub.store.session() as s:
         order = _load(s, order_id)
+        if order.status.in_review:
+            reason = reason + _separation(hub, caller, order)
         if order.status is OrderStatus.COMPLIANCE_REVIEW:
             if not caller.has(Role.CDO):
                 raise ApiError(403, "forbidden", "The compliance check is the chief data "
@@ -189,6 +198,20 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
             raise ApiError(409, "not_in_review", f"The order is {order.status.value}.")
         _end(hub, s, order, OrderStatus.REJECTED, caller.client_id, "rejected", reason)
         return order
+
+
+def _separation(hub: Hub, caller: Caller, order: Order) -> str:
+    """Refuse a review that would decide one's own order or (unless allowed) one's own
+    department's; an allowed own-department decision returns the note its event carries."""
+    if caller.client_id == order.requested_by:
+        raise ApiError(403, "separation_of_duties", "You placed this order: someone else "
+                                                    "decides it.")
+    if caller.department != order.department:
+        return ""
+    if order.department not in hub.settings.review_own_departments:
+        raise ApiError(403, "separation_of_duties", "This order is your own department's: "
+                                                    "another department decides it.")
+    return " [own department's order: decided under HUB_REVIEW_OWN_DEPARTMENTS]"
 
 
 def cancel(hub: Hub, caller: Caller, order_id: str, reason: str) -> Order:
@@ -224,7 +247,8 @@ def _visible_query(caller: Caller) -> Select:
 
 
 def list_orders(hub: Hub, caller: Caller, status: str | None, escalated: bool | None,
-                offset: int, limit: int) -> tuple[list[Order], int | None]:
+                offset: int, limit: int) -> tuple[list[Order], int]:
+    """One page of the orders the caller may see, newest first, and how many there are."""
     authorize(caller, Action.ORDER_READ)
     sweep(hub)
     query = _visible_query(caller)
@@ -233,10 +257,10 @@ def list_orders(hub: Hub, caller: Caller, status: str | None, escalated: bool | 
     if escalated is not None:
         query = query.where(Order.escalated == escalated)
     with hub.store.session() as s:
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = list(s.scalars(query.order_by(Order.created_at.desc(), Order.id)
-                              .offset(offset).limit(limit + 1)))
-    more = len(rows) > limit
-    return [o for o in rows[:limit] if visible(caller, o)], offset + limit if more else None
+                              .offset(offset).limit(limit)))
+    return [o for o in rows if visible(caller, o)], total
 
 
 def sweep(hub: Hub, order_id: str | None = None, now: datetime | None = None) -> int:

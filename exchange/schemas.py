@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from catalog.timefmt import beijing_iso
 
 __all__ = [
     "AuditEntryOut", "CheckpointOut", "ClientCreate", "ClientIssued", "ClientOut", "DeliveryOut",
-    "Me", "OrderCreate", "OrderEventOut", "OrderOut", "OrderPage", "ReasonBody", "ReviewBody",
+    "Instant", "Me", "OrderCreate", "OrderEventOut", "OrderOut", "ReasonBody", "ReviewBody",
     "RowScope", "SqlRequest", "UsageOut", "VerifyAnswer", "VerifyBody", "VerifyNamedBody",
     "VerifyReport",
 ]
@@ -18,6 +27,10 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max
 ItemName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
 District = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Mode = Literal["extract", "query", "aggregate", "verify"]
+# Every moment the API returns: ISO 8601 with its offset, Beijing time (catalog.timefmt).
+Instant = Annotated[datetime, PlainSerializer(beijing_iso, return_type=str, when_used="json"),
+                    WithJsonSchema({"type": "string", "format": "date-time",
+                                    "examples": ["2026-12-07T09:30:00+08:00"]})]
 
 
 class _In(BaseModel):
@@ -60,7 +73,7 @@ class ReasonBody(_In):
 
 
 class OrderEventOut(BaseModel):
-    at: datetime
+    at: Instant
     actor: str
     action: str
     from_status: str | None
@@ -85,19 +98,14 @@ class OrderOut(BaseModel):
     calls_used: int
     subscribe: bool
     status: str
-    stage_due: datetime | None
+    stage_due: Instant | None
     escalated: bool
     decided_by: str | None
     reason: str
     grant_id: str | None
     policy_version: str | None
-    created_at: datetime
+    created_at: Instant
     events: list[OrderEventOut] = Field(default_factory=list)
-
-
-class OrderPage(BaseModel):
-    orders: list[OrderOut]
-    next_offset: int | None
 
 
 class VerifyBody(_In):
@@ -136,13 +144,13 @@ class DeliveryOut(BaseModel):
     bytes: int
     sha256: str | None
     policy_version: str | None
-    started_at: datetime
-    completed_at: datetime | None
+    started_at: Instant
+    completed_at: Instant | None
 
 
 class UsageOut(BaseModel):
     seq: int
-    at: datetime
+    at: Instant
     client_id: str | None
     department: str | None
     route: str
@@ -207,7 +215,7 @@ class ClientOut(BaseModel):
     roles: list[str]
     auth_method: str
     active: bool
-    created_at: datetime
+    created_at: Instant
 
 
 class ClientIssued(BaseModel):

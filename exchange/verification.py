@@ -55,5 +55,5 @@ def answer(hub: Hub, caller: Caller, check: Check, order_id: str, id_number: str
     record.result_sha256 = hashlib.sha256(json.dumps(
         {"check": check.name, "order_id": order_id, "answer": result}).encode()).hexdigest()
     left: list[int] = []
-    entry = hub.audit.append(record, before=lambda s: left.append(consume(s, order.id)))
+    entry = hub.audit.append(record, before=lambda s: left.append(consume(s, order.id, record)))
     return result, left[0], entry.seq

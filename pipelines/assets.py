@@ -6,7 +6,7 @@ import dagster as dg
 from catalog import Resource, delivered_resources
 from pipelines.hub_resource import HubResource
 from pipelines.ingest import BatchOutcome, ingest_raw, publish, standardise
-from quality import quality_gate
+from quality import clear_feedback, quality_gate, write_rejection
 
 __all__ = ["ingestion_assets", "layer_key"]
 
@@ -23,6 +23,20 @@ def _batches_table(outcomes: list[BatchOutcome]) -> dg.MetadataValue:
         lines.append(f"| {o.batch_id} | {o.status} | {o.rows_in} | {o.rows_accepted} | "
                      f"{o.rows_quarantined} | {o.reason or ', '.join(f'{k}: {v}' for k, v in o.by_rule.items())} |")
     return dg.MetadataValue.md("\n".join(lines))
+
+
+def _tell_departments(hub: HubResource, resource: Resource, outcomes: list[BatchOutcome]) -> None:
+    """Every batch rejected whole gets its feedback file with the reason in Chinese; a batch
+    read this time loses the file of an earlier rejection (its feedback comes from quality)."""
+    rejected = {o.batch_id: o.reason_zh for o in outcomes if o.status == "rejected"}
+    for o in outcomes:
+        if o.status != "rejected":
+            clear_feedback(hub.settings, resource, o.batch_id)
+    if not rejected:
+        return
+    for batch in hub.registry.batches(resource.code):
+        if batch.batch_id in rejected:
+            write_rejection(hub.settings, resource, batch, rejected[batch.batch_id] or batch.reason)
 
 
 def _common(resource: Resource, layer: str) -> dict:
@@ -53,6 +67,7 @@ def _family(resource: Resource) -> list[dg.AssetsDefinition]:
               "record with its batch, file, line and file SHA-256.")
     def raw(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         outcomes = ingest_raw(hub.settings, hub.registry, resource)
+        _tell_departments(hub, resource, [o for o in outcomes if o.status != "duplicate"])
         for o in outcomes:
             if o.status == "rejected":
                 context.log.warning(f"{resource.code} batch {o.batch_id} rejected: {o.reason}")
@@ -68,6 +83,7 @@ def _family(resource: Resource) -> list[dg.AssetsDefinition]:
               "kept; rows that cannot be accepted quarantined with the rule they failed.")
     def standardised(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         outcomes = standardise(hub.settings, hub.registry, resource)
+        _tell_departments(hub, resource, [o for o in outcomes if o.status == "rejected"])
         rows_in = sum(o.rows_in for o in outcomes)
         accepted = sum(o.rows_accepted for o in outcomes)
         quarantined = sum(o.rows_quarantined for o in outcomes)
@@ -89,6 +105,7 @@ def _family(resource: Resource) -> list[dg.AssetsDefinition]:
         gate = quality_gate(hub.settings, hub.registry)
         publication, refused = publish(hub.settings, hub.registry, resource, context.run_id,
                                        gate=gate)
+        _tell_departments(hub, resource, refused)
         hub.refresh_analyst_db()
         metadata: dict = {"refused_batches": [o.batch_id for o in refused],
                           "refused_reasons": [o.reason for o in refused]}

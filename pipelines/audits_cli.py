@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import sys
 
 import click
 
@@ -12,6 +13,9 @@ from catalog import get_settings
 __all__ = ["register"]
 
 _SEVERITY_WIDTH = 8
+# `hub audits run` exits with this when it reports an open finding at or above --fail-on, so a
+# scheduler or CI job notices (1 is a failure to run, 2 a usage error).
+EXIT_FINDINGS = 3
 
 
 def _echo_findings(rows: list, with_status: bool) -> None:
@@ -44,11 +48,16 @@ def register(main: click.Group) -> None:
 
     @group.command("run")
     @click.argument("names", nargs=-1)
-    def run(names: tuple[str, ...]) -> None:
-        """Run audits now (all, or NAMES), record their reports, print what they found."""
+    @click.option("--fail-on", type=click.Choice(["critical", "high", "never"]),
+                  default="critical", show_default=True,
+                  help=f"Exit {EXIT_FINDINGS} when the run reports an open finding this severe "
+                       "or worse.")
+    def run(names: tuple[str, ...], fail_on: str) -> None:
+        """Run audits now (all, or NAMES), record their reports, print what they found; exit
+        non-zero when they found something critical (see --fail-on)."""
         from catalog.audit_reports import discover, file_report
         from catalog.cli import open_registry
-        from catalog.findings import findings
+        from catalog.findings import FindingStatus, Severity, findings
         from pipelines.hub_resource import HubResource
 
         audits = discover()
@@ -57,13 +66,22 @@ def register(main: click.Group) -> None:
             raise click.BadParameter(f"no audit {unknown[0]!r}; installed: "
                                      f"{', '.join(audits)}", param_hint="NAMES")
         settings, registry = get_settings(), open_registry()
+        reported = []
         for name in names or tuple(audits):
             filed = file_report(settings, registry, name, audits[name])
             click.echo(f"== {name}: {filed.result.summary}  ({filed.path})")
             mine = [f for f in findings(registry, audit=name, status=None)
                     if f.last_report_id == filed.report.id]
             _echo_findings(mine, with_status=True)
+            reported += mine
         HubResource().refresh_analyst_db()
+        if fail_on != "never":
+            bar = Severity(fail_on).rank
+            serious = [f for f in reported if f.status == FindingStatus.OPEN
+                       and Severity(f.severity).rank >= bar]
+            if serious:
+                click.echo(f"{len(serious)} open finding(s) at {fail_on} or above", err=True)
+                sys.exit(EXIT_FINDINGS)
 
     @group.command("findings")
     @click.option("--all", "every", is_flag=True, help="Acknowledged and resolved ones too.")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import textwrap
 from pathlib import Path
 
 import click
 
-from catalog import get_settings
+from catalog import delivered_resources, get_settings
+from catalog.clierrors import PORT, require_landing
 
 __all__ = ["register"]
 
@@ -20,7 +22,8 @@ def _materialize(resource_codes: tuple[str, ...]) -> bool:
     from pipelines.assets import LAYERS, layer_key
 
     settings = get_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    require_landing(settings)
+    _warn_unknown_folders()
     selection = None
     if resource_codes:
         selection = [layer_key(layer, resource(code)) for code in resource_codes
@@ -28,17 +31,46 @@ def _materialize(resource_codes: tuple[str, ...]) -> bool:
     return _run_job("ingest_all", selection)
 
 
+def _warn_unknown_folders() -> None:
+    from pipelines.ingest import unknown_folders
+
+    for name in unknown_folders(get_settings().landing_dir, delivered_resources()):
+        click.echo(f"warning: landing folder {name!r} is not a resource code: nothing in it is "
+                   "read (`hub catalog list` lists the codes)", err=True)
+
+
+def _generate(out: Path, persons: int, seed: int, slice_persons: int = 1_000_000,
+              noise=None) -> str:
+    """Generate a city with progress per slice; what was written, in words."""
+    from catalog.progress import Progress
+    from pipelines.citygen import generate_city
+
+    with Progress("Generating") as progress:
+        s = generate_city(out, persons=persons, seed=seed, noise=noise,
+                          slice_persons=slice_persons,
+                          on_slice=lambda done, slices: progress.update(
+                              done, "slices of the city", slices))
+    noise_text = ", ".join(f"{kind} {n:,}" for kind, n in s.noise.items()) or "none"
+    return "\n".join([
+        f"Generated a city of {s.persons:,} persons in {s.households:,} households "
+        f"({s.slices} slice{'s' if s.slices > 1 else ''}, {s.seconds:.1f} s).",
+        f"  Deliveries: {s.files} files, {s.records:,} records in {out / 'landing'}",
+        f"  Assistance cases: {s.cases:,} ({s.active_cases:,} active, {s.planted_cases:,} "
+        "planted for the cross-check)",
+        f"  Truth: {s.truth_flags:,} expected flags, {s.decoys:,} decoys in {out / 'truth'}",
+        textwrap.fill(f"Noise planted: {noise_text}", width=100, initial_indent="  ",
+                      subsequent_indent="    "),
+    ])
+
+
+_TITLES = {"ingest_all": "Materialising", "audits": "Audits", "crosscheck": "Cross-check"}
+
+
 def _run_job(name: str, selection: list | None = None) -> bool:
     """Run one job of the hub's Definitions in this process, on the hub's Dagster instance."""
-    from pipelines.definitions import defs
-    from pipelines.instance import hub_instance
+    from pipelines.runs import run_job
 
-    job = defs.resolve_job_def(name)
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = job.execute_in_process(instance=hub_instance(get_settings()),
-                                    asset_selection=selection, run_config=quiet,
-                                    raise_on_error=False)
-    return result.success
+    return run_job(name, _TITLES.get(name, name), selection=selection)
 
 
 def register(main: click.Group) -> None:
@@ -56,11 +88,10 @@ def register(main: click.Group) -> None:
                   help="Build the city in slices of at most this many residents (bounds memory).")
     def generate(persons: int, seed: int, out: Path, clean: bool, slice_persons: int) -> None:
         """Generate a synthetic city's department deliveries (with noise and planted cases)."""
-        from pipelines.citygen import NoiseRates, generate_city
+        from pipelines.citygen import NoiseRates
 
-        summary = generate_city(out, persons=persons, seed=seed,
-                                noise=NoiseRates.none() if clean else None, slice_persons=slice_persons)
-        click.echo(summary)
+        click.echo(_generate(out, persons, seed, slice_persons,
+                             noise=NoiseRates.none() if clean else None))
 
     @main.command()
     @click.option("--resource", "resources", multiple=True, help="Only these resources.")
@@ -89,13 +120,13 @@ def register(main: click.Group) -> None:
     def demo(persons: int, seed: int) -> None:
         """Generate a small city into the hub's home, materialise every asset, print a summary."""
         from catalog.cli import open_registry
-        from pipelines.citygen import generate_city
         from pipelines.summary import summary_lines
 
         settings = get_settings()
+        settings.landing_dir.mkdir(parents=True, exist_ok=True)  # where `make dev` watches
         city = settings.home / "demo-city"
         click.echo(f"Generating a city of {persons} persons (seed {seed}) in {city} …")
-        click.echo(generate_city(city, persons=persons, seed=seed))
+        click.echo(_generate(city, persons, seed))
         os.environ["HUB_LANDING"] = str(city / "landing")
         get_settings.cache_clear()
         click.echo("Materialising every asset (Dagster job ingest_all) …")
@@ -119,14 +150,22 @@ def register(main: click.Group) -> None:
             sys.exit(1)
 
     @main.command()
-    @click.option("--port", default=3000, show_default=True)
-    def dev(port: int) -> None:
-        """Start the Dagster UI on this hub's instance (`dagster dev -m pipelines.definitions`)."""
+    @click.option("--port", default=3000, show_default=True, type=PORT)
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    def dev(port: int, host: str) -> None:
+        """Start the Dagster UI and daemon on this hub's instance (`dagster dev`)."""
         from pipelines.instance import dagster_home
 
-        dagster_home(get_settings())
+        settings = get_settings()
+        dagster_home(settings)
+        if not settings.landing_dir.is_dir():
+            click.echo(f"warning: no landing directory at {settings.landing_dir}: the landing "
+                       "sensor has nothing to watch until it exists", err=True)
+        _warn_unknown_folders()
         # A shell's background job starts with SIGINT/SIGTERM ignored, and dagster dev would
         # inherit that and outlive Ctrl-C or `kill`: restore the defaults before exec.
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.execvp("dagster", ["dagster", "dev", "-m", "pipelines.definitions", "-p", str(port)])
+        # This interpreter's dagster: `dagster` is on PATH only inside an activated venv.
+        os.execv(sys.executable, [sys.executable, "-m", "dagster", "dev", "-m",
+                                  "pipelines.definitions", "-h", host, "-p", str(port)])

@@ -22,12 +22,12 @@ from pipelines.crosscheck.assets import (
 from pipelines.extracts import DELIVERIES, delivery_assets, extract_job, extract_sensor
 from pipelines.hub_resource import HubResource
 from pipelines.quality_checks import quality_checks
-from pipelines.sensors import landing_sensor
+from pipelines.sensors import INGEST_JOB, landing_sensor
 
 __all__ = ["defs", "ingest_all_job"]
 
 ingest_all_job = dg.define_asset_job(
-    "ingest_all", selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CROSSCHECK_KEY)
+    INGEST_JOB, selection=dg.AssetSelection.all() - dg.AssetSelection.assets(CROSSCHECK_KEY)
     - dg.AssetSelection.groups(DELIVERIES) - dg.AssetSelection.groups(AUDITS_GROUP),
     description="Ingest every new batch of every resource and publish.",
 )

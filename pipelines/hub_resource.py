@@ -1,7 +1,6 @@
 """The Dagster resource that gives assets the hub's settings and registry."""
 
 
-import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -10,6 +9,7 @@ import dagster as dg
 
 from catalog import RESOURCES, HubSettings, Registry, get_settings, open_registry
 from catalog.analystdb import rebuild_analyst_db
+from catalog.relocation import analyst_db_lock, ensure_analyst_db_home
 
 __all__ = ["HubResource"]
 
@@ -23,18 +23,15 @@ class HubResource(dg.ConfigurableResource):
 
     @cached_property
     def registry(self) -> Registry:
-        return open_registry(self.settings)
+        registry = open_registry(self.settings)
+        ensure_analyst_db_home(self.settings, registry, list(RESOURCES.values()))
+        return registry
 
     @contextmanager
     def analyst_db_lock(self) -> Iterator[None]:
         """One rebuild of the analysts' database at a time, whichever process runs it."""
-        lock_path = self.settings.home / ".analyst-db.lock"
-        with lock_path.open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+        with analyst_db_lock(self.settings):
+            yield
 
     def refresh_analyst_db(self) -> None:
         with self.analyst_db_lock():

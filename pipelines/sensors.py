@@ -1,5 +1,10 @@
 """The landing sensor: a run for each resource that has new complete batches (or a corrected
-re-delivery of a batch it rejected)."""
+re-delivery of a batch it rejected).
+
+Its runs are runs of the `ingest_all` job restricted to one resource's family: the daemon
+refuses a RunRequest with an asset selection from a sensor that names no target, so the sensor
+names the job (by name, as the job is defined beside the `Definitions`).
+"""
 
 
 import hashlib
@@ -9,14 +14,21 @@ import dagster as dg
 from catalog import delivered_resources
 from pipelines.assets import LAYERS, layer_key
 from pipelines.hub_resource import HubResource
-from pipelines.ingest import pending_deliveries
+from pipelines.ingest import pending_deliveries, unknown_folders
 
-__all__ = ["landing_sensor"]
+__all__ = ["INGEST_JOB", "landing_sensor"]
 
 
-@dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
+INGEST_JOB = "ingest_all"
+
+
+@dg.sensor(job_name=INGEST_JOB, minimum_interval_seconds=30,
+           default_status=dg.DefaultSensorStatus.RUNNING,
            description="Watches the landing directory; `.part` files are ignored.")
 def landing_sensor(context: dg.SensorEvaluationContext, hub: HubResource):
+    for name in unknown_folders(hub.settings.landing_dir, delivered_resources()):
+        context.log.warning(f"landing folder {name!r} is not a resource code: nothing in it is "
+                            "read (`hub catalog list` lists the codes)")
     for resource in delivered_resources():
         pending = pending_deliveries(hub.settings, hub.registry, resource)
         if not pending:

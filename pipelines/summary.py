@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 
 from catalog import BatchStatus, HubSettings, Registry, delivered_resources
-from catalog.lake import connect
 from pipelines.crosscheck.summary import crosscheck_lines
 
 __all__ = ["summary_lines"]
@@ -43,6 +42,8 @@ def summary_lines(settings: HubSettings, registry: Registry, examples: int = 1) 
         for (code, rule), n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])):
             lines.append(f"  {code:22} {rule:22} {n:>8}")
     if examples and reasons and settings.analyst_db.exists():
+        from catalog.lake import connect  # DuckDB only when there are examples to read
+
         lines.append("")
         lines.append("Examples from the quarantine (resource, line, rule, original text):")
         with connect(settings, settings.analyst_db, read_only=True) as con:

@@ -25,51 +25,20 @@ Public API (see docs/policies-api.md):
 - `default_policy()` / `load_policy(dir)`: the rules in `policies/rules/*.toml`.
 """
 
-from policies.builds import materialise, wait_for_builds
-from policies.engine import GovernedQuery, execute, extract, plan, verify
-from policies.errors import ERROR_CODES, PolicyError
-from policies.gateway import QueryResult, run_query
-from policies.grants import Grant, GrantMode, GrantStatus
-from policies.masks import grant_key, token
-from policies.opendata import (
-    OPEN_PURPOSE,
-    PUBLIC,
-    open_extract,
-    open_extract_digest,
-    open_items,
-)
-from policies.policy import Decision, Outcome, Policy, default_policy, load_policy
-from policies.principal import ROLES, Principal
-from policies.store import GrantStore
+from catalog.lazy import lazy_exports
 
-__all__ = [
-    "ERROR_CODES",
-    "OPEN_PURPOSE",
-    "PUBLIC",
-    "ROLES",
-    "Decision",
-    "GovernedQuery",
-    "Grant",
-    "GrantMode",
-    "GrantStatus",
-    "GrantStore",
-    "Outcome",
-    "Policy",
-    "PolicyError",
-    "Principal",
-    "QueryResult",
-    "default_policy",
-    "execute",
-    "extract",
-    "grant_key",
-    "load_policy",
-    "materialise",
-    "open_extract",
-    "open_extract_digest",
-    "open_items",
-    "plan",
-    "run_query",
-    "token",
-    "verify",
-    "wait_for_builds",
-]
+# Imported on first use: the `hub` command loads this package for its sub-commands only.
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "policies.builds": ("materialise", "wait_for_builds"),
+    "policies.engine": ("GovernedQuery", "execute", "extract", "plan", "verify"),
+    "policies.errors": ("ERROR_CODES", "PolicyError"),
+    "policies.gateway": ("QueryResult", "run_query"),
+    "policies.grants": ("Grant", "GrantMode", "GrantStatus"),
+    "policies.masks": ("grant_key", "token"),
+    "policies.opendata": (
+        "OPEN_PURPOSE", "PUBLIC", "open_extract", "open_extract_digest", "open_items",
+    ),
+    "policies.policy": ("Decision", "Outcome", "Policy", "default_policy", "load_policy"),
+    "policies.principal": ("ROLES", "Principal"),
+    "policies.store": ("GrantStore",),
+})

@@ -33,7 +33,7 @@ from catalog.lake import connect, fsync_path
 from policies.binding import GATEWAY_MODES, Binding, bind_grant
 from policies.errors import PolicyError
 from policies.grants import Grant
-from policies.masks import grant_key, key_parameters
+from policies.masks import register_tokens, token_keys
 from policies.policy import Policy, default_policy
 from policies.principal import Principal
 from policies.rewrite import CATALOG_ALIAS
@@ -92,6 +92,8 @@ def build(settings: HubSettings, binding: Binding, policy_version: str) -> Built
     with _LOCK:
         _ACTIVE.add(con)
     try:
+        register_tokens(con, settings.secret_key.get_secret_value(),
+                        token_keys(snapshot_select(binding), {SNAPSHOT_KEY: binding.grant.id}))
         con.execute(f"ATTACH ? AS {CATALOG_ALIAS} (READ_ONLY)", [str(settings.analyst_db)])
         key = current_key(con, settings, binding, policy_version)
         if key is None or (root / key.grant_id / REVOKED).exists():
@@ -130,10 +132,6 @@ def _write(con: duckdb.DuckDBPyConnection, settings: HubSettings, binding: Bindi
            key: SnapshotKey, staging: Path, final: Path) -> int:
     """COPY the form to a private staging file, flush it, rename it into place; rows."""
     select = snapshot_select(binding)
-    params = None
-    if next(select.find_all(exp.Placeholder), None) is not None:  # any token to compute
-        params = key_parameters(grant_key(settings.secret_key.get_secret_value(),
-                                          binding.grant.id), SNAPSHOT_KEY)
     metadata = exp.Struct(expressions=[
         exp.PropertyEQ(this=exp.to_identifier(k), expression=exp.Literal.string(v))
         for k, v in key.metadata().items()]).sql(dialect="duckdb")
@@ -141,7 +139,7 @@ def _write(con: duckdb.DuckDBPyConnection, settings: HubSettings, binding: Bindi
     target = exp.Literal.string(str(staged)).sql(dialect="duckdb")
     try:
         (rows,) = con.execute(f"COPY ({select.sql(dialect='duckdb')}) TO {target} "
-                              f"(FORMAT parquet, KV_METADATA {metadata})", params).fetchone()
+                              f"(FORMAT parquet, KV_METADATA {metadata})").fetchone()
         fsync_path(staged)
         os.replace(staged, final)
         fsync_path(final.parent)

@@ -6,13 +6,23 @@ a `PolicyError` whose message names the construct, never a value from the query.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+from enum import Enum
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.tokens import TokenType
 
-from policies.allowlist import ALLOWED_NODES, function_allowed
+from policies.allowlist import (
+    ALLOWED_NODES,
+    ALLOWED_TYPES,
+    TEXT_ARGS,
+    function_allowed,
+    refused_function_code,
+)
 from policies.errors import PolicyError
 
 __all__ = ["RESERVED_PREFIX", "check_query", "parse_query"]
@@ -56,7 +66,22 @@ def parse_query(sql: str, *, max_chars: int, max_depth: int) -> exp.Query:
     statement = statements[0]
     if not isinstance(statement, exp.Query) or statement.args.get("into"):
         raise PolicyError("not_a_query")
+    _check_quoted_names_read(tokens, statement)
+    for node in statement.walk():
+        node.comments = None  # comments are text too: none is printed into the SQL that runs
     return normalize_identifiers(statement, dialect="duckdb")
+
+
+def _check_quoted_names_read(tokens: list, statement: exp.Expr) -> None:
+    """Every quoted name the analyst wrote must be read as a name. sqlglot reads a quoted
+    name where a type belongs as a type, keeping its text or only its first word
+    (`CAST(x AS "INT) …")` is INT to sqlglot, an unknown type to DuckDB): the check would
+    then approve a text it never read as written."""
+    written = Counter(t.text for t in tokens if t.token_type is TokenType.IDENTIFIER)
+    read = Counter(i.this for i in statement.find_all(exp.Identifier) if i.quoted)
+    if written - read:
+        raise PolicyError("unread_text", "a quoted name in the query is not read as a name "
+                          "(quoted data types are not allowed)")
 
 
 def check_query(query: exp.Query, *, max_depth: int) -> None:
@@ -77,28 +102,83 @@ def check_query(query: exp.Query, *, max_depth: int) -> None:
 def _check_node(node: exp.Expr) -> None:
     if isinstance(node, exp.Func) and type(node) not in ALLOWED_NODES:
         if not function_allowed(node):
-            raise PolicyError("function_not_allowed",
-                              f"function {_function_name(node)} is not allowed")
+            name = _function_name(node)
+            raise PolicyError(refused_function_code(name), f"function {name} is not allowed")
+    elif isinstance(node, exp.Placeholder | exp.Parameter | exp.SessionParameter):
+        raise PolicyError("secret_access", "query parameters and variables are not accepted")
     elif type(node) not in ALLOWED_NODES:
         raise PolicyError("not_allowed", f"{_construct(node)} is not allowed")
+    _check_args(node)
     if isinstance(node, exp.Identifier) and node.name.lower().startswith(RESERVED_PREFIX):
         raise PolicyError("reserved_identifier")
     if isinstance(node, exp.Table):
         _check_table(node)
     if isinstance(node, exp.Column) and (node.args.get("catalog")):
         raise PolicyError("not_allowed", "column references with a catalog are not allowed")
+    if isinstance(node, exp.Interval) and node.args.get("unit") is None:
+        # sqlglot reads `INTERVAL 1` as `INTERVAL '1'` (one second); DuckDB refuses it
+        raise PolicyError("unread_text", "an INTERVAL needs its unit (INTERVAL 1 DAY)")
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
         raise PolicyError("not_allowed", "MATERIALIZED hints are not allowed")
+
+
+def _check_args(node: exp.Expr) -> None:
+    """Read every argument of the node: sub-expressions are walked by the caller; flags and
+    numbers print as keywords and digits; any text must be one the gateway interprets, since
+    the generator prints it back as it is (a type name sqlglot did not know, kept verbatim,
+    was SQL again once DuckDB parsed the rewritten query)."""
+    for key, value in node.args.items():
+        if value is None or isinstance(value, bool | exp.Expr):
+            continue
+        if isinstance(node, exp.Anonymous) and key == "this":
+            continue  # the function's name: `function_allowed` read it
+        if isinstance(value, list):
+            if all(isinstance(v, exp.Expr) for v in value):
+                continue
+            raise _unread(node)
+        if isinstance(node, exp.DataType) and key == "this":
+            if value not in ALLOWED_TYPES:
+                raise PolicyError("unread_text", f"data type {_type_name(value)} is not "
+                                  "allowed")
+            continue
+        if isinstance(value, int) and not isinstance(value, Enum):
+            continue
+        if isinstance(value, str) and _text_allowed(node, key, value):
+            continue
+        raise _unread(node)
+
+
+def _text_allowed(node: exp.Expr, key: str, text: str) -> bool:
+    if isinstance(node, exp.Identifier) and key == "this":
+        # quoted: printed quoted and escaped; unquoted: a plain word, as the tokenizer made it
+        return node.quoted or re.fullmatch(r"\w+", text) is not None
+    if isinstance(node, exp.Literal) and key == "this" and node.is_string:
+        return True  # printed as a quoted, escaped string
+    rule = TEXT_ARGS.get((type(node), key))
+    if isinstance(rule, frozenset):
+        return text.upper() in rule
+    return rule is not None and re.fullmatch(rule, text) is not None
+
+
+def _unread(node: exp.Expr) -> PolicyError:
+    return PolicyError("unread_text", f"the query holds text in {_construct(node)} that the "
+                       "gateway cannot interpret")
+
+
+def _type_name(kind: object) -> str:
+    name = getattr(kind, "name", "")
+    return "USER-DEFINED" if name == "USERDEFINED" or not re.fullmatch(r"\w{1,40}", name) \
+        else name
 
 
 def _check_table(table: exp.Table) -> None:
     """A table reference is a plain name, at most `schema.table`, with no modifiers."""
     if not isinstance(table.this, exp.Identifier):
-        raise PolicyError("not_allowed", "table functions are not allowed")
-    if table.args.get("catalog"):
-        raise PolicyError("not_allowed", "catalog-qualified tables are not allowed")
+        name = _function_name(table.this) if isinstance(table.this, exp.Func) else ""
+        raise PolicyError(refused_function_code(name, default="not_allowed"),
+                          "table functions are not allowed")
     extra = [k for k, v in table.args.items()
-             if v and k not in ("this", "db", "alias")]
+             if v and k not in ("this", "db", "catalog", "alias", "sample")]
     if extra:
         raise PolicyError("not_allowed", f"table modifiers ({', '.join(sorted(extra))}) are not "
                           "allowed")

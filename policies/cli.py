@@ -9,10 +9,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from catalog import get_settings
+from catalog.spreadsheet import neutralise
 
 __all__ = ["register"]
 
@@ -31,7 +30,7 @@ def _fail(error) -> None:
     sys.exit(2)
 
 
-def _print_table(table: pa.Table) -> None:
+def _print_table(table) -> None:  # a pyarrow.Table
     rows = table.slice(0, _SHOWN_ROWS).to_pylist()
     names = table.column_names
     cells = [[("" if r[n] is None else str(r[n])) for n in names] for r in rows]
@@ -85,6 +84,9 @@ def register(main: click.Group) -> None:
                                grant_ids=list(grant_ids) or None)
         except PolicyError as error:
             _fail(error)
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
         table = result.table
         if fmt == "arrow":
             if out is None:
@@ -92,7 +94,7 @@ def register(main: click.Group) -> None:
             with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
                 w.write_table(table)
         elif fmt == "csv":
-            pacsv.write_csv(table, str(out) if out else sys.stdout.buffer)
+            pacsv.write_csv(neutralise(table), str(out) if out else sys.stdout.buffer)
         elif fmt == "json":
             text = json.dumps(table.to_pylist(), ensure_ascii=False, default=str)
             out.write_text(text) if out else click.echo(text)
@@ -145,10 +147,15 @@ def register(main: click.Group) -> None:
     @click.option("--department", default=None)
     def list_grants(department) -> None:
         """Every grant (JSON lines), with its effective status."""
-        for grant in _store().list_grants(department):
+        from catalog.listing import echo_lines
+
+        def line(grant) -> str:
             data = grant.model_dump(mode="json")
             data["status"] = grant.effective_status().value
-            click.echo(json.dumps(data, ensure_ascii=False))
+            return json.dumps(data, ensure_ascii=False)
+
+        echo_lines(map(line, _store().list_grants(department)),
+                   f"no grants{f' of department {department}' if department else ''}")
 
     @grants_group.command("revoke")
     @click.argument("grant_id")
@@ -181,6 +188,7 @@ def register(main: click.Group) -> None:
     def materialise_command(subject, department, roles, district, grant_ids) -> None:
         """Build now the snapshots (masked, filtered tables) the principal's SQL grants read;
         run after a publication so that the first query does not fall back to inline masks."""
+        from catalog.progress import Progress
         from policies.binding import GATEWAY_MODES
         from policies.builds import materialise
         from policies.errors import PolicyError
@@ -190,16 +198,18 @@ def register(main: click.Group) -> None:
             principal = Principal(subject, department, frozenset(roles), district)
         except ValueError as exc:
             raise click.BadParameter(str(exc)) from None
-        for grant in _store().active_grants(principal):
-            if grant.mode not in GATEWAY_MODES or (grant_ids and grant.id not in grant_ids):
-                continue
-            line = {"grant": grant.id, "resource": grant.resource_code}
-            try:
-                built = materialise(get_settings(), principal, grant)
-            except PolicyError as error:
-                line["error"] = error.to_dict()["error"]
-            else:
-                line.update({"snapshot": None} if built is None else {
-                    "snapshot": built.path.name, "rows": built.rows,
-                    "seconds": round(built.seconds, 2)})
-            click.echo(json.dumps(line, ensure_ascii=False))
+        chosen = [g for g in _store().active_grants(principal) if g.mode in GATEWAY_MODES
+                  and (not grant_ids or g.id in grant_ids)]
+        with Progress("Snapshots", total=len(chosen)) as progress:
+            for done, grant in enumerate(chosen, start=1):
+                line = {"grant": grant.id, "resource": grant.resource_code}
+                try:
+                    built = materialise(get_settings(), principal, grant)
+                except PolicyError as error:
+                    line["error"] = error.to_dict()["error"]
+                else:
+                    line.update({"snapshot": None} if built is None else {
+                        "snapshot": built.path.name, "rows": built.rows,
+                        "seconds": round(built.seconds, 2)})
+                click.echo(json.dumps(line, ensure_ascii=False))
+                progress.update(done, f"{grant.id} ({grant.resource_code})")

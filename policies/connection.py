@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import duckdb
 
 from catalog import HubSettings
 from policies.errors import PolicyError
+from policies.masks import register_tokens
 from policies.rewrite import CATALOG_ALIAS
 
 __all__ = ["gateway_connection", "sanitised", "watchdog"]
@@ -27,10 +28,12 @@ __all__ = ["gateway_connection", "sanitised", "watchdog"]
 def gateway_connection(
     settings: HubSettings, tables: Iterable[str], *, timeout: float | None = None,
     prepare: Callable[[duckdb.DuckDBPyConnection], Iterable[Path]] | None = None,
+    tokens: Mapping[str, str] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory connection with the analysts' database attached read-only and locked down.
     `prepare` runs before the lock (the engine creates its snapshot views there) and returns
-    the only files, beside the tables' lake directories, the connection may read."""
+    the only files, beside the tables' lake directories, the connection may read; `tokens`
+    (key name -> grant id) are the token functions the masked forms call."""
     if not settings.analyst_db.exists():
         raise PolicyError("unavailable", "the lake has not been published yet")
     con = duckdb.connect(":memory:", config={
@@ -40,6 +43,7 @@ def gateway_connection(
         "memory_limit": settings.gateway_memory_limit,
     })
     try:
+        register_tokens(con, settings.secret_key.get_secret_value(), tokens or {})
         temp = settings.home / "tmp" / "gateway"
         temp.mkdir(parents=True, exist_ok=True)
         con.execute("SET temp_directory = ?", [str(temp)])
@@ -54,6 +58,7 @@ def gateway_connection(
         if files:
             con.execute("SET allowed_paths = ?", [files])
         con.execute("SET enable_external_access = false")
+        con.execute("SET python_enable_replacements = false")  # no Python variable is a table
         con.execute("SET enable_progress_bar = false")
         con.execute("SET TimeZone = 'UTC'")
         con.execute("SET lock_configuration = true")

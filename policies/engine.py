@@ -25,7 +25,8 @@ from policies.binding import Binding, bind, bind_grant
 from policies.checker import check_query, parse_query
 from policies.errors import PolicyError
 from policies.grants import Grant, GrantMode
-from policies.masks import grant_key, key_parameters
+from policies.masks import token_keys
+from policies.parsecheck import check_engine_parse, protected_reads
 from policies.policy import Decision, Outcome, Policy, default_policy
 from policies.principal import Principal
 from policies.rewrite import (
@@ -58,7 +59,7 @@ class GovernedQuery:
     decisions: Mapping[str, tuple[Decision, ...]]  # resource code -> every item's decision
     aggregate: bool
     plan_ms: float
-    key_names: Mapping[str, str] = field(repr=False)  # parameter name -> grant id
+    key_names: Mapping[str, str] = field(repr=False)  # token key name -> grant id
     tables: tuple[str, ...] = field(repr=False)
     bindings: tuple[Binding, ...] = field(repr=False, compare=False)
     tree: exp.Query = field(repr=False, compare=False)  # `sql` as rewritten (snapshot reads)
@@ -80,15 +81,19 @@ def plan(principal: Principal, grants: Sequence[Grant], sql: str, *,
                         max_depth=settings.gateway_max_depth)
     check_query(query, max_depth=settings.gateway_max_depth)
     refs = classify_tables(query)
+    if not refs.resources:  # nothing to authorise against: nothing to run
+        raise PolicyError("no_grant", "the query reads no published table")
     bindings = bind(principal, grants, refs.resources, policy, at or datetime.now(UTC),
                     grant_ids)
     by_code = {b.resource.code: b for b in bindings}
     if any(b.aggregate for b in bindings):
         check_aggregate_shape(query, refs)
     rewritten = rewrite(query, RewriteContext(refs, by_code, settings.min_group_size))
+    final = rewritten.sql(dialect=GatewayDuckDB)
+    check_engine_parse(final, protected_reads(rewritten))
     return GovernedQuery(
         original_sql=sql,
-        sql=rewritten.sql(dialect=GatewayDuckDB),
+        sql=final,
         policy_version=policy.version,
         principal=principal,
         grants=tuple(b.grant for b in bindings),
@@ -103,20 +108,6 @@ def plan(principal: Principal, grants: Sequence[Grant], sql: str, *,
         bindings=tuple(bindings),
         tree=rewritten,
     )
-
-
-def _used_keys(expression: exp.Expr, key_names: Mapping[str, str]) -> dict[str, str]:
-    """The token keys the rewritten query actually uses (bindings without tokens bind none)."""
-    used = {str(p.this) for p in expression.find_all(exp.Placeholder)}
-    return {name: grant for name, grant in key_names.items() if f"{name}_i" in used}
-
-
-def _parameters(settings: HubSettings, key_names: Mapping[str, str]) -> dict[str, bytes]:
-    secret = settings.secret_key.get_secret_value()
-    params: dict[str, bytes] = {}
-    for name, grant_id in key_names.items():
-        params.update(key_parameters(grant_key(secret, grant_id), name))
-    return params
 
 
 def _identifiers(sql: str) -> frozenset[str]:
@@ -140,21 +131,20 @@ def execute(settings: HubSettings, governed: GovernedQuery) -> pa.Table:
     if settings.gateway_snapshots != "off" and governed.bindings:
         prepare = partial(prepare_views, settings=settings, bindings=governed.bindings,
                           policy_version=governed.policy_version, into=found)
-    inline = (governed.sql, _parameters(settings, governed.key_names))
-    with gateway_connection(settings, governed.tables, prepare=prepare,
+    with gateway_connection(settings, governed.tables, prepare=prepare, tokens=governed.key_names,
                             timeout=settings.gateway_timeout_seconds) as con:
         try:
             if not found.reads:
-                table = _fetch(con, *inline, settings.gateway_max_rows)
+                table = _fetch(con, governed.sql, settings)
             else:
-                sql = read_snapshots(governed.tree, found.reads).sql(dialect=GatewayDuckDB)
-                keys = {k: g for k, g in governed.key_names.items() if k not in found.keys}
+                tree = read_snapshots(governed.tree, found.reads)
+                sql = tree.sql(dialect=GatewayDuckDB)
+                check_engine_parse(sql, protected_reads(tree))
                 try:
-                    table = _fetch(con, sql, _parameters(settings, keys),
-                                   settings.gateway_max_rows)
+                    table = _fetch(con, sql, settings)
                 except (duckdb.IOException, duckdb.PermissionException):
                     # a snapshot deleted since its view was made (superseded or revoked)
-                    table = _fetch(con, *inline, settings.gateway_max_rows)
+                    table = _fetch(con, governed.sql, settings)
         except duckdb.Error as error:
             raise sanitised(error, _identifiers(governed.original_sql)) from None
     if settings.gateway_snapshots == "auto" and found.missing:
@@ -162,16 +152,21 @@ def execute(settings: HubSettings, governed: GovernedQuery) -> pa.Table:
     return table
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, bytes],
-           limit: int) -> pa.Table:
-    reader = con.sql(sql, params=params or None).to_arrow_reader(_BATCH_ROWS)
-    batches, rows = [], 0
+def _fetch(con: duckdb.DuckDBPyConnection, sql: str, settings: HubSettings) -> pa.Table:
+    """The result, batch by batch, refused as soon as it has too many rows or bytes (a huge
+    string is refused here, before the API would hold and encode it again)."""
+    limit, max_bytes = settings.gateway_max_rows, settings.gateway_max_result_bytes
+    reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
+    batches, rows, size = [], 0, 0
     for batch in reader:
         batches.append(batch)
         rows += batch.num_rows
+        size += batch.nbytes
         if rows > limit:
             raise PolicyError("too_many_rows", f"the result has more than {limit} rows;"
                               " aggregate or add LIMIT")
+        if size > max_bytes:
+            raise PolicyError("too_large", f"the result is larger than {max_bytes} bytes")
     return pa.Table.from_batches(batches, schema=reader.schema)
 
 
@@ -201,24 +196,33 @@ def extract(settings: HubSettings, grant: Grant, *, principal: Principal | None 
     return stream_binding(settings, _grant_binding(grant, GrantMode.EXTRACT, principal, policy))
 
 
-def binding_query(settings: HubSettings, binding: Binding) -> tuple[str, dict]:
-    """The SQL and parameters (mask keys) of the binding's masked, filtered rows: the same
-    pair reads the same rows of the same published data."""
+def binding_query(binding: Binding,
+                  columns: Sequence[str] | None = None) -> tuple[str, dict[str, str]]:
+    """The SQL of the binding's masked, filtered rows and the token keys it uses (key name ->
+    grant id): the same pair reads the same rows of the same published data. `columns` keeps
+    only these of the masked columns (open data publishes its items, not the lake's lineage
+    and originals)."""
     select = masked_select(binding)
-    params = _parameters(settings, _used_keys(select, {binding.key_name: binding.grant.id}))
-    return select.sql(dialect="duckdb"), params
+    keys = token_keys(select, {binding.key_name: binding.grant.id})
+    if columns is not None:
+        select = exp.select(*[exp.column(c, "m", quoted=True) for c in columns]).from_(
+            select.subquery("m"))
+    return select.sql(dialect="duckdb"), keys
 
 
-def stream_binding(settings: HubSettings, binding: Binding) -> pa.RecordBatchReader:
-    """The binding's masked, filtered rows, streamed in batches from a locked connection that
-    closes when the stream is exhausted or closed (extracts and open data)."""
+def stream_binding(settings: HubSettings, binding: Binding,
+                   columns: Sequence[str] | None = None) -> pa.RecordBatchReader:
+    """The binding's masked, filtered rows (only `columns` of them, if given), streamed in
+    batches from a locked connection that closes when the stream is exhausted or closed
+    (extracts and open data)."""
     from policies.connection import gateway_connection, sanitised
 
-    sql, params = binding_query(settings, binding)
+    sql, keys = binding_query(binding, columns)
     stack = ExitStack()
     try:
-        con = stack.enter_context(gateway_connection(settings, [binding.resource.table]))
-        reader = con.sql(sql, params=params or None).to_arrow_reader(_BATCH_ROWS)
+        con = stack.enter_context(gateway_connection(settings, [binding.resource.table],
+                                                     tokens=keys))
+        reader = con.sql(sql).to_arrow_reader(_BATCH_ROWS)
     except duckdb.Error as error:
         stack.close()
         raise sanitised(error, frozenset()) from None

@@ -5,7 +5,7 @@ Messages never carry data values, file paths or engine internals; callers show t
 
 from __future__ import annotations
 
-__all__ = ["ERROR_CODES", "PolicyError"]
+__all__ = ["ERROR_CODES", "SECURITY_CODES", "PolicyError"]
 
 # code -> (HTTP status, what it means). The codes are an API: add, never rename.
 ERROR_CODES: dict[str, tuple[int, str]] = {
@@ -31,8 +31,20 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "timeout": (408, "the query ran longer than the gateway allows and was interrupted"),
     "memory_limit": (413, "the query needed more memory than the gateway allows"),
     "too_many_rows": (413, "the result has more rows than the gateway returns"),
+    "too_large": (413, "the result is larger than the gateway returns"),
     "unavailable": (503, "the analysts' database is not available"),
+    "unread_text": (400, "the query holds text the gateway cannot interpret (an unknown data "
+                         "type, a verbatim fragment)"),
+    "parser_disagreement": (400, "the engine would read the query differently from the "
+                                 "gateway's check"),
+    "file_access": (400, "the query tries to read files"),
+    "secret_access": (400, "the query tries to read settings, variables, keys or the catalog"),
 }
+
+# Refusals that are attempts to get around the gateway rather than mistakes: each is a
+# security event, and the scheduled audits raise a finding on them (`policies.audits`).
+SECURITY_CODES = frozenset({"unread_text", "parser_disagreement", "file_access",
+                            "secret_access", "reserved_identifier"})
 
 
 class PolicyError(Exception):

@@ -4,7 +4,7 @@ the caller's grants, plan, quota, execute, and one audit entry per query, refuse
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -26,16 +26,23 @@ class QueryResult:
 
 
 def run_query(settings: HubSettings, store: GrantStore, principal: Principal, sql: str, *,
-              surface: str, grant_ids: Sequence[str] | None = None) -> QueryResult:
-    """Run `sql` for `principal` under its active grants; audited whatever the outcome."""
+              surface: str, grant_ids: Sequence[str] | None = None,
+              authorise: Callable[[GovernedQuery], None] | None = None) -> QueryResult:
+    """Run `sql` for `principal` under its active grants; audited whatever the outcome.
+    Everything that can refuse — no grant at all, the checks, the grants' cover, the
+    surface's own `authorise` (raising `PolicyError`) — refuses before anything runs."""
     started = time.perf_counter()
     governed: GovernedQuery | None = None
     entry = {"surface": surface, "subject": principal.subject,
              "department": principal.department, "roles": sorted(principal.roles),
              "district": principal.district, "original_sql": sql}
     try:
-        governed = plan(principal, store.active_grants(principal), sql, settings=settings,
-                        grant_ids=grant_ids)
+        grants = store.active_grants(principal)
+        if not grants:
+            raise PolicyError("no_grant", "the caller holds no active grant")
+        governed = plan(principal, grants, sql, settings=settings, grant_ids=grant_ids)
+        if authorise is not None:
+            authorise(governed)
         for grant in governed.grants:
             store.consume(grant.id)
         table = execute(settings, governed)

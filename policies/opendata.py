@@ -18,6 +18,7 @@ from policies.binding import Binding, bind_grant
 from policies.engine import binding_query, stream_binding
 from policies.errors import PolicyError
 from policies.grants import Grant, GrantMode
+from policies.masks import grant_key, key_fingerprint
 from policies.policy import Decision, Outcome, Policy, default_policy
 from policies.principal import Principal
 
@@ -58,17 +59,28 @@ def open_items(code: str, policy: Policy | None = None) -> tuple[tuple[Decision,
             tuple(d for d in decisions if d.outcome is Outcome.ABSENT))
 
 
+def _published_columns(binding: Binding) -> list[str]:
+    """The open read's columns: each published item under its name, as the dataset's page lists
+    them; never the lake's lineage (`_batch_id`, `_file`, …) nor originals (`*_orig`)."""
+    return [d.item for d in binding.decisions if d.outcome is not Outcome.ABSENT]
+
+
 def open_extract(settings: HubSettings, code: str, *,
                  policy: Policy | None = None) -> pa.RecordBatchReader:
-    """Every published row of an open resource as the open policy lets anyone see it."""
-    return stream_binding(settings, open_binding(code, policy))
+    """Every published row of an open resource as the open policy lets anyone see it: the
+    published items only."""
+    binding = open_binding(code, policy)
+    return stream_binding(settings, binding, _published_columns(binding))
 
 
 def open_extract_digest(settings: HubSettings, code: str, *, policy: Policy | None = None) -> str:
     """SHA-256 of the open read's SQL and mask keys: over one published version, reads with the
     same digest give the same rows (a download encoded once serves them all)."""
-    sql, params = binding_query(settings, open_binding(code, policy))
+    binding = open_binding(code, policy)
+    sql, keys = binding_query(binding, _published_columns(binding))
     digest = hashlib.sha256(sql.encode())
-    for name in sorted(params):
-        digest.update(b"\0" + name.encode() + b"\0" + params[name])
+    secret = settings.secret_key.get_secret_value()
+    for name in sorted(keys):
+        fingerprint = key_fingerprint(grant_key(secret, keys[name]))
+        digest.update(b"\0" + name.encode() + b"\0" + fingerprint.encode())
     return digest.hexdigest()

@@ -16,7 +16,6 @@ analysts' database attached for this query says is current.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import re
 import shutil
@@ -30,7 +29,7 @@ from sqlglot import exp
 
 from catalog import HubSettings
 from policies.binding import Binding
-from policies.masks import grant_key, token_expression
+from policies.masks import grant_key, key_fingerprint, token_expression
 from policies.rewrite import CATALOG_ALIAS, masked_select
 from policies.rewrite.tables import PERSON_COLUMN
 
@@ -97,8 +96,7 @@ def _form_sql(binding: Binding) -> str:
 
 def _key_id(settings: HubSettings, grant_id: str) -> str:
     """Names the token key without revealing it: a new hub secret means new snapshots."""
-    key = grant_key(settings.secret_key.get_secret_value(), grant_id)
-    return hmac.new(key, b"city-data-hub/snapshot-key-id", hashlib.sha256).hexdigest()[:16]
+    return key_fingerprint(grant_key(settings.secret_key.get_secret_value(), grant_id))
 
 
 def current_key(con: duckdb.DuckDBPyConnection, settings: HubSettings, binding: Binding,

@@ -16,11 +16,13 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 from catalog import RESOURCES, Resource
 from policies.errors import PolicyError
 
-__all__ = ["PUBLISHED_SCHEMA", "TableRefs", "classify_tables"]
+__all__ = ["CATALOG_NAME", "PUBLISHED_SCHEMA", "TableRefs", "classify_tables"]
 
 PUBLISHED_SCHEMA = "published"
-_PLAIN = re.compile(r"[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?")
+CATALOG_NAME = "hub"  # the analysts' database (hub.duckdb) as analysts name it
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62}){0,2}")
 _TABLES = {r.table: r for r in RESOURCES.values()}
+_FILE_NAME = re.compile(r"[/\\:]|\.\w{1,8}$|^~")
 
 
 @dataclass
@@ -69,11 +71,27 @@ def _cte_of(scope: Scope, table: exp.Table) -> exp.CTE | None:
     source = scope.cte_sources.get(table.name)
     if isinstance(source, Scope) and isinstance(source.expression.parent, exp.CTE):
         return source.expression.parent
+    return _recursive_cte_of(table)
+
+
+def _recursive_cte_of(table: exp.Table) -> exp.CTE | None:
+    """The WITH RECURSIVE query a table inside its own body names (sqlglot's scopes do not
+    list a recursive query among its own sources; DuckDB resolves the name to it)."""
+    node = table.parent
+    while node is not None:
+        if isinstance(node, exp.CTE) and node.alias_or_name == table.name:
+            with_ = node.parent
+            return node if isinstance(with_, exp.With) and with_.args.get("recursive") else None
+        node = node.parent
     return None
 
 
 def _resource_of(table: exp.Table) -> Resource:
     schema = table.db
+    if table.catalog not in ("", CATALOG_NAME) or (table.catalog and schema != PUBLISHED_SCHEMA):
+        raise PolicyError("unknown_table", f"{_shown(table)} is not a published table")
+    if _FILE_NAME.search(table.name):  # DuckDB reads a quoted path in FROM as a file
+        raise PolicyError("file_access", "the query names a file; query published tables")
     if schema not in ("", PUBLISHED_SCHEMA) or table.name not in _TABLES:
         raise PolicyError("unknown_table", f"{_shown(table)} is not a published table; "
                           f"query published.<resource table>, e.g. published.ga_population")
@@ -82,5 +100,5 @@ def _resource_of(table: exp.Table) -> Resource:
 
 def _shown(table: exp.Table) -> str:
     """The name as written when it is a plain identifier; never echo paths or odd strings."""
-    name = ".".join(p for p in (table.db, table.name) if p)
+    name = ".".join(p for p in (table.catalog, table.db, table.name) if p)
     return name if _PLAIN.fullmatch(name) else "the table"

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import JSON, Integer, String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from catalog import HubSettings, Registry, resource
+from catalog import DEPARTMENTS, HubSettings, Registry, resource
 from catalog.model import ItemType, SharingAttribute
 from catalog.schema import Schema, ensure_schema
 from catalog.tables import UTCDateTime
@@ -126,8 +126,8 @@ class GrantStore:
         mode = _parse_mode(mode)
         valid_from = valid_from or _now()
         filters = {k: sorted({str(v) for v in vals}) for k, vals in (row_filter or {}).items()}
-        _validate(resource_code, items, purpose, legal_basis, filters, valid_from, valid_until,
-                  call_quota)
+        _validate(resource_code, department, items, purpose, legal_basis, filters, valid_from,
+                  valid_until, call_quota)
         # The grant returned carries its times in UTC, as one read back from the store would.
         valid_from, valid_until = valid_from.astimezone(UTC), valid_until.astimezone(UTC)
         record = GrantRecord(
@@ -232,12 +232,16 @@ def _parse_mode(mode: GrantMode | str) -> GrantMode:
     return parsed
 
 
-def _validate(code: str, items, purpose: str, legal_basis: str, filters: dict[str, list[str]],
-              valid_from: datetime, valid_until: datetime, call_quota: int | None) -> None:
+def _validate(code: str, department: str, items, purpose: str, legal_basis: str,
+              filters: dict[str, list[str]], valid_from: datetime, valid_until: datetime,
+              call_quota: int | None) -> None:
     try:
         declared = resource(code)
     except KeyError:
         raise PolicyError("invalid_grant", "unknown resource") from None
+    if department not in DEPARTMENTS:  # a grantee is one of the city's departments, never "public"
+        raise PolicyError("invalid_grant", f"unknown department {department!r}: one of "
+                          f"{', '.join(sorted(DEPARTMENTS))}")
     if declared.sharing is SharingAttribute.NOT_SHARED:
         raise PolicyError("invalid_grant", "the resource is not shared (不予共享)")
     names = {item.name for item in declared.items}

@@ -68,6 +68,11 @@ def register(main: click.Group) -> None:
 
         root = feedback_dir(get_settings())
         paths = sorted((root / department).glob("*.csv") if department else root.glob("*/*.csv"))
-        for path in paths:
-            lines = sum(1 for _ in path.open(encoding="utf-8-sig")) - 1
-            click.echo(f"{path}  ({lines} problem records)")
+        from catalog.listing import echo_lines
+
+        def line(path) -> str:
+            with path.open(encoding="utf-8-sig") as fh:
+                return f"{path}  ({sum(1 for _ in fh) - 1} problem records)"
+
+        echo_lines(map(line, paths), "no feedback files"
+                   + (f" for department {department}" if department else ""))

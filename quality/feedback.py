@@ -2,9 +2,12 @@
 
 `<home>/quality/feedback/<department>/<resource>-<batch>.csv`, UTF-8 with BOM so Excel opens the
 Chinese correctly: one line per (record, data item, rule) with the record's key, where it was
-delivered (file, line), the original value as delivered and what the hub did with the record.
+delivered (file, line), the original value as delivered (text a spreadsheet would run as a
+formula starts with an apostrophe: `catalog.spreadsheet`) and what the hub did with the record.
 Two sources: rows ingestion quarantined (with what the raw layer keeps of them), and accepted
-rows that fail a warning check (all of them, from GX with the COMPLETE result format).
+rows that fail a warning check (all of them, from GX with the COMPLETE result format). A batch
+rejected whole gets its file when it is rejected: a first line with the reason (rule
+`batch_rejected`), then its quarantined rows if it was read.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from pathlib import Path
 
 from catalog import BatchRecord, HubSettings, Resource
 from catalog.lake import connect
+from catalog.spreadsheet import neutralise_text
 from quality.context import feedback_dir
 from quality.runner import CheckOutcome
 
-__all__ = ["HEADER", "QUARANTINE_RULES", "feedback_path", "quarantined_rows", "write_feedback"]
+__all__ = ["BATCH_REJECTED", "HEADER", "QUARANTINE_RULES", "clear_feedback", "feedback_path",
+           "quarantined_rows", "write_feedback", "write_rejection"]
 
 HEADER = ("资源代码", "批次", "文件", "行号", "主键", "数据项", "数据项名称", "规则", "问题说明",
           "原始值", "处理结果")
@@ -36,6 +41,11 @@ QUARANTINE_RULES = {
 }
 QUARANTINED = "已隔离，未入库，请更正后重报"
 ACCEPTED = "已入库，请核实并在源系统更正"
+BATCH_REJECTED = "batch_rejected"
+# A batch refused before its rows were read may come again under its id; one that was read
+# never is (corrections come as new batches): see `pipelines.ingest`.
+REJECTED_UNREAD = "整批退回，未读取，当前版本不变；请更正后以同一批次号重新报送"
+REJECTED_READ = "整批退回，未入库，当前版本不变；请更正后以新的批次号重新报送"
 
 
 def feedback_path(settings: HubSettings, resource: Resource, batch_id: str) -> Path:
@@ -85,9 +95,36 @@ def _warning_rows(resource: Resource, checks: Iterable[CheckOutcome]) -> dict[st
             by_batch[str(row.get("_batch_id"))].append((
                 resource.code, row.get("_batch_id"), row.get("_file", ""), row.get("_record_no"),
                 _key_text(resource, row), item.name if item else "",
-                item.zh_name if item else "", check.rule, check.description,
+                item.zh_name if item else "", check.rule, check.problem or check.description,
                 "" if original is None else str(original), ACCEPTED))
     return by_batch
+
+
+def write_rejection(settings: HubSettings, resource: Resource, batch: BatchRecord,
+                    reason_zh: str) -> Path:
+    """The feedback file of a batch rejected whole: what is wrong with it, in Chinese, then
+    every row it had quarantined (when it was read at all)."""
+    line = (resource.code, batch.batch_id, "; ".join(batch.files), None, "", "", "",
+            BATCH_REJECTED, reason_zh, "", REJECTED_READ if batch.raw_path else REJECTED_UNREAD)
+    path = feedback_path(settings, resource, batch.batch_id)
+    _write(path, [line, *quarantined_rows(settings, resource, batch)])
+    return path
+
+
+def clear_feedback(settings: HubSettings, resource: Resource, batch_id: str) -> None:
+    """Remove a batch's file (a rejected batch delivered again and read this time)."""
+    feedback_path(settings, resource, batch_id).unlink(missing_ok=True)
+
+
+def _write(path: Path, lines: list[tuple]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.tmp")
+    with staged.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        writer.writerows([neutralise_text(c) if isinstance(c, str) else c for c in line]
+                         for line in lines)
+    os.replace(staged, path)
 
 
 def write_feedback(settings: HubSettings, resource: Resource, batches: list[BatchRecord],
@@ -105,12 +142,6 @@ def write_feedback(settings: HubSettings, resource: Resource, batches: list[Batc
         if not lines:
             path.unlink(missing_ok=True)
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staged = path.with_name(f".{path.name}.tmp")
-        with staged.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(HEADER)
-            writer.writerows(lines)
-        os.replace(staged, path)
+        _write(path, lines)
         written.append(path)
     return written

@@ -40,6 +40,7 @@ class CheckOutcome:
     checked: int
     unexpected: int
     description: str
+    problem: str = ""  # what is wrong with a value failing it (feedback), see `quality.tagging`
     samples: list[dict] = field(default_factory=list)
     rows: list[dict] = field(default_factory=list)  # every failing row (COMPLETE runs only)
     error: str | None = None
@@ -91,7 +92,7 @@ def _check(result, rows: int) -> CheckOutcome:
     error = (result.exception_info or {}).get("exception_message") if not result.success else None
     if "unexpected_count" in info:
         checked = int(info.get("element_count", rows)) - int(info.get("missing_count") or 0)
-        unexpected = int(info["unexpected_count"])
+        unexpected = int(info["unexpected_count"] or 0)  # None when every value is missing
         samples = info.get("partial_unexpected_index_list") or [
             v if isinstance(v, dict) else {"value": v}
             for v in info.get("partial_unexpected_list") or []]
@@ -103,6 +104,7 @@ def _check(result, rows: int) -> CheckOutcome:
                         blocking=is_blocking(config), success=bool(result.success),
                         checked=checked, unexpected=unexpected,
                         description=config.description or config.type,
+                        problem=(config.meta or {}).get("problem") or config.description or "",
                         samples=[_plain(s) for s in samples[:SAMPLE_SIZE]],
                         rows=[_plain(r) for r in info.get("unexpected_index_list") or []],
                         error=error)

@@ -1,8 +1,10 @@
 """GB/T 36344 scores of a resource's current version, per data item and for the whole resource.
 
 Every score is `1 - failed / checked` over what a dimension judges (see `catalog.quality_scores
-.Dimension`): the GX checks of the published rows plus the rows ingestion quarantined for a rule
-of that dimension, so a missing value or an unreadable date counts whether it was kept or not.
+.Dimension`): the GX checks of the published rows plus ingestion's rules, so a missing value or
+an unreadable date counts whether it was kept or not. An ingestion rule judged the item in every
+row it read: the rows it quarantined (checked and failed) and the published rows (checked and
+passed) — never only the failures, or an item whose one failing rule is ingestion's would score 0.
 Timeliness is the update cycle divided by the age of the newest delivery, at most 1.
 """
 
@@ -54,6 +56,19 @@ def timeliness(resource: Resource, batches: list[BatchRecord], now: datetime | N
     return 1.0 if age <= period else period / age
 
 
+def _judged_by_gx(outcome: ValidationOutcome, item: str, dimension: str) -> bool:
+    return any(c.item == item and c.dimension == dimension and c.rule not in _STRUCTURE_RULES
+               for c in outcome.checks)
+
+
+def _published_values(outcome: ValidationOutcome, item: str) -> int:
+    """The item's values in the published rows: what the item's GX checks judged (nulls are
+    not judged), or every published row when no check counts values of it."""
+    counts = [c.checked for c in outcome.checks
+              if c.item == item and c.rule not in _STRUCTURE_RULES]
+    return max(counts, default=outcome.rows)
+
+
 def compute_scores(resource: Resource, outcome: ValidationOutcome, quarantined: list[tuple],
                    batches: list[BatchRecord], publication: Publication | None, run_id: str,
                    now: datetime | None = None) -> list[QualityScore]:
@@ -65,10 +80,16 @@ def compute_scores(resource: Resource, outcome: ValidationOutcome, quarantined: 
         bucket = tally[(check.item or RESOURCE_LEVEL, check.dimension)]
         bucket[0] += check.checked
         bucket[1] += check.unexpected
+    judged_by_ingestion: set[tuple[str, str]] = set()
     for _batch, rule, item, rows in quarantined:
-        bucket = tally[(item, QUARANTINE_DIMENSIONS.get(rule, D.VALIDITY).value)]
-        bucket[0] += rows
-        bucket[1] += rows
+        key = (item, QUARANTINE_DIMENSIONS.get(rule, D.VALIDITY).value)
+        tally[key][0] += rows
+        tally[key][1] += rows
+        if item != RESOURCE_LEVEL:
+            judged_by_ingestion.add(key)
+    for item, dimension in judged_by_ingestion:
+        if not _judged_by_gx(outcome, item, dimension):
+            tally[(item, dimension)][0] += _published_values(outcome, item)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for (_item, dimension), (checked, failed) in tally.items():
         totals[dimension][0] += checked

@@ -73,8 +73,9 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
         settings, resource, _subset(suite, {c.name for c in warned}), checked,
         every_failure=[f"{c.item}_orig" for c in warned],
     ).checks if warned else []
-    rejected = [b for b in registry.batches(resource.code) if b.status is BatchStatus.REJECTED]
-    feedback = write_feedback(settings, resource, batches + rejected, detailed)
+    # A rejected batch's file was written when it was rejected (`write_rejection`), with the
+    # reason: it stays until the department delivers the batch again.
+    feedback = write_feedback(settings, resource, batches, detailed)
     delivered = [b for b in registry.batches(resource.code) if b.status is not BatchStatus.DUPLICATE]
     scores = compute_scores(resource, outcome, quarantine_counts(settings, batches), delivered,
                             publication, run_id)
@@ -96,7 +97,7 @@ def quality_gate(settings: HubSettings, registry: Registry):
     """A `pipelines.ingest.QualityGate`: refuse a batch whose accepted rows fail a blocking
     expectation (structure, key, required items, or a snapshot shrunk below half)."""
 
-    def gate(resource: Resource, batch: BatchRecord) -> tuple[bool, str]:
+    def gate(resource: Resource, batch: BatchRecord) -> tuple[bool, str, str]:
         current = registry.current_publication(resource.code)
         suite = build_suite(resource, blocking_only=True,
                             current_rows=current.rows if current else None)
@@ -104,6 +105,7 @@ def quality_gate(settings: HubSettings, registry: Registry):
         failures = outcome.blocking_failures
         reason = "; ".join(f"{c.name} failed for {c.unexpected} of {c.checked} ({c.description})"
                            for c in failures)
-        return not failures, reason
+        reason_zh = "；".join(f"{c.problem}（{c.checked} 项中 {c.unexpected} 项）" for c in failures)
+        return not failures, reason, reason_zh
 
     return gate

@@ -42,15 +42,18 @@ D = Dimension
 
 def _structure(resource: Resource) -> list[Expectation]:
     out = [tag(gx.expectations.ExpectColumnToExist(column=item.name), "column_present", item.name,
-               D.VALIDITY, f"数据项“{item.zh_name}”（{item.name}）存在", blocking=True)
+               D.VALIDITY, f"数据项“{item.zh_name}”（{item.name}）存在",
+               problem=f"缺少数据项“{item.zh_name}”（{item.name}）", blocking=True)
            for item in resource.items]
     for name in resource.key:
         zh = resource.item(name).zh_name
         out.append(tag(gx.expectations.ExpectColumnValuesToNotBeNull(column=name), "key_present",
-                       name, D.COMPLETENESS, f"主键“{zh}”不为空", blocking=True))
+                       name, D.COMPLETENESS, f"主键“{zh}”不为空", problem=f"主键“{zh}”为空",
+                       blocking=True))
     key = list(resource.key)
     out.append(tag(ExpectKeyToBeUnique(key=key), "key_unique", None, D.UNIQUENESS,
-                   f"主键（{', '.join(key)}）唯一", blocking=True))
+                   f"主键（{', '.join(key)}）唯一", problem=f"主键（{', '.join(key)}）重复",
+                   blocking=True))
     return out
 
 
@@ -60,37 +63,45 @@ def _item_expectations(item: DataItem, today: date) -> list[Expectation]:
     if item.required and not item.key and item.type is not ItemType.ID_LIST:
         out.append(tag(gx.expectations.ExpectColumnValuesToNotBeNull(column=c, mostly=REQUIRED_MOSTLY),
                        "required_present", c, D.COMPLETENESS, f"必填数据项“{zh}”有值",
-                       blocking=True))
+                       problem=f"必填数据项“{zh}”为空", blocking=True))
     match item.type:
         case ItemType.ID_NUMBER:
             out.append(tag(ExpectColumnValuesToBeValidIdNumber(column=c), "id_valid", c,
-                           D.VALIDITY, f"“{zh}”符合 GB 11643（18 位，校验码正确）"))
+                           D.VALIDITY, f"“{zh}”符合 GB 11643（18 位，校验码正确）",
+                           problem=f"“{zh}”不符合 GB 11643 校验（应为 18 位且校验码正确）"))
         case ItemType.USCC:
             out.append(tag(ExpectColumnValuesToBeValidUscc(column=c), "uscc_valid", c,
-                           D.VALIDITY, f"“{zh}”符合 GB 32100（18 位，校验码正确）"))
+                           D.VALIDITY, f"“{zh}”符合 GB 32100（18 位，校验码正确）",
+                           problem=f"“{zh}”不符合 GB 32100 校验（应为 18 位且校验码正确）"))
         case ItemType.CODE:
             out.append(tag(gx.expectations.ExpectColumnValuesToBeInSet(
                 column=c, value_set=list(item.codes)), "code_in_list", c, D.VALIDITY,
-                f"“{zh}”取值在代码表内：{'、'.join(item.codes)}"))
+                f"“{zh}”取值在代码表内：{'、'.join(item.codes)}",
+                problem=f"“{zh}”的取值不在代码表内（应为：{'、'.join(item.codes)}）"))
         case ItemType.DISTRICT:
             out.append(tag(ExpectColumnValuesToBeKnownDistrict(column=c), "district_known", c,
-                           D.VALIDITY, f"“{zh}”是本市的区县代码（GB/T 2260）"))
+                           D.VALIDITY, f"“{zh}”是本市的区县代码（GB/T 2260）",
+                           problem=f"“{zh}”不是本市的区县代码（GB/T 2260）"))
         case ItemType.MONTH:
             out.append(tag(gx.expectations.ExpectColumnValuesToMatchRegex(column=c, regex=_MONTH),
-                           "month_format", c, D.VALIDITY, f"“{zh}”为 YYYYMM 格式的月份"))
+                           "month_format", c, D.VALIDITY, f"“{zh}”为 YYYYMM 格式的月份",
+                           problem=f"“{zh}”不是 YYYYMM 格式的月份"))
         case ItemType.DATE:
             out.append(tag(ExpectColumnValuesToBePlausibleDate(column=c, latest=today.isoformat()),
                            "date_plausible", c, D.ACCURACY,
-                           f"“{zh}”在 1900-01-01 与 {today.isoformat()} 之间"))
+                           f"“{zh}”在 1900-01-01 与 {today.isoformat()} 之间",
+                           problem=f"“{zh}”早于 1900-01-01 或晚于 {today.isoformat()}"))
         case ItemType.AMOUNT | ItemType.INTEGER | ItemType.DECIMAL if item.max_value is not None:
             out.append(tag(ExpectColumnValuesToBeAmountInRange(column=c, max_amount=item.max_value),
                            "amount_in_range", c, D.ACCURACY,
-                           f"“{zh}”不为负且不超过 {item.max_value:g}"))
+                           f"“{zh}”不为负且不超过 {item.max_value:g}",
+                           problem=f"“{zh}”为负数或超过 {item.max_value:g}"))
         case ItemType.NAME:
             low, high = _NAME_LENGTH
             out.append(tag(gx.expectations.ExpectColumnValueLengthsToBeBetween(
                 column=c, min_value=low, max_value=high), "name_length", c, D.VALIDITY,
-                f"“{zh}”长度在 {low} 到 {high} 个字符之间"))
+                f"“{zh}”长度在 {low} 到 {high} 个字符之间",
+                problem=f"“{zh}”的长度不在 {low} 到 {high} 个字符之间"))
     return out
 
 
@@ -112,7 +123,9 @@ def build_suite(resource: Resource, *, today: date | None = None, blocking_only:
             floor = math.ceil(current_rows * MIN_ROWS_RATIO)
             expectations.append(tag(gx.expectations.ExpectTableRowCountToBeBetween(
                 min_value=floor), "row_count_floor", None, D.COMPLETENESS,
-                f"记录数不少于当前版本的 {MIN_ROWS_RATIO:.0%}（{floor} 条）", blocking=True))
+                f"记录数不少于当前版本的 {MIN_ROWS_RATIO:.0%}（{floor} 条）",
+                problem=f"记录数少于当前版本的 {MIN_ROWS_RATIO:.0%}（{floor} 条），疑为不完整的提取",
+                blocking=True))
     name = f"{resource.code}.gate" if blocking_only else resource.code
     return gx.ExpectationSuite(name=name, expectations=expectations,
                                meta={"resource": resource.code, "provider": resource.provider.code})

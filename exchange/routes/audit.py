@@ -6,24 +6,26 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from catalog import RESOURCES
 from exchange.access import authorize
 from exchange.deps import CurrentCaller, HubDep
 from exchange.models import AuditEntry
+from exchange.paging import Page, Paging, PagingDep
 from exchange.roles import Action, Role
 from exchange.schemas import AuditEntryOut, CheckpointOut, UsageOut, VerifyReport
 
 router = APIRouter(prefix="/v1", tags=["audit"])
-Offset = Annotated[int, Query(ge=0, le=10_000_000)]
-Limit = Annotated[int | None, Query(ge=1)]
 
 
-def _page(hub, query, offset: int, limit: int | None) -> list[AuditEntry]:
-    size = min(limit or hub.settings.max_page_size, hub.settings.max_page_size)
+def _page(hub, query, paging: Paging, shown) -> dict:
+    """One page of the entries `query` selects, in chain order, each as `shown` makes it."""
     with hub.store.session() as s:
-        return list(s.scalars(query.order_by(AuditEntry.seq).offset(offset).limit(size)))
+        total = s.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(s.scalars(query.order_by(AuditEntry.seq).offset(paging.offset)
+                              .limit(paging.limit)))
+        return paging.page([shown(e) for e in rows], total)
 
 
 def _usage(e: AuditEntry) -> dict:
@@ -33,10 +35,10 @@ def _usage(e: AuditEntry) -> dict:
             "status": e.status, "rows": e.rows}
 
 
-@router.get("/audit", response_model=list[AuditEntryOut])
-def audit_log(caller: CurrentCaller, hub: HubDep, offset: Offset = 0, limit: Limit = None,
+@router.get("/audit", response_model=Page[AuditEntryOut])
+def audit_log(caller: CurrentCaller, hub: HubDep, paging: PagingDep,
               order_id: Annotated[str | None, Query(max_length=64)] = None,
-              client_id: Annotated[str | None, Query(max_length=64)] = None) -> list[dict]:
+              client_id: Annotated[str | None, Query(max_length=64)] = None) -> dict:
     """Audit entries in order (auditors): every request, allowed or denied, hash-chained."""
     authorize(caller, Action.AUDIT_READ)
     query = select(AuditEntry)
@@ -44,14 +46,14 @@ def audit_log(caller: CurrentCaller, hub: HubDep, offset: Offset = 0, limit: Lim
         query = query.where(AuditEntry.order_id == order_id)
     if client_id:
         query = query.where(AuditEntry.client_id == client_id)
-    return [{**_usage(e), "method": e.method, "roles": e.roles,
-             "result_sha256": e.result_sha256, "detail": e.detail, "prev_hash": e.prev_hash,
-             "hash": e.hash} for e in _page(hub, query, offset, limit)]
+    return _page(hub, query, paging, lambda e: {
+        **_usage(e), "method": e.method, "roles": e.roles, "result_sha256": e.result_sha256,
+        "detail": e.detail, "prev_hash": e.prev_hash, "hash": e.hash})
 
 
-@router.get("/usage", response_model=list[UsageOut])
-def usage(caller: CurrentCaller, hub: HubDep, offset: Offset = 0, limit: Limit = None,
-          resource: Annotated[str | None, Query(max_length=64)] = None) -> list[dict]:
+@router.get("/usage", response_model=Page[UsageOut])
+def usage(caller: CurrentCaller, hub: HubDep, paging: PagingDep,
+          resource: Annotated[str | None, Query(max_length=64)] = None) -> dict:
     """Who used your department's data, for what purpose, with what outcome (providers)."""
     authorize(caller, Action.USAGE_READ)
     if caller.has(Role.CDO) or caller.has(Role.AUDITOR):
@@ -62,7 +64,7 @@ def usage(caller: CurrentCaller, hub: HubDep, offset: Offset = 0, limit: Limit =
         codes = [c for c in codes if c == resource]
     query = select(AuditEntry).where(AuditEntry.resource_code.in_(codes),
                                      AuditEntry.order_id.is_not(None))
-    return [_usage(e) for e in _page(hub, query, offset, limit)]
+    return _page(hub, query, paging, _usage)
 
 
 @router.get("/audit/verify", response_model=VerifyReport)

@@ -10,6 +10,7 @@ from exchange.access import authorize
 from exchange.checks import CHECKS
 from exchange.deps import CurrentCaller, HubDep
 from exchange.errors import ApiError
+from exchange.paging import Page, PagingDep
 from exchange.roles import Action
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -26,15 +27,16 @@ def _summary(r: Resource, status: str) -> dict:
             "checks": sorted(c.name for c in CHECKS.values() if c.resource == r.code)}
 
 
-@router.get("/resources")
-def list_resources(caller: CurrentCaller, hub: HubDep) -> list[dict]:
+@router.get("/resources", response_model=Page[dict])
+def list_resources(caller: CurrentCaller, hub: HubDep, paging: PagingDep) -> dict:
     """Every catalogued resource: provider, status, abstract, sharing attribute, data items,
     verification checks."""
     authorize(caller, Action.CATALOG_READ)
     registry = hub.store.registry
     current = entries.effective_all(registry)
-    return [_summary(current[code], entries.entry_status(registry, code).value)
-            for code in sorted(RESOURCES)]
+    codes = sorted(RESOURCES)[paging.offset:paging.offset + paging.limit]
+    return paging.page([_summary(current[code], entries.entry_status(registry, code).value)
+                        for code in codes], len(RESOURCES))
 
 
 @router.get("/resources/{code}")
@@ -50,9 +52,10 @@ def get_resource(caller: CurrentCaller, hub: HubDep,
     return {**described, **summary}
 
 
-@router.get("/checks")
-def list_checks(caller: CurrentCaller) -> list[dict]:
+@router.get("/checks", response_model=Page[dict])
+def list_checks(caller: CurrentCaller, paging: PagingDep) -> dict:
     """The verification (核验) questions, the resource each reads and the items it uses."""
     authorize(caller, Action.CATALOG_READ)
-    return [{"check": c.name, "resource": c.resource, "question": c.question,
-             "items": list(c.items), "needs_name": c.needs_name} for c in CHECKS.values()]
+    return paging.cut([{"check": c.name, "resource": c.resource, "question": c.question,
+                        "items": list(c.items), "needs_name": c.needs_name}
+                       for c in CHECKS.values()])

@@ -11,6 +11,7 @@ from exchange import clients
 from exchange.access import authorize
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
 from exchange.errors import ApiError
+from exchange.paging import Page, PagingDep
 from exchange.roles import Action
 from exchange.schemas import ClientCreate, ClientIssued, ClientOut
 
@@ -18,11 +19,11 @@ router = APIRouter(prefix="/v1/clients", tags=["clients"])
 ClientId = Annotated[str, Path(max_length=64)]
 
 
-@router.get("", response_model=list[ClientOut])
-def list_clients(caller: CurrentCaller, hub: HubDep) -> list:
+@router.get("", response_model=Page[ClientOut])
+def list_clients(caller: CurrentCaller, hub: HubDep, paging: PagingDep) -> dict:
     """Registered clients and users (never their secrets or hashes)."""
     authorize(caller, Action.CLIENT_ADMIN)
-    return clients.list_clients(hub.store)
+    return paging.cut(clients.list_clients(hub.store))
 
 
 @router.post("", status_code=201, response_model=ClientIssued)

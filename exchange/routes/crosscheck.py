@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
@@ -18,9 +18,11 @@ from catalog.reviews import (
     review_flag,
     review_stats,
 )
+from catalog.timefmt import beijing_iso
 from exchange.access import Caller, authorize
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
 from exchange.errors import ApiError
+from exchange.paging import Page, Paging, PagingDep
 from exchange.roles import Action, Role
 
 router = APIRouter(prefix="/v1/crosscheck", tags=["crosscheck"])
@@ -95,7 +97,7 @@ async def review(body: ReviewIn, caller: CurrentCaller, hub: HubDep, record: Aud
     return {"case_no": done.case_no, "rule": done.rule, "id_number": done.id_number,
             "decision": done.decision, "note": done.note, "reviewer": done.reviewer,
             "fingerprint": done.fingerprint, "run_id": done.run_id,
-            "reviewed_at": done.reviewed_at.isoformat()}
+            "reviewed_at": beijing_iso(done.reviewed_at)}
 
 
 @router.get("/stats")
@@ -105,26 +107,25 @@ def stats(caller: CurrentCaller, hub: HubDep) -> dict:
     return {"rules": review_stats(hub.store.registry)}
 
 
-def _issues(hub, department: str, offset: int, limit: int) -> dict:
+def _issues(hub, department: str, paging: Paging) -> dict:
     run = latest_run(hub.store.registry)
     if run is None:
-        return {"run_id": None, "issues": [], "next_offset": None}
-    cursor = hub.lake.cursor().execute(
-        "SELECT resource_code, batch_id, record_no, record_key, id_number, name, issue, message "
-        "FROM read_parquet(?) WHERE department = ? ORDER BY resource_code, batch_id, record_no "
-        "LIMIT ? OFFSET ?", [run.issues_path, department, limit + 1, offset])
+        return paging.page([], 0)
+    cursor = hub.lake.cursor()
+    (total,) = cursor.execute("SELECT count(*) FROM read_parquet(?) WHERE department = ?",
+                              [run.issues_path, department]).fetchall()[0]
+    cursor.execute(
+        "SELECT ? AS run_id, resource_code, batch_id, record_no, record_key, id_number, name, "
+        "issue, message FROM read_parquet(?) WHERE department = ? "
+        "ORDER BY resource_code, batch_id, record_no LIMIT ? OFFSET ?",
+        [run.run_id, run.issues_path, department, paging.limit, paging.offset])
     names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    more = len(rows) > limit
-    return {"run_id": run.run_id, "issues": rows[:limit],
-            "next_offset": offset + limit if more else None}
+    return paging.page([dict(zip(names, row, strict=True)) for row in cursor.fetchall()], total)
 
 
-@router.get("/linkage-issues")
-async def linkage_issues(caller: CurrentCaller, hub: HubDep,
-                         offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-                         limit: Annotated[int | None, Query(ge=1)] = None) -> dict:
-    """Your department's records the cross-check could not link to a person (quality issues)."""
+@router.get("/linkage-issues", response_model=Page[dict])
+async def linkage_issues(caller: CurrentCaller, hub: HubDep, paging: PagingDep) -> dict:
+    """Your department's records the latest cross-check run (`run_id` of each) could not link
+    to a person (quality issues)."""
     authorize(caller, Action.CROSSCHECK_READ)
-    page = min(limit or hub.settings.max_page_size, hub.settings.max_page_size)
-    return await run_in_threadpool(_issues, hub, caller.department, offset, page)
+    return await run_in_threadpool(_issues, hub, caller.department, paging)

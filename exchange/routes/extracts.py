@@ -14,6 +14,7 @@ from catalog.formats import FORMATS
 from exchange import fulfilment
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
 from exchange.models import Delivery
+from exchange.paging import Page, PagingDep
 from exchange.schemas import DeliveryOut
 
 router = APIRouter(prefix="/v1", tags=["fulfilment"])
@@ -51,11 +52,11 @@ async def extract(order_id: Annotated[str, Path(max_length=64)], caller: Current
         "X-Hub-Policy-Version": stream.delivery.policy_version or ""})
 
 
-@router.get("/orders/{order_id}/deliveries", response_model=list[DeliveryOut])
+@router.get("/orders/{order_id}/deliveries", response_model=Page[DeliveryOut])
 def order_deliveries(order_id: Annotated[str, Path(max_length=64)], caller: CurrentCaller,
-                     hub: HubDep) -> list[DeliveryOut]:
+                     hub: HubDep, paging: PagingDep) -> dict:
     """Every extract delivered under the order, with manifests."""
-    return [_out(d) for d in fulfilment.deliveries(hub, caller, order_id)]
+    return paging.cut([_out(d) for d in fulfilment.deliveries(hub, caller, order_id)])
 
 
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryOut)

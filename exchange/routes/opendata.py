@@ -13,15 +13,16 @@ from catalog.dcat import OPEN_FORMATS, OPEN_PREFIX
 from catalog.formats import FORMATS
 from exchange import opendata
 from exchange.deps import AuditCtx, HubDep
+from exchange.paging import Page, PagingDep
 
 router = APIRouter(prefix=OPEN_PREFIX, tags=["open data"])
 Code = Annotated[str, Path(max_length=64, pattern=r"^[a-z]+\.[a-z_]+$")]
 
 
-@router.get("/v1/resources")
-def list_open(hub: HubDep) -> list[dict]:
+@router.get("/v1/resources", response_model=Page[dict])
+def list_open(hub: HubDep, paging: PagingDep) -> dict:
     """Open datasets: abstract, version, published rows, items published and withheld."""
-    return opendata.open_resources(hub)
+    return paging.cut(opendata.open_resources(hub))
 
 
 @router.get("/v1/resources/{code}")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path
 
 from exchange import orders
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
 from exchange.models import Order, OrderStatus
-from exchange.schemas import OrderCreate, OrderEventOut, OrderOut, OrderPage, ReasonBody, ReviewBody
+from exchange.paging import Page, PagingDep
+from exchange.schemas import OrderCreate, OrderEventOut, OrderOut, ReasonBody, ReviewBody
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 OrderId = Annotated[str, Path(max_length=64)]
@@ -47,16 +48,13 @@ def place_order(body: OrderCreate, caller: CurrentCaller, hub: HubDep,
     return _out(order, orders.events(hub, order.id))
 
 
-@router.get("", response_model=OrderPage)
-def list_orders(caller: CurrentCaller, hub: HubDep,
-                status: OrderStatus | None = None, escalated: bool | None = None,
-                offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
-                limit: Annotated[int | None, Query(ge=1)] = None) -> OrderPage:
+@router.get("", response_model=Page[OrderOut])
+def list_orders(caller: CurrentCaller, hub: HubDep, paging: PagingDep,
+                status: OrderStatus | None = None, escalated: bool | None = None) -> dict:
     """Orders you may see: your department's, and (reviewers) those for your resources."""
-    page = min(limit or hub.settings.max_page_size, hub.settings.max_page_size)
-    found, next_offset = orders.list_orders(hub, caller, status.value if status else None,
-                                            escalated, offset, page)
-    return OrderPage(orders=[_out(o) for o in found], next_offset=next_offset)
+    found, total = orders.list_orders(hub, caller, status.value if status else None,
+                                      escalated, paging.offset, paging.limit)
+    return paging.page([_out(o) for o in found], total)
 
 
 @router.get("/{order_id}", response_model=OrderOut)

@@ -3,40 +3,31 @@
 A session is a random token held in an HttpOnly, SameSite=Strict cookie; the registry keeps
 only its SHA-256, so a leaked table opens no session. Sessions end after
 `web_session_idle_seconds` unused or `web_session_max_seconds` after sign-in, at sign-out, and
-as soon as the user is revoked or their credentials change (`ClientRecord.not_before`).
-Failed sign-ins are counted per user name, known or not, so the lock tells nothing about
-which names exist.
+as soon as the user is revoked or their credentials change (the session keeps the user's
+`ClientRecord.credential_version` and must match it).
+Failed sign-ins are counted, and names locked, by the one lockout every door shares
+(`exchange.lockout`).
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete
 
 from catalog import HubSettings
 from catalog.registry import utcnow
 from exchange.access import Caller
-from exchange.clients import hash_secret, verify_secret
-from exchange.models import USER_NAME_LENGTH, ClientRecord, LoginFailure, WebSession
+from exchange.clients import verify_secret
+from exchange.lockout import MAX_NAME, Lockout, dummy_hash
+from exchange.models import ClientRecord, WebSession
 from exchange.roles import allowed_scopes
 from exchange.store import Store
 
 __all__ = ["SessionUser", "Sessions", "SignInRefused"]
-
-MAX_NAME = USER_NAME_LENGTH
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    """Verified against when the user name is unknown, so a wrong name costs as long as a
-    wrong password and timing does not tell which names exist."""
-    return hash_secret(secrets.token_urlsafe(16))
-
 
 class SignInRefused(Exception):
     """Sign-in refused: `locked` says whether too many failures locked the name."""
@@ -65,32 +56,27 @@ class Sessions:
     def __init__(self, settings: HubSettings, store: Store) -> None:
         self._settings = settings
         self._store = store  # its tables include these (`exchange.models.SCHEMA`)
-
-    def _window_start(self, now: datetime) -> datetime:
-        return now - timedelta(seconds=self._settings.web_login_lockout_seconds)
+        self._lockout = Lockout(settings, store)
 
     def sign_in(self, user_name: str, password: str) -> tuple[str, SessionUser]:
         """A new session token for a live user with this password; `SignInRefused` otherwise."""
         now, name = utcnow(), user_name.strip()[:MAX_NAME]
+        if self._lockout.locked(name):
+            raise SignInRefused(locked=True)
         with self._store.session() as s:
-            s.execute(delete(LoginFailure).where(LoginFailure.at < self._window_start(now)))
-            failures = s.scalar(select(func.count()).select_from(LoginFailure)
-                                .where(LoginFailure.user_name == name))
-            if failures >= self._settings.web_login_max_failures:
-                raise SignInRefused(locked=True)
             record = s.get(ClientRecord, name) if name else None
             person = record is not None and record.kind == "user" and record.active
             # Verify even for an unknown name: the same cost either way.
-            good = verify_secret(password, record.secret_hash if person else _dummy_hash())
+            good = verify_secret(password, record.secret_hash if person else dummy_hash())
         if not (person and good):
-            with self._store.session() as s:
-                s.add(LoginFailure(user_name=name, at=now))
+            self._lockout.fail(name)
             raise SignInRefused(locked=False)
         token = secrets.token_urlsafe(32)
         row = WebSession(token_hash=_digest(token), client_id=name,
-                         csrf=secrets.token_urlsafe(32), created_at=now, last_seen_at=now)
+                         csrf=secrets.token_urlsafe(32), created_at=now, last_seen_at=now,
+                         credential_version=record.credential_version)
         with self._store.session() as s:
-            s.execute(delete(LoginFailure).where(LoginFailure.user_name == name))
+            self._lockout.clear(s, name)
             self._forget_expired(s, now)
             s.add(row)
         return token, self._user(record, row)
@@ -124,7 +110,7 @@ class Sessions:
             old = now - row.created_at > timedelta(
                 seconds=self._settings.web_session_max_seconds)
             if (record is None or not record.active or record.kind != "user" or idle or old
-                    or record.not_before > row.created_at):
+                    or row.credential_version != record.credential_version):
                 s.delete(row)
                 return None
             row.last_seen_at = now

@@ -17,6 +17,7 @@ import json
 import time
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,9 +78,11 @@ def slice_sizes(persons: int, slice_persons: int) -> list[int]:
 
 
 def generate_city(out: Path, persons: int, seed: int, noise: NoiseRates | None = None,
-                  slice_persons: int = DEFAULT_SLICE_PERSONS) -> CitySummary:
+                  slice_persons: int = DEFAULT_SLICE_PERSONS,
+                  on_slice: Callable[[int, int], None] | None = None) -> CitySummary:
     """Write out/landing/<resource>/<batch>.<ext>, out/truth/{crosscheck,decoys}.csv and
-    out/truth/manifest.json for a city of `persons` residents; same seed, same bytes."""
+    out/truth/manifest.json for a city of `persons` residents; same seed, same bytes.
+    `on_slice(done, slices)` is told after each slice (progress for long runs)."""
     started = time.perf_counter()
     out = Path(out)
     rates = NoiseRates() if noise is None else noise
@@ -101,6 +104,8 @@ def generate_city(out: Path, persons: int, seed: int, noise: NoiseRates | None =
                 noise_counts[key].update(noisy.counts)
                 files[key].append(noisy)
         del tables, guard  # before the next slice is built
+        if on_slice is not None:
+            on_slice(index + 1, len(sizes))
 
     manifest = []
     for key, batch in files.items():

@@ -14,17 +14,12 @@ __all__ = ["register_crosscheck", "run_crosscheck_job"]
 
 def run_crosscheck_job(policy: Path | None = None) -> bool:
     """Run the `crosscheck` Dagster job in this process, on the hub's Dagster instance."""
-    from pipelines.definitions import defs
-    from pipelines.instance import hub_instance
+    from pipelines.runs import run_job
 
-    settings = get_settings()
-    config: dict = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    config: dict = {}
     if policy is not None:
         config["ops"] = {"crosscheck__flags": {"config": {"policy_path": str(policy.resolve())}}}
-    job = defs.resolve_job_def("crosscheck")
-    result = job.execute_in_process(instance=hub_instance(settings), run_config=config,
-                                    raise_on_error=False)
-    return result.success
+    return run_job("crosscheck", "Cross-check", run_config=config)
 
 
 def _connection():
@@ -118,6 +113,8 @@ def register_crosscheck(main: click.Group) -> None:
             rate = f"{n['confirmed'] / decided:.2f}" if decided else "-"
             click.echo(f"{rule:16} {n['raised']:>7} {n['suppressed']:>10} "
                        f"{n['confirmed']:>9} {n['dismissed']:>9} {rate:>12}")
+        if not rows:
+            click.echo("no flags raised yet: `hub crosscheck run`", err=True)
 
     @group.command("show")
     @click.argument("case_no")
@@ -149,5 +146,7 @@ def register_crosscheck(main: click.Group) -> None:
                 "SELECT department, resource_code, batch_id, record_no, record_key, id_number, "
                 "message FROM read_parquet(?) WHERE ? IS NULL OR department = ? LIMIT ?",
                 [done.issues_path, department, department, limit]).fetchall()
-        for row in rows:
-            click.echo("  ".join(str(v) for v in row))
+        from catalog.listing import echo_lines
+
+        echo_lines(("  ".join(str(v) for v in row) for row in rows),
+                   "no unlinked records" + (f" of department {department}" if department else ""))

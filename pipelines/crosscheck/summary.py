@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
-
 from catalog import HubSettings, Registry
 from catalog.reviews import latest_run
 
@@ -15,6 +13,8 @@ def crosscheck_lines(settings: HubSettings, registry: Registry) -> list[str]:
     done = latest_run(registry)
     if done is None:
         return []
+    import duckdb  # only once there is a run to summarise: `hub summary` starts without it
+
     lines = ["", f"Cross-check (社会救助数据比对) run {done.run_id}, reference month "
              f"{done.reference_month}: {done.rows} flags"]
     with duckdb.connect(config={"autoinstall_known_extensions": False,

@@ -1,6 +1,6 @@
 """Ingestion of department deliveries: landing → raw → standardised → published."""
 
-from pipelines.ingest.landing import Delivery, find_deliveries
+from pipelines.ingest.landing import Delivery, find_deliveries, unknown_folders
 from pipelines.ingest.readers import BatchRejected
 from pipelines.ingest.service import (
     BatchOutcome,
@@ -21,4 +21,5 @@ __all__ = [
     "pending_deliveries",
     "publish",
     "standardise",
+    "unknown_folders",
 ]

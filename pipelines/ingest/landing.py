@@ -11,7 +11,7 @@ from pathlib import Path
 
 from catalog import Resource, SourceFormat
 
-__all__ = ["Delivery", "find_deliveries"]
+__all__ = ["Delivery", "find_deliveries", "unknown_folders"]
 
 _EXTENSIONS = {
     SourceFormat.CSV: (".csv",),
@@ -32,6 +32,7 @@ class Delivery:
     files: tuple[Path, ...]
     unexpected: tuple[Path, ...] = ()
     refused: str = ""  # why the batch cannot be read at all (it is rejected whole, unread)
+    refused_zh: str = ""  # the same, in Chinese, for the department's feedback
 
     @property
     def size_bytes(self) -> int:
@@ -80,15 +81,25 @@ _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _MAX_BATCH_ID = 100
 
 
-def _unreadable(entry: Path) -> str:
-    """Why an entry is not read at all: the hub reads regular files and directories that
-    are in the landing directory, never links (which may point anywhere) or special files
-    (a FIFO or a device would block or never end)."""
+def _unreadable(entry: Path) -> tuple[str, str]:
+    """Why an entry is not read at all (in English and Chinese): the hub reads regular files
+    and directories that are in the landing directory, never links (which may point anywhere)
+    or special files (a FIFO or a device would block or never end)."""
     if entry.is_symlink():
-        return f"{entry.name} is a symbolic link: deliver the file itself"
+        return (f"{entry.name} is a symbolic link: deliver the file itself",
+                f"{entry.name} 是符号链接：请报送文件本身")
     if not (entry.is_file() or entry.is_dir()):
-        return f"{entry.name} is not a regular file"
-    return ""
+        return f"{entry.name} is not a regular file", f"{entry.name} 不是普通文件"
+    return "", ""
+
+
+def _odd_part(part: Path) -> tuple[str, str]:
+    """Why an entry inside a batch directory is not read (a link, a special file or a
+    directory), in English and Chinese; empty when it is an ordinary file."""
+    why = _unreadable(part)
+    if not why[0] and part.is_dir():
+        return "a directory", f"{part.name} 是目录"
+    return why
 
 
 def _batch_id(entry: Path, extensions: tuple[str, ...]) -> str:
@@ -131,25 +142,31 @@ def find_deliveries(landing: Path, resource: Resource) -> list[Delivery]:
 def _delivery(resource: Resource, batch_id: str, entries: list[Path],
               extensions: tuple[str, ...]) -> Delivery | None:
     entry = entries[0]
-    refused = _unreadable(entry)
+    refused, refused_zh = _unreadable(entry)
     if len(entries) > 1:
-        refused = (f"batch {batch_id} was delivered as {len(entries)} entries "
-                   f"({', '.join(e.name for e in entries)}): deliver it once")
+        names = ", ".join(e.name for e in entries)
+        refused = (f"batch {batch_id} was delivered as {len(entries)} entries ({names}): "
+                   "deliver it once")
+        refused_zh = f"批次 {batch_id} 被报送为 {len(entries)} 份（{names}）：同一批次只能报送一份"
     elif not _BATCH_ID.fullmatch(batch_id) or len(batch_id) > _MAX_BATCH_ID:
         shown = entry.name if len(entry.name) <= 60 else entry.name[:60] + "…"
         refused = (f"{shown}: a batch id may use only letters, digits, '.', '_' and '-', "
                    f"at most {_MAX_BATCH_ID} characters")
+        refused_zh = (f"{shown}：批次号只能使用字母、数字、“.”、“_”和“-”，"
+                      f"最多 {_MAX_BATCH_ID} 个字符")
     if refused:
-        return Delivery(resource.code, _recorded_id(batch_id), entry, (), refused=refused)
+        return Delivery(resource.code, _recorded_id(batch_id), entry, (), refused=refused,
+                        refused_zh=refused_zh)
     if entry.is_dir():
         inside = [p for p in entry.iterdir() if not p.name.startswith(".")]
         if any(p.name.endswith(_INCOMPLETE) for p in inside):
             return None  # still being written
-        odd = [f"{p.name}: {why}" for p in inside
-               if (why := _unreadable(p) or ("a directory" if p.is_dir() else ""))]
+        odd = sorted((p.name, *why) for p in inside if (why := _odd_part(p))[0])
         if odd:
-            return Delivery(resource.code, batch_id, entry, (),
-                            refused="the batch directory holds " + "; ".join(sorted(odd)))
+            return Delivery(
+                resource.code, batch_id, entry, (),
+                refused="the batch directory holds " + "; ".join(f"{n}: {en}" for n, en, _ in odd),
+                refused_zh="批次目录中有无法读取的内容：" + "；".join(zh for _, _, zh in odd))
         parts = sorted(inside)
         files = tuple(p for p in parts if p.suffix.lower() in extensions)
         other = tuple(p for p in parts if p.suffix.lower() not in extensions)
@@ -157,3 +174,13 @@ def _delivery(resource: Resource, batch_id: str, entries: list[Path],
     if entry.suffix.lower() in extensions:
         return Delivery(resource.code, batch_id, entry, (entry,))
     return Delivery(resource.code, batch_id, entry, (), (entry,))
+
+
+def unknown_folders(landing: Path, resources: list[Resource]) -> list[str]:
+    """Folders of the landing directory that are no delivered resource's code: nothing in them
+    is ever read, so the department (or a typo in the folder's name) must be told."""
+    if not landing.is_dir():
+        return []
+    known = {r.code for r in resources}
+    return sorted(e.name for e in landing.iterdir()
+                  if e.is_dir() and e.name not in known and not _is_hidden_or_incomplete(e))

@@ -24,8 +24,9 @@ from pipelines.ingest.standardise import standardise_batch
 __all__ = ["BatchOutcome", "QualityGate", "ingest_raw", "pending_deliveries", "publish",
            "standardise"]
 
-# A quality gate decides whether a standardised batch may become current: (ok, reason).
-QualityGate = Callable[[Resource, BatchRecord], tuple[bool, str]]
+# A quality gate decides whether a standardised batch may become current: (ok, reason, the
+# reason in Chinese for the department).
+QualityGate = Callable[[Resource, BatchRecord], tuple[bool, str, str]]
 
 
 @dataclass
@@ -39,6 +40,7 @@ class BatchOutcome:
     rows_quarantined: int = 0
     reason: str = ""
     by_rule: dict[str, int] = field(default_factory=dict)
+    reason_zh: str = ""  # a rejection's reason for the department (see `quality.feedback`)
 
 
 def _known_batches(registry: Registry, resource: Resource) -> dict[str, BatchRecord]:
@@ -92,15 +94,16 @@ def ingest_raw(settings: HubSettings, registry: Registry, resource: Resource) ->
             size_bytes=delivery.size_bytes, delivered_at=delivery.delivered_at,
             status=BatchStatus.RAW, reason="", rows_in=0, blank_lines=0, ingested_at=utcnow(),
         )
+        reason_zh = ""
         if same is not None:
             record.status = BatchStatus.DUPLICATE
             record.duplicate_of = same.batch_id
             record.reason = f"identical to batch {same.batch_id} (SHA-256 {sha[:12]}…)"
         else:
-            _parse_raw(settings, lake, resource, delivery, record)
+            reason_zh = _parse_raw(settings, lake, resource, delivery, record)
         known[record.batch_id] = _save(registry, record, previous)
         outcomes.append(BatchOutcome(record.batch_id, str(record.status), record.rows_in,
-                                     reason=record.reason))
+                                     reason=record.reason, reason_zh=reason_zh))
     return outcomes
 
 
@@ -132,7 +135,8 @@ def _looked_again(registry: Registry, record: BatchRecord, delivery: Delivery) -
 
 
 def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: Delivery,
-               record: BatchRecord) -> None:
+               record: BatchRecord) -> str:
+    """Read the delivery into the raw layer; the Chinese reason when it is rejected whole."""
     with lake.staging() as staged, connect(settings) as con:
         try:
             result = write_raw(con, resource, delivery, record.sha256, settings.landing_dir,
@@ -140,12 +144,13 @@ def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: 
         except BatchRejected as exc:
             record.status = BatchStatus.REJECTED
             record.reason = str(exc)
-            return
+            return exc.zh
         final = lake.promote(staged, lake.batch_dir("raw", resource.table, delivery.batch_id))
     record.rows_in = result.rows
     record.raw_path = str(final)
     record.layout = result.layout or None
     record.blank_lines = result.blank_lines
+    return ""
 
 
 def standardise(settings: HubSettings, registry: Registry, resource: Resource) -> list[BatchOutcome]:
@@ -176,14 +181,16 @@ def standardise(settings: HubSettings, registry: Registry, resource: Resource) -
             row.accepted_path = str(final / "accepted.parquet")
             row.quarantine_path = str(final / "quarantine.parquet")
             row.standardised_at = utcnow()
+            reason_zh = ""
             if result.accepted == 0:
                 row.status = BatchStatus.REJECTED
                 row.reason = "no record of the batch could be accepted (see quarantine)"
+                reason_zh = "没有一条记录可以入库（每条记录的问题见下）"
             else:
                 row.status = BatchStatus.STANDARDISED
         outcomes.append(BatchOutcome(batch.batch_id, str(row.status), result.rows_in,
                                      result.accepted, result.quarantined, row.reason,
-                                     result.by_rule))
+                                     result.by_rule, reason_zh))
     return outcomes
 
 
@@ -207,12 +214,14 @@ def publish(
                             .order_by(Publication.version.desc())).first()
         for batch in batches:
             if batch.status is BatchStatus.STANDARDISED and gate is not None:
-                ok, reason = gate(resource, batch)
+                ok, reason, reason_zh = gate(resource, batch)
                 if not ok:
                     batch.status = BatchStatus.REJECTED
                     batch.reason = f"quality gate: {reason}"
-                    refused.append(BatchOutcome(batch.batch_id, "rejected", batch.rows_in,
-                                                reason=batch.reason))
+                    refused.append(BatchOutcome(
+                        batch.batch_id, "rejected", batch.rows_in, batch.rows_accepted,
+                        batch.rows_quarantined, reason=batch.reason,
+                        reason_zh=f"未通过入库质量关卡：{reason_zh}"))
         live = [b for b in batches if b.status in (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)]
         if not live:
             return current, refused

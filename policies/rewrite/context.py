@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from policies.binding import Binding
-from policies.sources import TableRefs
+from policies.sources import CATALOG_NAME, TableRefs
 
 __all__ = ["CATALOG_ALIAS", "PROTECTED_META", "RewriteContext"]
 
-CATALOG_ALIAS = "hub"  # the analysts' database is attached read-only under this name
+# The analysts' database is attached read-only under the name analysts know it by.
+CATALOG_ALIAS = CATALOG_NAME
 PROTECTED_META = "hub_protected"  # marks nodes the rewriter built, never the user's
 
 

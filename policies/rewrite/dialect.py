@@ -10,7 +10,8 @@ __all__ = ["GatewayDuckDB"]
 
 
 def _protected_read(generator, node: ProtectedRead) -> str:
-    return f"({node.this}) AS {generator.sql(node, 'alias')}"
+    sample = generator.sql(node, "sample")
+    return f"({node.this}) AS {generator.sql(node, 'alias')}" + (f" {sample}" if sample else "")
 
 
 class GatewayDuckDB(DuckDB):

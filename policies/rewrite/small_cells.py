@@ -19,7 +19,7 @@ from policies.sources import TableRefs
 __all__ = ["check_aggregate_shape", "enforce_min_group"]
 
 _REFUSED = (exp.Window, exp.Filter, exp.Qualify, exp.Subquery, exp.With, exp.Join, exp.Explode,
-            exp.Unnest, exp.Lambda)
+            exp.Unnest, exp.Lambda, exp.TableSample)
 
 
 def check_aggregate_shape(query: exp.Query, refs: TableRefs) -> None:
@@ -30,7 +30,7 @@ def check_aggregate_shape(query: exp.Query, refs: TableRefs) -> None:
     if not isinstance(query, exp.Select) or len(refs.protected) != 1 or refs.cte_refs:
         raise refuse("allows one SELECT over its one table")
     if any(query.find_all(*_REFUSED)) or len(list(query.find_all(exp.Select))) != 1:
-        raise refuse("allows no joins, subqueries, WITH, windows, FILTER or UNNEST")
+        raise refuse("allows no joins, subqueries, WITH, windows, FILTER, UNNEST or sampling")
     aggregates = list(query.find_all(exp.AggFunc))
     for agg in aggregates:
         if type(agg) not in AGGREGATE_MODE_FUNCTIONS:

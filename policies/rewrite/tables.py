@@ -32,14 +32,15 @@ class ProtectedRead(exp.Expression):
     once per binding from the expression tree and cached (the parser never makes this node);
     `code` is the resource read."""
 
-    arg_types = {"this": True, "alias": False, "code": False}
+    arg_types = {"this": True, "alias": False, "code": False, "sample": False}
 
 
 def protect_tables(query: exp.Query, context: RewriteContext) -> exp.Query:
     for table, declared in context.refs.protected:
         binding = context.bindings[declared.code]
         alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name))
-        read = ProtectedRead(this=masked_sql(binding), alias=alias.copy(), code=declared.code)
+        read = ProtectedRead(this=masked_sql(binding), alias=alias.copy(), code=declared.code,
+                             sample=table.args.get("sample"))
         read.meta[PROTECTED_META] = True
         table.replace(read)
     return query

@@ -165,7 +165,7 @@ def test_the_decision_holds_no_write_lock_on_the_registry(settings, monkeypatch)
     ingest_raw(settings, registry, DEATHS)
     standardise(settings, registry, DEATHS)
     publication, refused = publish(settings, registry, DEATHS, gate=lambda _r, batch: (
-        batch.batch_id != "20261201T020000", "refused for the test"))
+        batch.batch_id != "20261201T020000", "refused for the test", "测试拒收"))
     assert writes  # the decision ran, and another connection could write meanwhile
     assert [o.batch_id for o in refused] == ["20261201T020000"]
     assert publication.batch_ids == ["20261001T020000", "20261101T020000"]

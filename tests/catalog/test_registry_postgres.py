@@ -75,3 +75,17 @@ def test_the_migrations_build_exactly_the_models_on_postgresql(postgres_url):
         revision, head, _ = state(registry.engine, schema)
         assert revision == head
     registry.dispose()
+
+
+def test_a_plain_postgresql_url_works_from_the_cli(postgres_url, tmp_path):
+    """The README's `postgresql://…`: psycopg 3 is a main dependency and the URL maps to it."""
+    from tests.cli import clean_env, hub
+
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    env = clean_env(home=tmp_path / "pg-home", registry_url=plain)
+    made = hub("init", env=env)
+    assert made.returncode == 0, made.stderr
+    listed = hub("catalog", "list", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert "ga.population" in listed.stdout
+    assert not (tmp_path / "pg-home" / "registry.db").exists()

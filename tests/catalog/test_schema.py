@@ -17,6 +17,7 @@ from catalog import RESOURCES, BatchRecord, BatchStatus, Registry
 from catalog.cli import main
 from catalog.registry import SCHEMA
 from catalog.schema import (
+    BASELINE,
     Schema,
     SchemaMismatch,
     differences,
@@ -51,10 +52,13 @@ def test_the_migrations_build_exactly_the_models(schema, tmp_path):
 
 
 def _legacy_registry(path: Path):
-    """A registry as hubs made it before the tables were versioned: `create_all`, with data."""
+    """A registry as hubs made it before the tables were versioned (the baseline's tables,
+    no version table), with data."""
     engine = _sqlite(path)
     for schema in schemas():
-        schema.models().create_all(engine)
+        with engine.begin() as connection:
+            command.upgrade(schema.config(connection), BASELINE)
+            connection.execute(text(f"DROP TABLE {schema.version_table}"))
     with engine.begin() as connection:
         connection.execute(text(
             "INSERT INTO resources (code, name, provider_code, status, status_reason, "

@@ -91,7 +91,7 @@ def test_review_by_civil_affairs_reviewers_only(api):
 def test_departments_see_their_own_linkage_issues(api):
     http, headers, _ = api
     ga = http.get("/v1/crosscheck/linkage-issues", headers=headers["ga-requester"]).json()
-    assert [(i["resource_code"], i["record_key"], i["issue"]) for i in ga["issues"]] == [
+    assert [(i["resource_code"], i["record_key"], i["issue"]) for i in ga["items"]] == [
         ("ga.vehicles", "粤L·00002", "no_candidate")]
     mz = http.get("/v1/crosscheck/linkage-issues", headers=headers["mz-requester"]).json()
-    assert mz["issues"] == []
+    assert mz["items"] == []

@@ -3,15 +3,20 @@ registered client per role, real tokens from the real token endpoint."""
 
 from __future__ import annotations
 
+import socket
 import sqlite3
-from collections.abc import Callable
-from contextlib import closing
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from catalog import HubSettings
@@ -44,12 +49,18 @@ def api_settings(ingested: HubSettings, where: Path, **overrides) -> HubSettings
 
 @dataclass
 class Api:
-    """A TestClient on a fresh app, with a registered client (and its secret) per role."""
+    """A TestClient on a fresh app (or, `live`, an HTTP client of that app served by uvicorn),
+    with a registered client (and its secret) per role."""
 
-    http: TestClient
+    http: TestClient | httpx.Client
     settings: HubSettings
     secrets: dict[str, tuple[str, str]]
     _tokens: dict[str, str]
+    app: object = None
+
+    @property
+    def hub(self):
+        return self.app.state.hub
 
     def token(self, role: str) -> str:
         if role not in self._tokens:
@@ -90,7 +101,49 @@ def make_api(ingested: HubSettings, where: Path, **overrides) -> Api:
         issued = create_client(store, client_id, f"{client_id} test client", department,
                                [role if role != "other" else "requester"])
         secrets[role] = (client_id, issued.secret)
-    return Api(TestClient(app, raise_server_exceptions=False), settings, secrets, {})
+    return Api(TestClient(app, raise_server_exceptions=False), settings, secrets, {}, app)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app served by uvicorn on a free 127.0.0.1 port, in a thread; yields its base URL
+    and stops the server on the way out."""
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def live_api(ingested: HubSettings, where: Path, **overrides) -> Iterator[Api]:
+    """`make_api`, but over real HTTP: the app served by uvicorn, requests through httpx."""
+    api = make_api(ingested, where, **overrides)
+    with serving(api.app) as url, httpx.Client(base_url=url, timeout=120) as http:
+        api.http = http
+        yield api
+
+
+@pytest.fixture
+def live(ingested: HubSettings, tmp_path: Path) -> Iterator[Api]:
+    """`api` over real HTTP (`live_api`)."""
+    with live_api(ingested, tmp_path / "api") as api:
+        yield api
 
 
 @pytest.fixture

@@ -134,7 +134,7 @@ def test_providers_see_who_used_their_data(api, person):
     api.approve(order["id"])
     api.http.post("/v1/verify/vehicle", headers=api.as_("requester"),
                   json={"order_id": order["id"], "id_number": person()[0]})
-    usage = api.http.get("/v1/usage", headers=api.as_("reviewer")).json()
+    usage = api.http.get("/v1/usage", headers=api.as_("reviewer")).json()["items"]
     used = [u for u in usage if u["route"] == "/v1/verify/vehicle"]
     assert [(u["client_id"], u["department"], u["purpose"], u["decision"]) for u in used] == [
         ("mz-system", "mz", "社会救助核查", "allow")]

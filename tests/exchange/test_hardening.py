@@ -22,7 +22,7 @@ def test_other_departments_orders_do_not_exist_for_you(api):
         assert response.status_code == 404, url
         assert response.json() == {"error": {"code": "not_found", "message": "No such order."}}
     listed = api.http.get("/v1/orders", headers=api.as_("other")).json()
-    assert listed == {"orders": [], "next_offset": None}
+    assert listed == {"items": [], "total": 0, "offset": 0, "limit": 500, "next_offset": None}
 
 
 def test_unknown_fields_are_refused(api):
@@ -161,4 +161,4 @@ def test_an_approval_that_is_not_recorded_leaves_no_active_grant(api, monkeypatc
     hub = api.http.app.state.hub
     [grant] = hub.grants.list_grants("mz")
     assert (grant.status.value, grant.revoke_reason) == ("revoked", "approval not recorded")
-    assert api.http.get("/v1/orders", headers=api.as_("requester")).json()["orders"] == []
+    assert api.http.get("/v1/orders", headers=api.as_("requester")).json()["items"] == []

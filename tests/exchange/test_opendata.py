@@ -46,7 +46,7 @@ def test_open_datasets_are_listed_without_signing_in(shared_api):
     version, rows, _ = _published(shared_api)
     response = shared_api.http.get("/open/v1/resources")
     assert response.status_code == 200
-    (listed,) = response.json()
+    (listed,) = response.json()["items"]
     assert (listed["code"], listed["version"], listed["rows"]) == (CODE, version, rows)
     assert (listed["open"], listed["open_conditions"]) == ("有条件开放", "法定代表人身份信息不开放")
     assert [i["name"] for i in listed["items"]] == PUBLISHED
@@ -140,7 +140,7 @@ def test_dcat_export_is_served_and_lists_downloads_for_open_data_only(shared_api
 def test_a_retired_resource_leaves_open_data_and_cannot_be_ordered(api):
     registry = api.http.app.state.hub.store.registry
     entries.retire(registry, CODE, CDO, "登记系统迁移，暂停提供")
-    assert api.http.get("/open/v1/resources").json() == []
+    assert api.http.get("/open/v1/resources").json()["items"] == []
     _error(api.http.get(f"/open/v1/resources/{CODE}/data.csv"), 404, "not_found")
     graph = rdflib.Graph().parse(data=api.http.get("/open/dcat.jsonld").text, format="json-ld")
     assert list(graph.objects(None, ns.DCAT.downloadURL)) == []
@@ -151,11 +151,11 @@ def test_a_retired_resource_leaves_open_data_and_cannot_be_ordered(api):
     _error(refused, 409, "resource_retired")
     assert CODE in refused.json()["error"]["message"]
     listed = {r["code"]: r for r in api.http.get("/v1/resources",
-                                                  headers=api.as_("requester")).json()}
+                                                  headers=api.as_("requester")).json()["items"]}
     assert listed[CODE]["status"] == "retired"
 
     entries.republish(registry, CODE, CDO, "迁移完成")
-    assert [r["code"] for r in api.http.get("/open/v1/resources").json()] == [CODE]
+    assert [r["code"] for r in api.http.get("/open/v1/resources").json()["items"]] == [CODE]
     assert api.order(resource=CODE, items=["uscc"])["status"] == "approved"
 
 
@@ -169,7 +169,7 @@ def test_the_cdos_decision_changes_what_the_api_describes(api):
     headers = api.as_("requester")
     assert api.http.get(f"/v1/resources/{CODE}", headers=headers).json()["abstract"] != text
     entries.publish(registry, CODE, CDO, "表述准确")
-    listed = {r["code"]: r for r in api.http.get("/v1/resources", headers=headers).json()}
+    listed = {r["code"]: r for r in api.http.get("/v1/resources", headers=headers).json()["items"]}
     assert listed[CODE]["abstract"] == text
     assert listed[CODE]["items"][0]["description"] == "18位统一社会信用代码（GB 32100）"
     detail = api.http.get(f"/v1/resources/{CODE}", headers=headers).json()

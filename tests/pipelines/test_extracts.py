@@ -90,7 +90,7 @@ def test_a_large_extract_is_queued_run_and_downloaded(api):
     assert table.to_pylist() == expected.to_pylist()  # exactly the grant's masked rows
     assert {"uscc", "name"} <= set(table.column_names) and table.num_rows == body["rows"]
     listed = api.http.get(f"/v1/orders/{order['id']}/deliveries", headers=api.as_("requester"))
-    assert [d["id"] for d in listed.json()] == [delivery["id"]]
+    assert [d["id"] for d in listed.json()["items"]] == [delivery["id"]]
     with api.http.app.state.hub.store.session() as s:
         entries = s.query(AuditEntry).filter(
             AuditEntry.route.endswith("/file")).order_by(AuditEntry.seq)

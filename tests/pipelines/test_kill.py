@@ -112,6 +112,7 @@ def reference(noisy_city, tmp_path_factory) -> dict[str, tuple]:
 @pytest.mark.parametrize("point", list(KILL_POINTS))
 def test_kill_at(point, noisy_city, tmp_path, reference):
     home = tmp_path / "home"
+    home.mkdir()  # a hub home is made on purpose (`hub init`); the CLI never invents one
     landing = copy_landing(noisy_city, tmp_path / "landing")
     process = subprocess.Popen([*HUB, "materialize"], env=hub_env(home, landing),
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

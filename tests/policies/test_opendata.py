@@ -79,11 +79,15 @@ def test_no_grant_can_be_provisioned_in_the_open_mode(store):
 
 
 def test_the_public_uses_no_other_grant(store, settings):
-    grant = provision(store, "sj.enterprises", ["uscc"], mode="extract", department="public",
+    with pytest.raises(PolicyError) as refused:  # no grant is ever stored for the public
+        provision(store, "sj.enterprises", ["uscc"], mode="extract", department="public",
+                  valid_until=datetime.now(UTC) + timedelta(days=1))
+    assert refused.value.code == "invalid_grant"
+    grant = provision(store, "sj.enterprises", ["uscc"], mode="extract", department="sj",
                       valid_until=datetime.now(UTC) + timedelta(days=1))
-    with pytest.raises(PolicyError) as info:
+    with pytest.raises(PolicyError) as info:  # nor uses another department's
         extract(settings, grant, principal=PUBLIC)
-    assert info.value.code == "role_not_allowed"
+    assert info.value.code == "no_grant"
 
 
 @pytest.mark.parametrize("role", ["requester", "analyst", "cdo", "auditor", "admin"])

@@ -1,83 +1,25 @@
 """The gateway's defining property: every accepted query returns exactly what the same SQL
 returns on a database holding only the permitted, masked, filtered data.
 
-The reference database is built independently of the rewriter: masks and filters are applied
-in Python (`policies.token` for tokens) to the raw rows, and the user's SQL runs on it as is.
+The reference database (`tests.policies.reference`) is built independently of the rewriter:
+masks and filters are applied in Python to the raw rows, and the user's SQL runs on it as is.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import re
-
 import duckdb
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, event, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from policies import PolicyError, execute, grant_key, plan, token
-from tests.policies.conftest import DISTRICT
-
-_TOWN = re.compile(r"^.*?(?:镇|街道|乡)")
-
-
-def _mask_name(v):
-    return None if v is None else v[0] + "*" * max(len(v) - 1, 1)
-
-
-def _mask_address(v):
-    if v is None:
-        return None
-    m = _TOWN.match(v)
-    return (m.group(0) if m else v[:6]) + "***"
-
-
-def _reference_rows(raw, code, grant, secret):
-    """The permitted data for the district analyst, computed without the engine."""
-    key = grant_key(secret, grant.id)
-    tok = lambda v: None if v is None else token(key, v)
-    out = []
-    for r in raw[code].to_pylist():
-        if r["district_code"] != DISTRICT:
-            continue
-        row = {c: r[c] for c in ("_batch_id", "_file", "_record_no", "_sha256")}
-        if code == "ga.population":
-            row |= {"id_number": tok(r["id_number"]), "id_number_valid": r["id_number_valid"],
-                    "name": _mask_name(r["name"]), "gender": r["gender"],
-                    "gender_orig": r["gender_orig"],
-                    "birth_date": dt.date(r["birth_date"].year, 1, 1),
-                    "household_id": tok(r["household_id"]),
-                    "relation_to_head": r["relation_to_head"],
-                    "relation_to_head_orig": r["relation_to_head_orig"],
-                    "district_code": r["district_code"],
-                    "district_code_orig": r["district_code_orig"],
-                    "address": _mask_address(r["address"]),
-                    "status": r["status"], "status_orig": r["status_orig"]}
-        else:  # wj.deaths
-            row |= {"certificate_no": r["certificate_no"],
-                    "certificate_no_orig": r["certificate_no_orig"],
-                    "id_number": tok(r["id_number"]), "id_number_valid": r["id_number_valid"],
-                    "name": _mask_name(r["name"]), "death_date": r["death_date"],
-                    "death_date_orig": r["death_date_orig"],
-                    "district_code": r["district_code"],
-                    "district_code_orig": r["district_code_orig"]}
-        out.append(row)
-    return out
+from policies import PolicyError, execute, plan
+from tests.policies.reference import reference_database
 
 
 @pytest.fixture(scope="module")
 def reference(settings, raw, grants):
-    secret = settings.secret_key.get_secret_value()
-    con = duckdb.connect()
-    con.execute("CREATE SCHEMA published")
-    for code, grant in (("ga.population", grants[0]), ("wj.deaths", grants[2])):
-        rows = _reference_rows(raw, code, grant, secret)
-        con.register("incoming", pa.Table.from_pylist(rows))
-        con.execute(f"CREATE TABLE published.{code.replace('.', '_')} AS SELECT * FROM incoming")
-        con.unregister("incoming")
-    con.execute("SET search_path = 'published,main'")
+    con = reference_database(raw, grants, settings.secret_key.get_secret_value())
     yield con
     con.close()
 

@@ -13,7 +13,6 @@ from sqlglot import exp
 
 from policies import plan
 from policies.connection import gateway_connection
-from policies.engine import _parameters
 from policies.masks import display_mask
 
 _BOX = re.compile(r"╭─ ([A-Za-z_ ]+?) ─")
@@ -33,9 +32,8 @@ def test_birth_date_mask_is_the_first_of_january_of_every_date() -> None:
 
 def _plan_text(settings, analyst, grants, sql: str) -> str:
     governed = plan(analyst, grants, sql, settings=settings)
-    with gateway_connection(settings, governed.tables) as con:
-        rows = con.execute(f"EXPLAIN {governed.sql}",
-                           _parameters(settings, governed.key_names) or None).fetchall()
+    with gateway_connection(settings, governed.tables, tokens=governed.key_names) as con:
+        rows = con.execute(f"EXPLAIN {governed.sql}").fetchall()
     return "\n".join(row[1] for row in rows)
 
 

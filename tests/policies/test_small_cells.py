@@ -10,14 +10,14 @@ import pytest
 from policies import PolicyError, Principal, execute, plan
 from tests.policies.conftest import make_settings, provision
 
-CITYWIDE = Principal("stat-1", "tj", frozenset({"analyst"}))
+CITYWIDE = Principal("stat-1", "hub", frozenset({"analyst"}))
 
 
 @pytest.fixture(scope="module")
 def aggregate_grant(store):
     return [provision(store, "ga.population", ["gender", "birth_date", "district_code",
                                                "status", "id_number"],
-                      mode="aggregate", department="tj")]
+                      mode="aggregate", department="hub")]
 
 
 def _run(settings, grants, sql):

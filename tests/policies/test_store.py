@@ -22,6 +22,9 @@ def fresh(tmp_path, settings):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"resource_code": "xx.nothing"}, "unknown resource"),
+    ({"department": "zz"}, "unknown department 'zz': one of ga, gjj, hub, mz, rs, sj, wj, zr"),
+    ({"department": "public"},
+     "unknown department 'public': one of ga, gjj, hub, mz, rs, sj, wj, zr"),
     ({"items": ["no_such_item"]}, "items must be data items of the resource"),
     ({"items": []}, "items must be data items of the resource"),
     ({"purpose": " "}, "a grant needs a purpose"),

@@ -42,7 +42,7 @@ def test_cli_grants_and_sql(hub) -> None:
     out = hub("sql", "--subject", "officer-7", "--department", "dist",
               "SELECT * FROM read_csv('/etc/passwd')")
     assert out.exit_code == 2
-    assert json.loads(out.stderr) == {"error": {"code": "not_allowed",
+    assert json.loads(out.stderr) == {"error": {"code": "file_access",
                                                 "message": "table functions are not allowed"}}
     assert hub("grants", "revoke", grant_id, "--reason", "done").exit_code == 0
     listed = [json.loads(line) for line in hub("grants", "list", "--department", "dist")

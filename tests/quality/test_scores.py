@@ -40,10 +40,12 @@ def test_scores_combine_checks_and_quarantine_exactly():
                             [_batch(NOW - timedelta(days=3))], None, "r1", NOW)
     by = {(s.item, s.dimension): (s.checked, s.failed, round(s.score, 6)) for s in scores}
     assert by[("id_number", "validity")] == (1000, 20, 0.98)
-    assert by[("birth_date", "validity")] == (20, 20, 0.0)
-    assert by[("", "validity")] == (2020, 45, round(1 - 45 / 2020, 6))
+    # Ingestion judged birth_date in all 1020 rows it read: 1000 published, 20 quarantined.
+    assert by[("birth_date", "validity")] == (1020, 20, round(1 - 20 / 1020, 6))
+    assert by[("name", "completeness")] == (1005, 5, round(1 - 5 / 1005, 6))
+    assert by[("", "validity")] == (3020, 45, round(1 - 45 / 3020, 6))
     assert by[("", "uniqueness")] == (1010, 10, round(1 - 10 / 1010, 6))
-    assert by[("", "completeness")] == (5, 5, 0.0)
+    assert by[("", "completeness")] == (1005, 5, round(1 - 5 / 1005, 6))
     assert by[("", "consistency")] == (1000, 10, 0.99)
     assert by[("", "timeliness")] == (1, 0, 1.0)
     assert ("id_number", "uniqueness") not in by

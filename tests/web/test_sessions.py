@@ -78,7 +78,7 @@ def test_repeated_failures_lock_the_name_then_it_expires(ingested, tmp_path):
         web.sign_in("ghost", "guess")
     assert web.sign_in("ghost", "guess")[1].status_code == 429
     assert web.sign_in("cdo-wang")[1].status_code == 303  # other names are not affected
-    from exchange.web.sessions import LoginFailure
+    from exchange.lockout import LoginFailure
 
     with web.hub.store.session() as s:  # the window passes
         s.execute(update(LoginFailure).values(at=utcnow() - timedelta(seconds=61)))

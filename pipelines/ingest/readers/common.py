@@ -22,14 +22,20 @@ LINEAGE = ("_batch_id", "_file", "_record_no", "_sha256")
 REPLACEMENT = "\ufffd"  # what undecodable bytes become; such a record is quarantined
 
 
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else REPLACEMENT for c in text)
+
+
 class BatchRejected(Exception):
-    """The whole batch breaks the contract; the reason is shown to the department.
+    """The whole batch breaks the contract: `reason` for the hub's staff and registry, `zh`
+    the same in Chinese for the department's feedback file.
 
     Control characters from the delivery (a NUL in a header, say) are shown as `�`: the
     reason is stored in the registry, and PostgreSQL's text refuses a NUL."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__("".join(c if c.isprintable() else REPLACEMENT for c in reason))
+    def __init__(self, reason: str, zh: str) -> None:
+        super().__init__(_printable(reason))
+        self.zh = _printable(zh)
 
 
 @dataclass
@@ -72,12 +78,14 @@ def lineage_sql(ctx: ReadContext, file: Path, record_no: str) -> str:
     )
 
 
-def listed(names: list[str], most: int = 5) -> str:
+def listed(names: list[str], most: int = 5, *, zh: bool = False) -> str:
     """Column names for a reason: an empty one shown as "", long ones cut, at most `most`
     (a file that is not what it claims would otherwise put its data in the reason)."""
     shown = [f'"{n}"' if not n else n if len(n) <= 40 else n[:40] + "…" for n in names[:most]]
-    more = f" and {len(names) - most} more" if len(names) > most else ""
-    return ", ".join(shown) + more
+    rest = len(names) - most
+    if zh:
+        return "、".join(shown) + (f" 等 {len(names)} 个" if rest > 0 else "")
+    return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "")
 
 
 def csv_header(resource: Resource, header_line: str) -> dict[str, int]:
@@ -88,17 +96,21 @@ def csv_header(resource: Resource, header_line: str) -> dict[str, int]:
     missing = [h for h in expected if h not in present]
     unknown = [h for h in names if h not in set(expected)]
     duplicated = sorted(h for h, n in counts.items() if n > 1)
-    problems = []
+    problems, zh = [], []
     if missing:
         problems.append(f"missing column(s) {listed(missing)}")
+        zh.append(f"缺少列 {listed(missing, zh=True)}")
     if unknown:
         problems.append(f"unexpected column(s) {listed(unknown)}")
+        zh.append(f"多出列 {listed(unknown, zh=True)}（列名被改动或不在规范内）")
     if duplicated:
         problems.append(f"repeated column(s) {listed(duplicated)}")
+        zh.append(f"列 {listed(duplicated, zh=True)} 重复出现")
     if problems:
         raise BatchRejected(
             "header does not match the contract: " + "; ".join(problems)
-            + f" (expected {resource.delimiter.join(expected)})"
+            + f" (expected {resource.delimiter.join(expected)})",
+            "表头与数据规范不符：" + "；".join(zh) + f"（应为 {resource.delimiter.join(expected)}）",
         )
     return {item.name: names.index(item.source) for item in resource.items}
 

@@ -49,4 +49,4 @@ def read(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int) -> N
         ctx.con.unregister("chunk")
         result.rows += table.num_rows
     if positions is None:
-        raise BatchRejected(f"{file.name} is empty")
+        raise BatchRejected(f"{file.name} is empty", f"文件 {file.name} 为空")

@@ -98,4 +98,5 @@ def _check_json_fields(ctx: ReadContext) -> None:
         return  # no valid record at all: every line is quarantined as malformed
     missing = [item.source for item, ok in zip(ctx.resource.items, present[1:]) if not ok]
     if missing:
-        raise BatchRejected(f"field(s) {', '.join(missing)} missing from every record")
+        raise BatchRejected(f"field(s) {', '.join(missing)} missing from every record",
+                            f"所有记录都缺少字段 {'、'.join(missing)}（字段名被改动或遗漏）")

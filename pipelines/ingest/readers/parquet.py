@@ -43,7 +43,8 @@ def read(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int) -> N
     try:
         described = ctx.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:
-        raise BatchRejected(f"{file.name} is not a readable Parquet file ({exc})") from None
+        raise BatchRejected(f"{file.name} is not a readable Parquet file ({exc})",
+                            f"文件 {file.name} 不是可读取的 Parquet 文件") from None
     columns = [row[0] for row in described if row[0] != "file_row_number"]
     csv_header(resource, resource.delimiter.join(columns))
     types = {row[0]: row[1] for row in described}
@@ -51,7 +52,9 @@ def read(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int) -> N
              if not _fits(item.type, types[item.source])]
     if wrong:
         raise BatchRejected(f"{file.name}: column type(s) the contract cannot hold: "
-                            + "; ".join(wrong) + " (values, or a list of values for ID lists)")
+                            + "; ".join(wrong) + " (values, or a list of values for ID lists)",
+                            f"文件 {file.name} 中列的类型与规范不符：" + "；".join(wrong)
+                            + "（应为单个值；身份证号码列表应为值的列表）")
     values = []
     for item in resource.items:
         col = ident(item.source)

@@ -51,12 +51,15 @@ def read(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int) -> N
                   if any(any(v != "" for v in row)
                          for row in workbook.get_sheet_by_index(i).to_python())]
     except Exception as exc:  # noqa: BLE001 (calamine raises its own types for damaged workbooks)
-        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
+        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})",
+                            f"文件 {file.name} 不是可读取的 XLSX 工作簿（{exc}）") from None
     if others:
         raise BatchRejected(f"{file.name} holds data in sheet(s) {listed(others)} besides the "
-                            "first: the contract has one sheet (split a batch over files)")
+                            "first: the contract has one sheet (split a batch over files)",
+                            f"文件 {file.name} 除第一个工作表外，工作表 {listed(others, zh=True)} "
+                            "中也有数据：规范只允许一个工作表（数据多时请分成多个文件报送）")
     if not rows:
-        raise BatchRejected(f"{file.name} is empty")
+        raise BatchRejected(f"{file.name} is empty", f"文件 {file.name} 为空")
     header = [(_cell_text(v) or "").strip() for v in rows[0]]
     while header and not header[-1]:
         header.pop()
@@ -100,7 +103,8 @@ def _check_extent(file: Path) -> None:
                     with archive.open(name) as sheet:
                         heads.append((name, sheet.read(4096)))  # no more: it may be a bomb
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})") from None
+        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})",
+                            f"文件 {file.name} 不是可读取的 XLSX 工作簿（{exc}）") from None
     for name, head in heads:
         found = _DIMENSION.search(head)
         if not found:
@@ -110,10 +114,13 @@ def _check_extent(file: Path) -> None:
         for letter in column:
             width = width * 26 + ord(letter) - ord("A") + 1
         if width * row > _MAX_CELLS:
+            sheet = name.rsplit('/', 1)[-1]
             raise BatchRejected(
-                f"{file.name}: {name.rsplit('/', 1)[-1]} spans A1:{column}{row} "
+                f"{file.name}: {sheet} spans A1:{column}{row} "
                 f"({width} columns × {row} rows), more than a sheet of this contract can hold; "
-                "clear the cells outside the data")
+                "clear the cells outside the data",
+                f"文件 {file.name} 的 {sheet} 使用范围为 A1:{column}{row}（{width} 列 × {row} 行），"
+                "超出规范的工作表所能容纳的范围：请清除数据区域以外的单元格")
 
 
 def _last_filled(cells: list[str | None]) -> int:

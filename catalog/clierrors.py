@@ -1,0 +1,58 @@
+"""What the `hub` command says when something is wrong: one line naming the thing and what to
+do. The guard itself is `catalog.cli._Hub`; the rules it applies live here."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+
+import click
+
+from catalog.errors import HubError
+from catalog.settings import HubSettings
+
+__all__ = ["PORT", "require_home", "require_landing", "unexpected"]
+
+# A TCP port a server can listen on; anything else is refused before it is echoed back.
+PORT = click.IntRange(1, 65535)
+
+
+def require_home(settings: HubSettings) -> None:
+    """A home that does not exist is a typo or a missing `hub init`, never a new empty hub."""
+    if not settings.home.is_dir():
+        raise HubError(f"no hub at {settings.home}: check --home / HUB_HOME, or create one "
+                       "with `hub init` (`hub demo` makes a demo hub)")
+
+
+def require_landing(settings: HubSettings) -> None:
+    """Deliveries are read from an existing directory; a missing one is a wrong path."""
+    if not settings.landing_dir.is_dir():
+        raise HubError(f"no landing directory at {settings.landing_dir}: check --landing / "
+                       "HUB_LANDING (`hub init` creates <home>/landing)")
+
+
+def _database_error(exc: BaseException) -> str | None:
+    """SQLAlchemy's errors about the registry database, said without the SQL and the trace."""
+    sa = sys.modules.get("sqlalchemy.exc")
+    if sa is None or not isinstance(exc, sa.SQLAlchemyError):
+        return None
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if isinstance(exc, sa.OperationalError | sa.InterfaceError):
+        return (f"the registry database cannot be used ({reason}): check HUB_REGISTRY_URL and "
+                "that the database is running")
+    return f"registry database error: {reason}"
+
+
+def unexpected(exc: Exception) -> str:
+    """One line for an error the hub did not foresee; the traceback goes to a file (the line
+    names it) so a bug report still has it."""
+    said = _database_error(exc)
+    if said is not None:
+        return said
+    fd, path = tempfile.mkstemp(prefix="hub-error-", suffix=".txt")
+    with os.fdopen(fd, "w") as out:
+        traceback.print_exception(exc, file=out)
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return f"unexpected error: {type(exc).__name__}: {first} (traceback in {path})"

@@ -1,0 +1,78 @@
+"""A hub home copied elsewhere (the original deleted) works unchanged: the registry and the
+analysts' views name files relative to the home. Everything through the `hub` command."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sqlite3
+
+import duckdb
+import pytest
+
+from tests.cli import clean_env, hub
+from tests.pipelines.helpers import MEMBERS_HEADER
+
+pytestmark = pytest.mark.slow  # two in-process Dagster runs of one resource
+
+
+def deliver(home, batch: str, rows: list[str]) -> None:
+    folder = home / "landing" / "mz.members"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "\n".join([MEMBERS_HEADER, *rows]) + "\n"
+    (folder / f"{batch}.csv").write_bytes(text.encode("gbk"))
+
+
+def ok(*args, env):
+    result = hub(*args, env=env, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_a_copied_home_answers_queries_and_ingests(tmp_path):
+    original = tmp_path / "original"
+    ok("--home", original, "init", env=clean_env())
+    deliver(original, "20261101T020000",
+            ["C1,11010519491231002X,张三,本人", "C2,bad,李四", "C3,11010519491231002X,王五,子"])
+    made = hub("materialize", "--resource", "mz.members", env=clean_env(home=original),
+               timeout=600)
+    assert made.returncode == 0, made.stderr[-3000:]
+    # Not a terminal: the run's progress as plain lines, step by step.
+    steps = re.findall(r"Materialising: (\d+)/(\d+) (\S+)", made.stderr)
+    assert ("3", "published__mz_members") in {(d, s) for d, _, s in steps}, made.stderr
+    assert re.search(r"Materialising: done in \d+\.\d s", made.stderr)
+
+    moved = tmp_path / "elsewhere" / "hub"
+    shutil.copytree(original, moved)
+    shutil.rmtree(original)
+    env = clean_env(home=moved)
+
+    with sqlite3.connect(moved / "registry.db") as db:
+        paths = db.execute("SELECT raw_path, accepted_path, quarantine_path "
+                           "FROM batches").fetchall()
+    assert paths and all(p and not p.startswith("/") for row in paths for p in row), paths
+
+    items = "case_no,member_name"
+    ok("grants", "provision", "--resource", "mz.members", "--department", "mz", "--items", items,
+       "--purpose", "救助核查", "--legal-basis", "社会救助暂行办法", env=env)
+    sql = "SELECT case_no, member_name FROM published.mz_members ORDER BY case_no"
+    rows = json.loads(ok("sql", sql, "--subject", "analyst-1", "--department", "mz",
+                         "--format", "json", env=env))
+    assert [r["case_no"] for r in rows] == ["C1", "C3"]
+    summary = ok("summary", env=env)
+    assert "C2,bad,李四" in summary  # the quarantine example, read through the views
+    entry = json.loads(ok("catalog", "show", "mz.members", env=env))
+    assert entry["hub"]["rows"] == 2
+    # The analysts' views were rebuilt for the new place: plain DuckDB reads them from anywhere.
+    with duckdb.connect(str(moved / "hub.duckdb"), read_only=True) as con:
+        views = " ".join(sql for sql, in con.execute("SELECT sql FROM duckdb_views()").fetchall())
+        assert con.execute("SELECT count(*) FROM published.mz_members").fetchall() == [(2,)]
+    assert f"{moved}/lake/standardised/mz_members" in views and str(original) not in views
+
+    # New deliveries land in the moved home and are ingested there.
+    deliver(moved, "20261201T020000", ["C4,11010519491231002X,赵六,本人"])
+    ok("materialize", "--resource", "mz.members", env=env)
+    rows = json.loads(ok("sql", sql, "--subject", "analyst-1", "--department", "mz",
+                         "--format", "json", env=env))
+    assert [r["case_no"] for r in rows] == ["C4"]
