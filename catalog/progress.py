@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from types import TracebackType
-from typing import TextIO
+from typing import Self, TextIO
 
 __all__ = ["Progress"]
 
@@ -26,7 +26,7 @@ class Progress:
         self._bar = self._task = None
         self._said: tuple | None = None
 
-    def __enter__(self) -> Progress:
+    def __enter__(self) -> Self:
         if self._live:
             from rich.console import Console
             from rich.progress import (

@@ -24,7 +24,7 @@ def clean_env(**hub: str | Path) -> dict[str, str]:
 def hub(*args: str | Path, env: dict[str, str], timeout: float = 300,
         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(HUB), *map(str, args)], env=env, capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd)
+                          timeout=timeout, cwd=cwd, check=False)
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess[str], *words: str) -> None:

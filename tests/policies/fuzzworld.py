@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from catalog import RESOURCES, HubSettings, Registry
+from catalog import HubSettings, open_registry
 from policies import GrantStore, Principal, execute, grant_key, plan
 from tests.policies.conftest import (
     DISTRICT,
@@ -69,8 +69,7 @@ def build_world(root: Path, *, snapshots: bool = True) -> World:
     """A fresh lake under `root`, the analyst's grants, their snapshots, the reference."""
     settings = make_settings(root / "home")
     raw = build_lake(settings, population())
-    registry = Registry(settings.registry_url or "")
-    registry.sync_declarations(list(RESOURCES.values()))
+    registry = open_registry(settings)
     store = GrantStore(registry)
     grants = [provision(store, code, items) for code, items in GRANTED]
     analyst = Principal("analyst-1", "hub", frozenset({"analyst"}), DISTRICT)
