@@ -14,16 +14,22 @@ from exchange.audit_checks import witness_path
 HUB = [sys.executable, "-c", "from catalog.cli import main; main()"]
 
 
-def _run(home: Path, landing: Path, *args: str) -> subprocess.CompletedProcess:
+def _hub(home: Path, landing: Path, *args: str) -> subprocess.CompletedProcess:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "PYTHONPATH": str(Path.cwd())}
-    return subprocess.run([*HUB, "--home", str(home), "--landing", str(landing), "audits", "run",
-                           "audit_chain", *args], env=env, capture_output=True, text=True,
-                          timeout=300, cwd=Path.cwd(), check=False)
+    return subprocess.run([*HUB, "--home", str(home), "--landing", str(landing), *args], env=env,
+                          capture_output=True, text=True, timeout=300, cwd=Path.cwd(),
+                          check=False)
+
+
+def _run(home: Path, landing: Path, *args: str) -> subprocess.CompletedProcess:
+    return _hub(home, landing, "audits", "run", "audit_chain", *args)
 
 
 def test_critical_findings_make_the_run_fail(tmp_path):
     home, landing = tmp_path / "home", tmp_path / "landing"
     landing.mkdir()
+    made = _hub(home, landing, "init")
+    assert made.returncode == 0, made.stderr
     clean = _run(home, landing)
     assert clean.returncode == 0, clean.stderr
     assert "== audit_chain: 0 entries, intact" in clean.stdout
