@@ -32,6 +32,7 @@ def test_session_city_scores_one(ingested: HubSettings, noisy_city: Path, tmp_pa
     """The shared noisy city (read-only): a private registry copy and analysts' database."""
     home = tmp_path / "home"
     home.mkdir()
+    (home / "lake").symlink_to(ingested.lake, target_is_directory=True)  # home-relative paths
     with sqlite3.connect(ingested.home / "registry.db") as src, \
             sqlite3.connect(home / "registry.db") as dst:
         src.backup(dst)  # consistent, WAL included
