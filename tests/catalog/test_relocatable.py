@@ -40,7 +40,9 @@ def test_a_copied_home_answers_queries_and_ingests(tmp_path):
     assert made.returncode == 0, made.stderr[-3000:]
     # Not a terminal: the run's progress as plain lines, step by step.
     steps = re.findall(r"Materialising: (\d+)/(\d+) (\S+)", made.stderr)
-    assert ("3", "published__mz_members") in {(d, s) for d, _, s in steps}, made.stderr
+    # Progress lines report the step finished last when they are written: under load two steps
+    # may finish between lines, so the run is checked by its last line, not by each step.
+    assert steps and steps[-1][0] == steps[-1][1], made.stderr
     assert re.search(r"Materialising: done in \d+\.\d s", made.stderr)
 
     moved = tmp_path / "elsewhere" / "hub"

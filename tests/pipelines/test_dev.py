@@ -141,8 +141,15 @@ def test_hub_dev_serves_the_graph_and_the_daemon_ingests_a_delivery(dev):
 
     wait_for(materialised, timeout=480, interval=5)
     started |= descendants(process.pid)
-    runs = graphql(port, RUNS)["runsOrError"]["results"]
-    ours = [r for r in runs if {"key": "resource", "value": "mz.members"} in r["tags"]]
+
+    def finished():
+        """the daemon's run ended (its last steps, the checks, follow the publication)"""
+        runs = graphql(port, RUNS)["runsOrError"]["results"]
+        ours = [r for r in runs if {"key": "resource", "value": "mz.members"} in r["tags"]]
+        done = ours and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in ours)
+        return ours if done else None
+
+    ours = wait_for(finished, timeout=240, interval=3)
     assert [(r["jobName"], r["status"]) for r in ours] == [("ingest_all", "SUCCESS")]
     ticks = graphql(port, REPOSITORIES)["repositoriesOrError"]["nodes"][0]["sensors"]
     landing = next(s for s in ticks if s["name"] == "landing_sensor")["sensorState"]["ticks"]

@@ -5,7 +5,8 @@ import os
 import dagster as dg
 import pytest
 
-from pipelines.definitions import defs
+from catalog import get_settings
+from pipelines.definitions import build_definitions
 from tests.conftest import open_registry
 from tests.pipelines.helpers import MEMBERS_HEADER, deliver
 
@@ -13,7 +14,10 @@ pytestmark = pytest.mark.slow
 
 
 def ingest_all_job() -> dg.JobDefinition:
-    return defs.resolve_job_def("ingest_all")
+    """The job as a launched run loads it: definitions built from the process's settings (the
+    module-level `defs` may have been built, at its import, for another test's home)."""
+    get_settings.cache_clear()
+    return build_definitions(get_settings()).resolve_job_def("ingest_all")
 
 
 def test_a_launched_run_executes_its_steps_in_its_own_process(settings):
