@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from tests.doors.live import serving
 from tests.exchange.conftest import Api, make_api
+from tests.live import serving
 
 BEIJING = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?\+08:00$")
 LOOKS_LIKE_A_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")

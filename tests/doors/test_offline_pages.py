@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect, sync_playwright
 
-from tests.doors.live import serving
+from tests.live import serving
 from tests.web.conftest import make_web
 from tests.web.test_browser import ARGS, CHROMIUM
 

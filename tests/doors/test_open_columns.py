@@ -13,8 +13,8 @@ import pytest
 
 from exchange import create_app
 from tests.conftest import make_settings, open_registry
-from tests.doors.live import serving
 from tests.exchange.test_opendata_files import CODE, _publish
+from tests.live import serving
 
 PUBLISHED = ["uscc", "name", "entity_type", "registered_capital_wan", "status",
              "established_date", "district_code"]

@@ -3,10 +3,7 @@ registered client per role, real tokens from the real token endpoint."""
 
 from __future__ import annotations
 
-import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -16,12 +13,12 @@ from pathlib import Path
 import duckdb
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from catalog import HubSettings
 from exchange import create_app
 from exchange.clients import create_client
+from tests.live import serving
 
 # One client per role; the requester and analyst belong to civil affairs (民政), the reviewer
 # to public security (公安), which provides ga.population and ga.vehicles.
@@ -104,30 +101,6 @@ def make_api(ingested: HubSettings, where: Path, **overrides) -> Api:
     return Api(TestClient(app, raise_server_exceptions=False), settings, secrets, {}, app)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """The app served by uvicorn on a free 127.0.0.1 port, in a thread; yields its base URL
-    and stops the server on the way out."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @contextmanager

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from tests.cli import HUB, clean_env, hub
+from tests.live import free_port
 from tests.pipelines.helpers import MEMBERS_HEADER
 
 pytestmark = pytest.mark.slow
@@ -27,12 +27,6 @@ MATERIALISED = """{ assetOrError(assetKey: {path: ["published", "mz_members"]}) 
   ... on Asset { assetMaterializations(limit: 1) { runId } } } }"""
 RUNS = """{ runsOrError { ... on Runs { results { runId status jobName
   tags { key value } } } } }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def descendants(pid: int) -> set[int]:

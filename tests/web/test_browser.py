@@ -9,17 +9,14 @@ skip, so CI cannot pass without having run it.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from catalog import entries
+from tests.live import serving
 from tests.web.conftest import PASSWORD, PEOPLE, Web, make_web
 
 pytestmark = pytest.mark.slow
@@ -30,28 +27,12 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def site(ingested, tmp_path_factory) -> Iterator[tuple[Web, str]]:
     """The hub's app served by uvicorn in a thread; (the Web helper, its base URL)."""
     web = make_web(ingested, tmp_path_factory.mktemp("browser"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(web.app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield web, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(web.app) as url:
+        yield web, url
 
 
 @pytest.fixture(scope="module")
