@@ -1,8 +1,7 @@
 """Scheduled audits as plugins, and their reports: a JSON file each, catalogued as a dataset.
 
-Each package provides its audits as entry points of the group `hub.audits` (the catalog imports
-none of them, as with `hub.cli`): a callable `audit(settings, now) -> AuditResult`, given its
-cron schedule with `scheduled`. `file_report` runs one and keeps what it found three ways:
+An audit is a plugin (`catalog.audit_plugins`). `file_report` runs one and keeps what it found
+three ways:
 
 - the report file `<home>/audits/<audit>/<finished>.json` (findings and what was examined),
   written atomically;
@@ -16,15 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
-import re
 import time
-import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import entry_points
 from pathlib import Path
 
 import pyarrow as pa
@@ -32,46 +26,17 @@ import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from catalog.audit_plugins import AUDIT_NAME, AuditFn, reports_dir
 from catalog.findings import AuditFinding, AuditReport, AuditResult, Finding, record_report
-from catalog.lake import Lake, fsync_path
+from catalog.lake import Lake, write_json
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, utcnow
 from catalog.resources import AUDIT_FINDINGS
 from catalog.settings import HubSettings
 
-__all__ = ["DEFAULT_CRON", "ENTRY_POINTS", "AuditFn", "FiledReport", "discover", "file_report",
-           "reports_dir", "scheduled", "write_json"]
+__all__ = ["FiledReport", "file_report"]
 
-ENTRY_POINTS = "hub.audits"
-DEFAULT_CRON = "0 7 * * *"  # daily, 07:00 Beijing time, before the working day
-AuditFn = Callable[[HubSettings, datetime], AuditResult]
-_NAME = re.compile(r"^[a-z][a-z0-9_]{0,47}$")  # a report directory, a batch id, a Dagster key
 _STAMP = "%Y%m%dT%H%M%S%fZ"  # no `-`: a batch id is `<stamp>-<audit>`
 _RETRIES = 10
-
-
-def scheduled(cron: str) -> Callable[[AuditFn], AuditFn]:
-    """Give an audit its Dagster schedule (cron, Beijing time); unmarked ones run daily."""
-
-    def mark(audit: AuditFn) -> AuditFn:
-        audit.cron = cron  # type: ignore[attr-defined]
-        return audit
-
-    return mark
-
-
-def discover() -> dict[str, AuditFn]:
-    """Every installed audit by entry-point name, sorted; a malformed name is an error."""
-    found: dict[str, AuditFn] = {}
-    for point in sorted(entry_points(group=ENTRY_POINTS), key=lambda p: p.name):
-        if not _NAME.match(point.name):
-            raise ValueError(f"audit entry point {point.name!r}: use lower-case letters, "
-                             "digits and underscores")
-        found[point.name] = point.load()
-    return found
-
-
-def reports_dir(settings: HubSettings) -> Path:
-    return settings.home / "audits"
 
 
 @dataclass(frozen=True)
@@ -91,21 +56,6 @@ def _unique(found: list[Finding]) -> list[Finding]:
         if f.fingerprint not in by_fp or f.severity.rank > by_fp[f.fingerprint].severity.rank:
             by_fp[f.fingerprint] = f
     return sorted(by_fp.values(), key=lambda f: (-f.severity.rank, f.subject, f.key))
-
-
-def write_json(path: Path, document: dict) -> None:
-    """Write beside the target, fsync, rename: a reader sees the whole file or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
-    try:
-        with staged.open("w", encoding="utf-8") as fh:
-            json.dump(document, fh, ensure_ascii=False, indent=2, default=str)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(staged, path)
-        fsync_path(path.parent)
-    finally:
-        staged.unlink(missing_ok=True)
 
 
 def _document(audit: str, description: str, result: AuditResult, found: list[Finding],
@@ -199,7 +149,7 @@ def _sha256(path: Path) -> str:
 def file_report(settings: HubSettings, registry: Registry, audit: str, run: AuditFn, *,
                 now: datetime | None = None, run_id: str = "") -> FiledReport:
     """Run one audit as of `now` and keep its report (module doc)."""
-    if not _NAME.match(audit):
+    if not AUDIT_NAME.match(audit):
         raise ValueError(f"not an audit name: {audit!r}")
     started = utcnow()
     now = now or started

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from catalog.audit_reports import scheduled
+from catalog.audit_plugins import scheduled
 from catalog.directory import freshness as freshness_of
 from catalog.entries import effective
 from catalog.findings import AuditResult, Finding, Severity

@@ -7,18 +7,21 @@ an unlisted directory that the next run replaces.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from catalog.settings import HubSettings
 
-__all__ = ["Lake", "connect", "fsync_path", "fsync_tree"]
+if TYPE_CHECKING:  # imported where a connection is made: the CLI's light commands need none
+    import duckdb
+
+__all__ = ["Lake", "connect", "fsync_path", "fsync_tree", "write_json"]
 
 LAYERS = ("raw", "standardised", "quarantine")
 
@@ -33,6 +36,8 @@ def connect(
         "threads": settings.duckdb_threads,
         "memory_limit": settings.duckdb_memory_limit,
     }
+    import duckdb
+
     con = duckdb.connect(str(database), read_only=read_only, config=config)
     if not read_only:
         temp = settings.home / "tmp" / "duckdb"
@@ -62,6 +67,21 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def write_json(path: Path, document: dict) -> None:
+    """Write beside the target, fsync, rename: a reader sees the whole file or none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        with staged.open("w", encoding="utf-8") as fh:
+            json.dump(document, fh, ensure_ascii=False, indent=2, default=str)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(staged, path)
+        fsync_path(path.parent)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 class Lake:

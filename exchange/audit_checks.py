@@ -10,21 +10,20 @@ from __future__ import annotations
 import json
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from joserfc import jws
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import select
 
 from catalog import HubSettings
-from catalog.audit_reports import reports_dir, scheduled, write_json
+from catalog.audit_plugins import reports_dir, scheduled
 from catalog.findings import AuditResult, Finding, Severity
-from exchange import orders
-from exchange.audit_log import ChainBreak
-from exchange.context import Hub
+from catalog.lake import write_json
 from exchange.models import Order, OrderStatus, SigningKey
 from exchange.workdays import BEIJING, today
-from policies import GrantStatus
+
+if TYPE_CHECKING:  # the rest is imported where an audit runs: loading one stays cheap
+    from exchange.audit_log import ChainBreak
+    from exchange.context import Hub
 
 __all__ = ["MAX_BREAKS", "ORPHAN_GRACE", "STALE_AFTER", "audit_chain", "expired_grants",
            "overdue_reviews", "witness_path"]
@@ -45,6 +44,10 @@ def witness_path(settings: HubSettings) -> Path:
 def _signed_by_hub(hub: Hub, mark: dict) -> bool:
     """The checkpoint's signature verifies with one of the hub's signing keys (retired ones
     too) and signs exactly its `seq` and `hash`."""
+    from joserfc import jws
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet, RSAKey
+
     with hub.store.session() as s:
         keys = [RSAKey.import_key(k.public_jwk) for k in s.scalars(select(SigningKey))]
     if not keys or not isinstance(mark.get("signature"), str):
@@ -74,6 +77,8 @@ def _break_findings(breaks: list[ChainBreak], count: int) -> list[Finding]:
 @scheduled("5 * * * *")
 def audit_chain(settings: HubSettings, now: datetime) -> AuditResult:
     """Audit-log chain: no entry edited, inserted, reordered or removed since the last check."""
+    from exchange.context import Hub
+
     hub = Hub.build(settings)
     try:
         path, found, marks = witness_path(settings), [], []
@@ -111,6 +116,9 @@ def _local(moment: datetime) -> str:
 @scheduled("30 8 * * *")
 def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
     """Overdue reviews: orders past their review stage's deadline, escalated to the CDO."""
+    from exchange import orders
+    from exchange.context import Hub
+
     hub = Hub.build(settings)
     in_review = [OrderStatus.COMPLIANCE_REVIEW, OrderStatus.PROVIDER_REVIEW]
     try:
@@ -149,6 +157,8 @@ def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
 
 
 def _expire_orders(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
+    from exchange import orders
+
     with hub.store.session() as s:
         due = list(s.scalars(select(Order).where(Order.status == OrderStatus.APPROVED,
                                                  Order.valid_until < today(now))))
@@ -170,6 +180,8 @@ def _expire_orders(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
 def _orphans(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
     """Active grants of an order that is not approved (or holds another grant): revoked.
     Grants without an order are analysts' (`hub grants`); past their validity they expire."""
+    from policies import GrantStatus
+
     active = [g for g in hub.grants.list_grants() if g.status is GrantStatus.ACTIVE]
     ordered = [g.order_id for g in active if g.order_id]
     with hub.store.session() as s:
@@ -208,6 +220,8 @@ def _orphans(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
 @scheduled("15 0 * * *")
 def expired_grants(settings: HubSettings, now: datetime) -> AuditResult:
     """Expired grants: orders past validity expired, grants without a live order revoked."""
+    from exchange.context import Hub
+
     hub = Hub.build(settings)
     try:
         expired, approved_due = _expire_orders(hub, now)

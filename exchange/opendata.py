@@ -23,10 +23,9 @@ from io import BufferedReader
 from pathlib import Path
 
 from catalog import RESOURCES, Publication, Resource, entries
-from catalog.audit_reports import write_json
 from catalog.dcat import OPEN_FORMATS, dcat_catalog, download_path, landing_path
 from catalog.formats import FORMATS, Encoded, encode
-from catalog.lake import connect
+from catalog.lake import connect, write_json
 from catalog.timefmt import beijing_iso
 from exchange.audit_log import AuditRecord
 from exchange.context import Hub

@@ -13,15 +13,18 @@ import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from catalog import HubSettings
-from catalog.audit_reports import scheduled
+from catalog.audit_plugins import scheduled
 from catalog.findings import AuditResult, Finding, Severity
-from exchange.context import Hub
 from exchange.models import AuditEntry, Order, OrderEvent
 from exchange.workdays import BEIJING, today
+
+if TYPE_CHECKING:  # imported where the audit runs: loading it stays cheap
+    from exchange.context import Hub
 
 __all__ = ["BASELINE_DAYS", "MIN_BASELINE_DAYS", "RATE_FACTOR", "RATE_MIN_CALLS", "is_call",
            "usage_anomalies"]
@@ -164,6 +167,8 @@ def _order_findings(order: Order, use: _Usage, marks: dict[str, datetime], ever:
 @scheduled("30 0 * * *")
 def usage_anomalies(settings: HubSettings, now: datetime) -> AuditResult:
     """Usage anomalies: quota overruns, bursts far above an order's rate, use outside validity."""
+    from exchange.context import Hub
+
     now = now.astimezone(UTC)  # the log keeps UTC; SQLite compares the text
     hub = Hub.build(settings)
     try:

@@ -5,7 +5,8 @@ the standing list and publishes the report as a batch of `hub.audit_findings`.""
 
 import dagster as dg
 
-from catalog.audit_reports import DEFAULT_CRON, AuditFn, FiledReport, discover, file_report
+from catalog.audit_plugins import DEFAULT_CRON, AuditFn, discover
+from catalog.audit_reports import FiledReport, file_report
 from catalog.findings import Severity
 from catalog.resources import AUDIT_FINDINGS
 from pipelines.hub_resource import HubResource

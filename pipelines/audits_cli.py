@@ -34,7 +34,7 @@ def register(main: click.Group) -> None:
     @group.command("list")
     def list_() -> None:
         """Every installed audit, its schedule and its latest report."""
-        from catalog.audit_reports import DEFAULT_CRON, discover
+        from catalog.audit_plugins import DEFAULT_CRON, discover
         from catalog.cli import open_registry
         from catalog.findings import latest_reports
 
@@ -55,7 +55,8 @@ def register(main: click.Group) -> None:
     def run(names: tuple[str, ...], fail_on: str) -> None:
         """Run audits now (all, or NAMES), record their reports, print what they found; exit
         non-zero when they found something critical (see --fail-on)."""
-        from catalog.audit_reports import discover, file_report
+        from catalog.audit_plugins import discover
+        from catalog.audit_reports import file_report
         from catalog.cli import open_registry
         from catalog.findings import FindingStatus, Severity, findings
         from pipelines.hub_resource import HubResource

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from catalog import HubSettings, delivered_resources, open_registry
-from catalog.audit_reports import scheduled
+from catalog.audit_plugins import scheduled
 from catalog.findings import AuditResult, Finding, Severity
 from catalog.quality_scores import RESOURCE_LEVEL, Dimension, QualityScore, score_history
-from quality.pii import PiiFinding, discover_pii
+
+if TYPE_CHECKING:  # imported where the audit runs: loading it stays cheap
+    from quality.pii import PiiFinding
 
 __all__ = ["DROP_HIGH", "DROP_WARNING", "quality_regressions", "undeclared_personal_data"]
 
@@ -49,8 +52,9 @@ def _pii_findings(code: str, found: list[PiiFinding]) -> list[Finding]:
 @scheduled("0 3 * * *")
 def undeclared_personal_data(settings: HubSettings, now: datetime) -> AuditResult:
     """Catalog completeness: personal data the quality checks find in undeclared items."""
-    # Great Expectations (behind quality.service) is loaded when the audit runs, not when
-    # `hub audits list` discovers it.
+    # Great Expectations (behind quality.service) and the PII scan's engine are loaded when
+    # the audit runs, not when `hub audits list` discovers it.
+    from quality.pii import discover_pii
     from quality.service import current_files
 
     registry = open_registry(settings, declare=False)

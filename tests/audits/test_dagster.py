@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from catalog import get_settings
-from catalog.audit_reports import discover
+from catalog.audit_plugins import discover
 from catalog.cli import main
 from catalog.findings import latest_reports
 from pipelines.audits import AUDITS_GROUP, audit_key

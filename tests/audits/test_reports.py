@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from catalog import HubSettings, open_registry
-from catalog.audit_reports import file_report, reports_dir
+from catalog.audit_plugins import reports_dir
+from catalog.audit_reports import file_report
 from catalog.directory import describe
 from catalog.findings import AuditResult, Finding, FindingStatus, Severity, acknowledge, findings
 from catalog.resources import AUDIT_FINDINGS

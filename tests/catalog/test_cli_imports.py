@@ -34,7 +34,8 @@ def home(tmp_path_factory):
 
 @pytest.mark.parametrize("args", [
     ("--help",), ("catalog", "list"), ("catalog", "show", "ga.population"), ("summary",),
-    ("audits", "findings"), ("quality", "scores", "ga.population"), ("sql", "--help"),
+    ("audits", "findings"), ("audits", "list"), ("quality", "scores", "ga.population"),
+    ("sql", "--help"),
 ])
 def test_light_commands_import_no_heavy_library(home, args):
     loaded = imported(*args, env=clean_env(home=home))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from catalog.audit_reports import discover
+from catalog.audit_plugins import discover
 from catalog.resources import delivered_resources
 from catalog.settings import HubSettings
 from exchange import create_app
