@@ -43,6 +43,7 @@ from catalog import RESOURCES, HubSettings, Registry, resource
 from catalog.analystdb import LINEAGE_COLUMNS, rebuild_analyst_db
 from catalog.formats import Encoded, encode
 from catalog.identifiers import normalise_name, standardise_id
+from catalog.lake import connect
 from exchange import create_app
 from exchange.checks import CHECKS
 from exchange.clients import create_client
@@ -71,7 +72,7 @@ def bare_app(settings: HubSettings) -> FastAPI:
     @app.get("/rows")
     def rows(columns: str = "lake") -> StreamingResponse:
         def stream():
-            con = duckdb.connect(":memory:")
+            con = connect(settings)
             con.execute("ATTACH ? AS hub (READ_ONLY)", [str(settings.analyst_db)])
             reader = con.sql(f"SELECT {', '.join(selected[columns])} "
                              "FROM hub.published.ga_population").to_arrow_reader(65_536)
@@ -124,7 +125,7 @@ def serve(app: FastAPI) -> str:
 
 
 def people(settings: HubSettings, n: int) -> list[tuple[str, str]]:
-    with duckdb.connect(str(settings.analyst_db), read_only=True) as con:
+    with connect(settings, settings.analyst_db, read_only=True) as con:
         return con.execute("SELECT id_number, name FROM published.ga_population "
                            f"WHERE id_number_valid USING SAMPLE {n} ROWS").fetchall()
 
@@ -206,7 +207,7 @@ def main() -> None:
             return rows / (time.perf_counter() - started)
 
         api_call(0), bare_call(0)  # warm both
-        rows = duckdb.connect(str(settings.analyst_db), read_only=True).execute(
+        rows = connect(settings, settings.analyst_db, read_only=True).execute(
             "SELECT count(*) FROM published.ga_population").fetchone()[0]
         runs: dict[str, list[float]] = {}
         load = [os.getloadavg()[0]]

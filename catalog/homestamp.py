@@ -1,6 +1,8 @@
-"""Which home the analysts' views were built for: a small file beside them, written by each
-rebuild (`catalog.analystdb`) and read without DuckDB when a door opens the hub
-(`catalog.relocation`), so a copied or moved home is noticed."""
+"""How the analysts' views name files: a small file beside them, written by each rebuild
+(`catalog.analystdb`) and read without DuckDB when a door opens the hub (`catalog.relocation`).
+
+Views built before homes were relocatable named files absolutely; they are rebuilt once.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +11,25 @@ from pathlib import Path
 
 from catalog.settings import HubSettings
 
-__all__ = ["built_for", "stamp_home"]
+__all__ = ["VIEWS_FORMAT", "stamp_views", "views_format"]
+
+# `~/…` below the home (`catalog.lake.in_home`): the database works unchanged when the home
+# is copied or moved.
+VIEWS_FORMAT = "home-relative"
 
 
 def _stamp(settings: HubSettings) -> Path:
     return settings.home / ".analyst-db.json"
 
 
-def stamp_home(settings: HubSettings) -> None:
-    """Record that the analysts' database was just built for this home."""
-    _stamp(settings).write_text(json.dumps({"home": str(settings.home)}))
+def stamp_views(settings: HubSettings) -> None:
+    """Record that the analysts' database was just built, naming files as `VIEWS_FORMAT`."""
+    _stamp(settings).write_text(json.dumps({"views": VIEWS_FORMAT}))
 
 
-def built_for(settings: HubSettings) -> str | None:
-    """The home the analysts' database was last built for; None if it was never stamped."""
+def views_format(settings: HubSettings) -> str | None:
+    """How the analysts' database names files; None if it was built before this was kept."""
     try:
-        return json.loads(_stamp(settings).read_text()).get("home")
-    except (OSError, ValueError):
+        return json.loads(_stamp(settings).read_text()).get("views")
+    except (OSError, ValueError, AttributeError):
         return None

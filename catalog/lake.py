@@ -21,24 +21,41 @@ from catalog.settings import HubSettings
 if TYPE_CHECKING:  # imported where a connection is made: the CLI's light commands need none
     import duckdb
 
-__all__ = ["Lake", "connect", "fsync_path", "fsync_tree", "write_json"]
+__all__ = ["Lake", "connect", "engine_config", "fsync_path", "fsync_tree", "in_home", "write_json"]
 
 LAYERS = ("raw", "standardised", "quarantine")
+
+
+def engine_config(settings: HubSettings, *, memory_limit: str | None = None) -> dict:
+    """How every hub connection is configured: no extension downloads, sized threads and
+    memory, and `~` meaning the hub's home, so the analysts' views (`in_home`) read this
+    home's files wherever it has been copied or moved."""
+    return {
+        "autoinstall_known_extensions": False,
+        "autoload_known_extensions": False,
+        "threads": settings.duckdb_threads,
+        "memory_limit": memory_limit or settings.duckdb_memory_limit,
+        "home_directory": str(settings.home),
+    }
+
+
+def in_home(settings: HubSettings, path: str | Path) -> str:
+    """A file as the analysts' views name it: `~/<path below the home>`, which DuckDB resolves
+    against the connection's `home_directory` (never the working directory, unlike a relative
+    path); a file outside the home keeps its absolute path."""
+    path = Path(path)
+    return f"~/{path.relative_to(settings.home).as_posix()}" \
+        if path.is_relative_to(settings.home) else str(path)
 
 
 def connect(
     settings: HubSettings, database: str | Path = ":memory:", *, read_only: bool = False
 ) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection configured explicitly: no extension downloads, sized threads/memory."""
-    config = {
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "threads": settings.duckdb_threads,
-        "memory_limit": settings.duckdb_memory_limit,
-    }
+    """A DuckDB connection configured as `engine_config` says, with its temporary files in
+    the home and times in UTC."""
     import duckdb
 
-    con = duckdb.connect(str(database), read_only=read_only, config=config)
+    con = duckdb.connect(str(database), read_only=read_only, config=engine_config(settings))
     if not read_only:
         temp = settings.home / "tmp" / "duckdb"
         temp.mkdir(parents=True, exist_ok=True)

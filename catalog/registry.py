@@ -175,7 +175,7 @@ def open_registry(settings: HubSettings, *, declare: bool = True) -> Registry:
     tables created or checked (`Registry`), and the declared resources stored — unless
     `declare` is false, for readers of the catalog as the registry holds it (the audits, the
     sharing API). The doors that run work (the CLI, Dagster) then check the analysts' views
-    were built for this home (`catalog.relocation`)."""
+    name files below the home (`catalog.relocation`)."""
     settings.home.mkdir(parents=True, exist_ok=True)
     registry = Registry(settings.registry_url, settings.home)
     if declare:

@@ -1,9 +1,9 @@
 """A hub home copied or moved elsewhere works unchanged.
 
-The registry names the lake's files relative to the home (`catalog.registry.HomePath`). The
-analysts' views name them absolutely, so that `duckdb -readonly <home>/hub.duckdb` works from
-any directory; they are rebuilt from the registry for the home's new place the first time the
-hub opens it there. Which home they were built for is a small file, read without DuckDB.
+The registry names the lake's files relative to the home (`catalog.tables.HomePath`), the
+analysts' views as `~/…` with `~` set to the home on every connection (`catalog.lake.in_home`):
+nothing is rebuilt when a home moves. Views of a home built before that named files
+absolutely; they are rebuilt once, the first time the hub opens it.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from catalog.homestamp import built_for, stamp_home
+from catalog.homestamp import VIEWS_FORMAT, views_format
 from catalog.model import Resource
 from catalog.registry import Registry
 from catalog.settings import HubSettings
 
-__all__ = ["analyst_db_lock", "ensure_analyst_db_home", "stamp_home"]
+__all__ = ["analyst_db_lock", "ensure_analyst_db_home"]
 
 
 @contextmanager
@@ -33,11 +33,8 @@ def analyst_db_lock(settings: HubSettings) -> Iterator[None]:
 
 def ensure_analyst_db_home(settings: HubSettings, registry: Registry,
                            resources: list[Resource]) -> bool:
-    """Rebuild the analysts' views if they were built for another home; True if rebuilt."""
-    if not settings.analyst_db.exists():
-        return False
-    # Never stamped (built before homes were): rebuilt once, and stamped.
-    if built_for(settings) == str(settings.home):
+    """Rebuild the analysts' views if they name files absolutely; True if rebuilt."""
+    if not settings.analyst_db.exists() or views_format(settings) == VIEWS_FORMAT:
         return False
     from catalog.analystdb import rebuild_analyst_db  # DuckDB, only when a rebuild is due
 

@@ -14,6 +14,7 @@ import threading
 import duckdb
 
 from catalog import HubSettings
+from catalog.lake import engine_config
 from exchange.errors import ApiError
 
 __all__ = ["LakeReader"]
@@ -29,11 +30,7 @@ class LakeReader:
         self._local = threading.local()
 
     def _open(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect(":memory:", config={
-            "autoinstall_known_extensions": False, "autoload_known_extensions": False,
-            "threads": self._settings.duckdb_threads,
-            "memory_limit": self._settings.duckdb_memory_limit,
-        })
+        con = duckdb.connect(":memory:", config=engine_config(self._settings))
         con.execute("ATTACH ? AS hub (READ_ONLY)", [str(self._settings.analyst_db)])
         con.execute("SET TimeZone = 'UTC'")
         return con

@@ -150,7 +150,8 @@ def register(main: click.Group) -> None:
         click.echo("")
         click.echo("\n".join(summary_lines(settings, open_registry())))
         click.echo("")
-        click.echo(f"Analysts' database: {settings.analyst_db}  (duckdb -readonly)")
+        click.echo(f"Analysts' database: {settings.analyst_db}  (read-only, with "
+                   f"home_directory = '{settings.home}': README, the lake)")
         click.echo("Dagster UI: make dev   |   catalog: .venv/bin/hub catalog list")
         click.echo("Catalog web app: .venv/bin/hub clients create NAME --department hub --role cdo "
                    "--user --password, then .venv/bin/hub serve (README: Catalog web app)")

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import HubSettings
+from catalog.lake import engine_config
 from policies.errors import PolicyError
 from policies.masks import register_tokens
 from policies.rewrite import CATALOG_ALIAS
@@ -36,12 +37,8 @@ def gateway_connection(
     (key name -> grant id) are the token functions the masked forms call."""
     if not settings.analyst_db.exists():
         raise PolicyError("unavailable", "the lake has not been published yet")
-    con = duckdb.connect(":memory:", config={
-        "autoinstall_known_extensions": False,
-        "autoload_known_extensions": False,
-        "threads": settings.duckdb_threads,
-        "memory_limit": settings.gateway_memory_limit,
-    })
+    con = duckdb.connect(":memory:",
+                         config=engine_config(settings, memory_limit=settings.gateway_memory_limit))
     try:
         register_tokens(con, settings.secret_key.get_secret_value(), tokens or {})
         temp = settings.home / "tmp" / "gateway"

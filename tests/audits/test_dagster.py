@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -15,6 +14,7 @@ from catalog import get_settings
 from catalog.audit_plugins import discover
 from catalog.cli import main
 from catalog.findings import latest_reports
+from catalog.lake import connect
 from pipelines.audits import AUDITS_GROUP, audit_key
 from pipelines.definitions import defs
 from pipelines.hub_resource import HubResource
@@ -84,7 +84,7 @@ def test_materialising_an_audit_asset_records_and_catalogues_a_report(private):
     document = json.loads(Path(report.report_path).read_text())
     assert len(document["findings"]) == metadata["findings"]
     assert document["checked"] == report.checked and report.checked["resources"] >= 12
-    with duckdb.connect(str(private.analyst_db), read_only=True) as con:
+    with connect(private, private.analyst_db, read_only=True) as con:
         rows = con.execute("SELECT count(*), count(DISTINCT audit) FROM "
                            "published.hub_audit_findings").fetchone()
     assert rows == (metadata["findings"], 1)

@@ -1,8 +1,10 @@
-"""A hub home copied elsewhere (the original deleted) works unchanged: the registry and the
-analysts' views name files relative to the home. Everything through the `hub` command."""
+"""A hub home copied elsewhere works unchanged: the registry and the analysts' views name files
+relative to the home, so nothing is rebuilt and a copy never reads the original's files.
+Everything through the `hub` command, and the analysts' database through plain DuckDB."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -47,7 +49,11 @@ def test_a_copied_home_answers_queries_and_ingests(tmp_path):
 
     moved = tmp_path / "elsewhere" / "hub"
     shutil.copytree(original, moved)
-    shutil.rmtree(original)
+    views_before = hashlib.sha256((moved / "hub.duckdb").read_bytes()).hexdigest()
+    # A copy beside its original reads its own files: the original's views are emptied.
+    decoy = original / "lake" / "standardised" / "mz_members"
+    for f in decoy.rglob("*.parquet"):
+        f.write_bytes(b"not the copy's data")
     env = clean_env(home=moved)
 
     with sqlite3.connect(moved / "registry.db") as db:
@@ -66,11 +72,14 @@ def test_a_copied_home_answers_queries_and_ingests(tmp_path):
     assert "C2,bad,李四" in summary  # the quarantine example, read through the views
     entry = json.loads(ok("catalog", "show", "mz.members", env=env))
     assert entry["hub"]["rows"] == 2
-    # The analysts' views were rebuilt for the new place: plain DuckDB reads them from anywhere.
-    with duckdb.connect(str(moved / "hub.duckdb"), read_only=True) as con:
+    # Nothing was rebuilt for the new place: the views name files below `~`, the home.
+    assert hashlib.sha256((moved / "hub.duckdb").read_bytes()).hexdigest() == views_before
+    with duckdb.connect(str(moved / "hub.duckdb"), read_only=True,
+                        config={"home_directory": str(moved)}) as con:
         views = " ".join(sql for sql, in con.execute("SELECT sql FROM duckdb_views()").fetchall())
         assert con.execute("SELECT count(*) FROM published.mz_members").fetchall() == [(2,)]
-    assert f"{moved}/lake/standardised/mz_members" in views and str(original) not in views
+    assert "'~/lake/standardised/mz_members/" in views and str(tmp_path) not in views
+    shutil.rmtree(original)
 
     # New deliveries land in the moved home and are ingested there.
     deliver(moved, "20261201T020000", ["C4,11010519491231002X,赵六,本人"])
@@ -78,3 +87,8 @@ def test_a_copied_home_answers_queries_and_ingests(tmp_path):
     rows = json.loads(ok("sql", sql, "--subject", "analyst-1", "--department", "mz",
                          "--format", "json", env=env))
     assert [r["case_no"] for r in rows] == ["C4"]
+
+    # A home whose views were built before they named files below `~` is rebuilt once.
+    (moved / ".analyst-db.json").write_text(json.dumps({"home": "/somewhere/else"}))
+    ok("catalog", "list", env=env)
+    assert json.loads((moved / ".analyst-db.json").read_text()) == {"views": "home-relative"}

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from catalog import HubSettings
+from catalog.lake import connect
 from exchange import create_app
 from exchange.clients import create_client
 from tests.live import serving
@@ -134,7 +134,7 @@ def shared_api(ingested: HubSettings, tmp_path_factory: pytest.TempPathFactory) 
 def person(ingested: HubSettings) -> Callable[[str], tuple[str, str]]:
     """(id_number, name) of a published resident matching a SQL condition on the population."""
     def pick(condition: str = "true") -> tuple[str, str]:
-        with duckdb.connect(str(ingested.analyst_db), read_only=True) as con:
+        with connect(ingested, ingested.analyst_db, read_only=True) as con:
             return con.execute(
                 "SELECT id_number, name FROM published.ga_population WHERE id_number_valid AND "
                 f"{condition} ORDER BY id_number LIMIT 1").fetchone()

@@ -10,7 +10,6 @@ import io
 import json
 from datetime import date, timedelta
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 import rdflib
@@ -18,6 +17,7 @@ import rdflib.namespace as ns  # its names, imported bare, warn under pytest
 from sqlalchemy import select
 
 from catalog import entries
+from catalog.lake import connect
 from exchange.models import AuditEntry
 
 CODE = "sj.enterprises"
@@ -29,7 +29,7 @@ PUBLISHED = ["uscc", "name", "entity_type", "registered_capital_wan", "status",
 def _published(api) -> tuple[int, int, set[str]]:
     """(version, rows, USCCs) of the enterprises' current published version."""
     current = api.http.app.state.hub.store.registry.current_publication(CODE)
-    with duckdb.connect(str(api.settings.analyst_db), read_only=True) as con:
+    with connect(api.settings, api.settings.analyst_db, read_only=True) as con:
         (count,) = con.execute("SELECT count(*) FROM published.sj_enterprises").fetchone()
         usccs = {r[0] for r in con.execute("SELECT uscc FROM published.sj_enterprises").fetchall()}
     assert count == current.rows > 0

@@ -43,7 +43,8 @@ def copy_landing(city: Path, target: Path) -> Path:
 def published_state(home: Path) -> dict[str, tuple]:
     """Row count and an order-independent checksum of every published and quarantine view."""
     state = {}
-    con = duckdb.connect(str(home / "hub.duckdb"), read_only=True)
+    con = duckdb.connect(str(home / "hub.duckdb"), read_only=True,
+                         config={"home_directory": str(home)})
     try:
         for resource in map(RESOURCES.get, KILL_RESOURCES):
             for schema in ("published", "quarantine", "history"):
@@ -60,7 +61,7 @@ def assert_readers_see_only_complete_files(home: Path) -> None:
     db = home / "hub.duckdb"
     if not db.exists():
         return
-    con = duckdb.connect(str(db), read_only=True)
+    con = duckdb.connect(str(db), read_only=True, config={"home_directory": str(home)})
     try:
         views = con.execute("SELECT schema_name, view_name FROM duckdb_views() "
                             "WHERE NOT internal").fetchall()

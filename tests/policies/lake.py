@@ -13,8 +13,8 @@ import pyarrow.parquet as pq
 
 from catalog import HubSettings, ItemType, Resource, resource
 from catalog.analystdb import standardised_columns
+from catalog.homestamp import stamp_views
 from catalog.identifiers import id_check_char, normalise_name
-from catalog.relocation import stamp_home
 
 SURNAMES = "张王李刘陈杨黄赵吴周欧"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
@@ -125,7 +125,7 @@ def build_lake(settings: HubSettings, people: list[dict]) -> dict[str, pa.Table]
         con.executemany("INSERT INTO meta.publications VALUES (?, 1)", [[c] for c in TABLES])
     finally:
         con.close()
-    stamp_home(settings)  # built for this home, as the pipelines' rebuild records it
+    stamp_views(settings)  # as the pipelines' rebuild records it
     return tables
 
 
