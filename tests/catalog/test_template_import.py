@@ -4,6 +4,7 @@ reported at its row and column, and then nothing is imported."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -246,3 +247,27 @@ def test_tab_delimiter_and_guide_type_letters():
     permits = result.resources[0]
     assert permits.delimiter == "\t"
     assert permits.item("issue_date").type is ItemType.DATE
+
+
+DOC = (SAMPLE_CSV.parents[1] / "directory-import.md").read_text(encoding="utf-8")
+PROBLEM_KEYS = ("unreadable_file", "bad_encoding", "no_header", "missing_column",
+                "duplicate_column", "empty", "missing_value", "unknown_value",
+                "unknown_department", "bad_code", "code_prefix", "duplicate_code", "inconsistent",
+                "bad_item_name", "duplicate_item", "unsupported_type", "no_key", "bad_length",
+                "bad_number", "bad_flag", "bad_date", "invalid")
+
+
+def test_every_column_and_problem_key_is_documented():
+    from catalog.template_columns import COLUMNS
+
+    for column in COLUMNS:
+        assert f"| {column.header} |" in DOC, column.header
+        for alias in column.aliases:
+            assert alias in DOC, alias
+    for key in PROBLEM_KEYS:
+        assert f"`{key}`" in DOC, key
+    source = "".join((SAMPLE_CSV.parents[2] / "catalog" / f"template_{m}.py").read_text()
+                     for m in ("import", "resource"))
+    # every key the importer reports: a literal followed by its Chinese message
+    used = set(re.findall(r'"([a-z_]+)",\s*f?"(?:[^\x00-\x7f]|\{)', source))
+    assert used == set(PROBLEM_KEYS)
