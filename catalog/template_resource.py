@@ -277,13 +277,14 @@ def build_resource(rows: Rows, departments: Mapping[str, Department],
     reader = _Reader(rows)
     fields = _resource_fields(reader, departments, released)
     items = _items(reader)
-    if fields["format"] in (SourceFormat.CSV, SourceFormat.XLSX):
-        # A list of ID numbers is delivered as a JSON array or a Parquet list (docs/contract.md).
+    if fields["format"] not in (None, SourceFormat.PARQUET):
+        # A list of ID numbers is delivered as a Parquet list: the standardiser reads the
+        # fields of CSV, XLSX and JSON Lines as text.
         for (row, _), item in zip(rows, items):
             if item["type"] is ItemType.ID_LIST:
                 reader.problem(row, "item_type", "unsupported_type",
                                f"{fields['format']} 格式的资源不能有“身份证号码列表”类型的信息项"
-                               "（仅 JSON Lines 或 Parquet）")
+                               "（仅 Parquet）")
     if reader.problems:
         return None, reader.problems
     try:
