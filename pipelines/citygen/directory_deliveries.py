@@ -70,7 +70,7 @@ def _value(item: DataItem, rng: random.Random, row: int, city: City) -> object:
     if t is ItemType.ID_NUMBER:
         return _id_number(rng, city)
     if t is ItemType.ID_LIST:
-        return [_id_number(rng, city) for _ in range(rng.randint(0, 2))]
+        return [_id_number(rng, city) for _ in range(rng.randint(int(item.required), 2))]
     if t is ItemType.USCC:
         return _uscc(rng, city)
     if t is ItemType.NAME:

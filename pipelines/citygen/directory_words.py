@@ -110,6 +110,7 @@ PERSON_ITEMS = (
     ItemSpec("monthly_income", "月收入", T.AMOUNT, S.FINANCIAL, G.IMPORTANT, max_value=1_000_000),
     ItemSpec("diagnosis", "诊断", T.TEXT, S.HEALTH, G.IMPORTANT),
     ItemSpec("plate_number", "号牌号码", T.TEXT, S.VEHICLE, G.IMPORTANT),
+    ItemSpec("property_certificate_no", "不动产权证号", T.TEXT, S.PROPERTY, G.IMPORTANT),
 )
 ENTERPRISE_ITEMS = (
     ItemSpec("uscc", "统一社会信用代码", T.USCC),
@@ -128,7 +129,7 @@ GENERAL_ITEMS = (
     ItemSpec("amount", "金额（元）", T.AMOUNT, max_value=10_000_000),
     ItemSpec("fee_fen", "费用（分）", T.INTEGER, max_value=1_000_000_000),
     ItemSpec("quantity", "数量", T.INTEGER, max_value=100_000),
-    ItemSpec("area_m2", "面积（平方米）", T.DECIMAL, S.PROPERTY, G.IMPORTANT, max_value=1_000_000),
+    ItemSpec("area_m2", "面积（平方米）", T.DECIMAL, max_value=1_000_000),
     ItemSpec("location", "坐落", T.TEXT),
     ItemSpec("level", "等级", T.CODE, codes=("A", "B", "C", "D")),
     ItemSpec("issuing_org", "发证机关", T.TEXT),

@@ -117,9 +117,9 @@ def test_write_directory_one_json_per_resource(directory, tmp_path):
 
 def test_deliveries_are_read_and_every_row_accepted(directory, tmp_path):
     landing = tmp_path / "landing"
-    chosen = pick_delivered(directory, 60)
-    written = write_deliveries(directory, landing, 60, seed=11, rows=6)
-    assert len(written) == 60 and not list(landing.rglob("*.part"))
+    chosen = pick_delivered(directory, 100)
+    written = write_deliveries(directory, landing, 100, seed=11, rows=6)
+    assert len(written) == 100 and not list(landing.rglob("*.part"))
     # the delivered ones cover every way of delivering
     assert {r.format for r in chosen} == set(SourceFormat)
     assert {r.encoding for r in chosen} == {"utf-8", "utf-8-sig", "gbk", "gb18030"}
