@@ -1,5 +1,5 @@
 """Import a resource directory from a spreadsheet laid out like the national cataloguing template
-(《政务信息资源目录编制指南》): XLSX, or CSV in UTF-8 or GB18030.
+(《政务信息资源目录编制指南》): XLSX, or CSV in UTF-8, GB18030 or UTF-16 (Excel's Unicode text).
 
 One row per data item (信息项); a resource's own columns repeated on each of its rows or filled
 only on its first. The result is all or nothing: every resource validated against
@@ -10,6 +10,7 @@ The columns and words are in `catalog.template_columns` and docs/directory-impor
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterable, Mapping
@@ -212,13 +213,16 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
 
 
 def _csv_rows(path: Path, encoding: str | None) -> list[list[str]]:
-    """CSV in the given encoding, else UTF-8 (with or without BOM), else GB18030 (GBK's
-    superset)."""
+    """CSV in the given encoding, else UTF-16 when it starts with its BOM (Excel's "Unicode
+    text"), else UTF-8 (with or without BOM), else GB18030 (GBK's superset). The delimiter is
+    the comma, or a tab or semicolon when the header row holds more of those."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _Unreadable("unreadable_file", f"无法读取文件 {path.name}（{exc.strerror}）") from None
-    for codec in (encoding,) if encoding else ("utf-8-sig", "gb18030"):
+        raise _Unreadable("unreadable_file",
+                          f"无法读取文件 {path.name}（{exc.strerror}）") from None
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    for codec in (encoding,) if encoding else ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(codec)
             break
@@ -227,7 +231,10 @@ def _csv_rows(path: Path, encoding: str | None) -> list[list[str]]:
     else:
         raise _Unreadable("bad_encoding",
                           f"文件 {path.name} 不是 {encoding or 'UTF-8 或 GB18030'} 编码的文本")
+    head = next((line for line in text.splitlines()[:_HEADER_SEARCH] if "资源名称" in line), "")
+    delimiter = max((",", "\t", ";"), key=head.count)
     try:
-        return [row for row in csv.reader(io.StringIO(text, newline=""))]
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise _Unreadable("unreadable_file", f"文件 {path.name} 不是可读取的 CSV（{exc}）") from None
+        raise _Unreadable("unreadable_file",
+                          f"文件 {path.name} 不是可读取的 CSV（{exc}）") from None

@@ -271,3 +271,20 @@ def test_every_column_and_problem_key_is_documented():
     # every key the importer reports: a literal followed by its Chinese message
     used = set(re.findall(r'"([a-z_]+)",\s*f?"(?:[^\x00-\x7f]|\{)', source))
     assert used == set(PROBLEM_KEYS)
+
+
+def test_excel_unicode_text_utf16_tab_separated(expected, tmp_path):
+    path = tmp_path / "unicode.csv"
+    path.write_bytes("\n".join("\t".join(row) for row in sample_rows()).encode("utf-16"))
+    assert import_directory(path, CITY, released=RELEASED).resources == expected
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+@pytest.mark.parametrize("layout", ["first_row", "repeated"])
+def test_exported_template_imports_as_the_same_declarations(expected, tmp_path, suffix, layout):
+    from catalog.template_export import write_template
+
+    path = write_template(expected, tmp_path / f"out.{suffix}", repeated=layout == "repeated")
+    again = import_directory(path, CITY, released=date(2000, 1, 1))
+    assert again.ok, again.report()
+    assert again.resources == expected

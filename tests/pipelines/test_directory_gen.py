@@ -167,3 +167,16 @@ def test_generate_directory_bad_input_is_one_line(tmp_path, args, word):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert word in result.stderr
+
+
+def test_generated_directory_round_trips_through_the_template(directory, tmp_path):
+    """The template's exporter and importer agree on every generated shape (a large sheet)."""
+    from catalog.template_export import write_template
+    from catalog.template_import import department_index, import_directory
+
+    city = department_index(departments(20))
+    for suffix in ("csv", "xlsx"):
+        path = write_template(directory, tmp_path / f"directory.{suffix}")
+        result = import_directory(path, city)
+        assert result.ok, result.report()[:5]
+        assert list(result.resources) == directory
