@@ -25,6 +25,7 @@ from catalog.template_resource import HEADERS, Problem, Rows, build_resource
 __all__ = ["ImportResult", "Problem", "department_index", "import_directory", "import_rows"]
 
 _HEADER_SEARCH = 10  # a title or notes may stand above the header row
+_SUFFIXES = (".xlsx", ".xlsm", ".csv", ".txt")
 _RESOURCE_KEYS = frozenset(c.key for c in COLUMNS if not c.key.startswith("item_"))
 
 
@@ -60,8 +61,12 @@ def import_directory(path: Path, departments: Mapping[str, Department], *,
     unless `encoding` is given). `departments` maps each name or code a provider may be given
     by to the city's department (`department_index`); `released` is the release date of rows
     that give none (default: today)."""
+    suffix = path.suffix.lower()
     try:
-        sheet = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path, encoding)
+        if suffix not in _SUFFIXES:
+            raise _Unreadable("unsupported_file", f"文件 {path.name} 不是 XLSX 或 CSV 文件"
+                              "（.xls 等格式请在 Excel 或 WPS 中另存为 .xlsx）")
+        sheet = _xlsx_rows(path) if suffix in (".xlsx", ".xlsm") else _csv_rows(path, encoding)
     except _Unreadable as exc:
         return ImportResult(problems=(Problem(0, "", exc.key, str(exc)),))
     return import_rows(sheet, departments, released=released)

@@ -45,6 +45,7 @@ _RESOURCE_CODE = re.compile(r"^[a-z]+\.[a-z_]+$")  # catalog.model.Resource.code
 _ITEM_NAME = re.compile(r"^[a-z][a-z0-9_]*$")  # catalog.model.DataItem.name
 _LENGTH = re.compile(r"^[(（]?\s*(\d+)\s*(?:[,，.]\s*(\d+))?\s*[)）]?$")
 _LIST = re.compile(r"[、;；,，|/\s]+")
+_SPACE = re.compile(r"\s+")
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
 
 
@@ -119,7 +120,7 @@ def _department(reader: _Reader, departments: Mapping[str, Department]) -> Depar
     for row, key, text in ((code_row, "provider_code", code), (by_name_row, "provider", name)):
         if not text:
             continue
-        found = departments.get(text)
+        found = departments.get(text) or departments.get(_SPACE.sub("", text))
         if found is None:
             reader.problem(row, key, "unknown_department",
                            f"提供方“{text}”不是本市登记的部门（按部门名称、简称或代码填写）")

@@ -238,6 +238,18 @@ def test_no_header_empty_sheet_and_damaged_workbook(tmp_path):
     assert [(p.row, p.key) for p in result.problems] == [(0, "unreadable_file")]
     missing = import_directory(tmp_path / "none.csv", CITY)
     assert [p.key for p in missing.problems] == ["unreadable_file"]
+    old = tmp_path / "directory.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    assert [p.message for p in import_directory(old, CITY).problems] == [
+        "文件 directory.xls 不是 XLSX 或 CSV 文件（.xls 等格式请在 Excel 或 WPS 中另存为 .xlsx）"]
+
+
+def test_xlsm_and_spaced_department_names(expected, tmp_path):
+    macro = tmp_path / "directory.xlsm"
+    macro.write_bytes(SAMPLE_XLSX.read_bytes())
+    assert import_directory(macro, CITY, released=RELEASED).resources == expected
+    rows = cell(sample_rows(), 2, "信息资源提供方", "惠州市 公安局")
+    assert run(rows).resources == expected
 
 
 def test_tab_delimiter_and_guide_type_letters():
@@ -250,7 +262,7 @@ def test_tab_delimiter_and_guide_type_letters():
 
 
 DOC = (SAMPLE_CSV.parents[1] / "directory-import.md").read_text(encoding="utf-8")
-PROBLEM_KEYS = ("unreadable_file", "bad_encoding", "no_header", "missing_column",
+PROBLEM_KEYS = ("unreadable_file", "unsupported_file", "bad_encoding", "no_header", "missing_column",
                 "duplicate_column", "empty", "missing_value", "unknown_value",
                 "unknown_department", "bad_code", "code_prefix", "duplicate_code", "inconsistent",
                 "bad_item_name", "duplicate_item", "unsupported_type", "no_key", "bad_length",
