@@ -35,8 +35,9 @@ def open_registry() -> Registry:
 
 
 # Commands that make a hub home on purpose; every other command needs an existing one, so a
-# typo'd --home is an error rather than a new, empty hub. (`generate` writes elsewhere.)
-_MAKE_HOME = frozenset({"init", "demo", "generate"})
+# typo'd --home is an error rather than a new, empty hub. (`generate` and
+# `generate-directory` write elsewhere.)
+_MAKE_HOME = frozenset({"init", "demo", "generate", "generate-directory"})
 
 
 class _Hub(click.Group):

@@ -63,6 +63,23 @@ def _generate(out: Path, persons: int, seed: int, slice_persons: int = 1_000_000
     ])
 
 
+def _generate_directory(out: Path, resources: int, departments: int, deliveries: int,
+                        rows: int, seed: int) -> str:
+    """Generate and write a synthetic directory; what was written, in words."""
+    from pipelines.citygen.directory import generate_directory, write_directory
+    from pipelines.citygen.directory_deliveries import write_deliveries
+
+    declared = generate_directory(resources, departments, seed=seed)
+    write_directory(declared, out / "directory")
+    delivered = write_deliveries(declared, out / "landing", deliveries, seed=seed, rows=rows)
+    lines = [f"Generated {len(declared):,} resource declarations across {departments} "
+             f"departments in {out / 'directory'}"]
+    if delivered:
+        lines.append(f"  Deliveries: {len(delivered):,} batches of {rows} rows in "
+                     f"{out / 'landing'}")
+    return "\n".join(lines)
+
+
 _TITLES = {"ingest_all": "Materialising", "audits": "Audits", "crosscheck": "Cross-check"}
 
 
@@ -97,6 +114,27 @@ def register(main: click.Group) -> None:
         click.echo(_generate(out, persons, seed, slice_persons,
                              noise=NoiseRates.none() if clean else None,
                              as_of=as_of.date() if as_of else None))
+
+    @main.command("generate-directory")
+    @click.option("--resources", type=click.IntRange(1), required=True,
+                  help="Resource declarations to generate.")
+    @click.option("--departments", type=click.IntRange(1), required=True,
+                  help="Departments they come from (the city's bureaus, then its districts').")
+    @click.option("--out", type=click.Path(path_type=Path), required=True,
+                  help="Writes OUT/directory/<department>/<code>.json and OUT/landing/.")
+    @click.option("--deliveries", default=0, show_default=True, type=click.IntRange(0),
+                  help="Resources that get a small delivery in OUT/landing/<code>/.")
+    @click.option("--rows", default=5, show_default=True, type=click.IntRange(1, 10_000),
+                  help="Rows per delivery.")
+    @click.option("--seed", default=7, show_default=True, help="Same seed, same directory.")
+    def generate_directory(resources: int, departments: int, out: Path, deliveries: int,
+                           rows: int, seed: int) -> None:
+        """Generate a synthetic resource directory (declarations as JSON, small deliveries)."""
+        from pipelines.citygen.directory import MAX_DEPARTMENTS
+
+        if departments > MAX_DEPARTMENTS:
+            raise click.BadParameter(f"at most {MAX_DEPARTMENTS}", param_hint="--departments")
+        click.echo(_generate_directory(out, resources, departments, deliveries, rows, seed))
 
     @main.command()
     @click.option("--resource", "resources", multiple=True, help="Only these resources.")

@@ -1,6 +1,9 @@
 """Synthetic city generator: the ten department deliveries of 惠州 with planted cross-check cases,
-configurable noise, and the expected results (truth, decoys, manifest)."""
+configurable noise, and the expected results (truth, decoys, manifest); and synthetic resource
+directories at city scale with small deliveries."""
 
+from .directory import generate_directory, write_directory
+from .directory_deliveries import write_deliveries
 from .generate import CitySummary, generate_city
 from .noise import HARMLESS, NoiseRates
 from .truth import DEFAULT_STANDARDS, RULES
@@ -14,5 +17,8 @@ __all__ = [
     "CitySummary",
     "NoiseRates",
     "generate_city",
+    "generate_directory",
     "write_broken_batch",
+    "write_deliveries",
+    "write_directory",
 ]
