@@ -121,8 +121,6 @@ def _smtp(settings: HubSettings) -> smtplib.SMTP:
 
 
 def _send_email(settings: HubSettings, delivery: NotifyDelivery, event: NotifyEvent) -> Outcome:
-    if settings.smtp_url is None:
-        return Outcome(False, None, "HUB_SMTP_URL is not set")
     message = EmailMessage()
     message["Subject"] = f"【一网共享】{event.title}"
     message["From"] = settings.smtp_from
@@ -147,6 +145,14 @@ def _send_email(settings: HubSettings, delivery: NotifyDelivery, event: NotifyEv
 _SENDERS = {"webhook": _send_webhook, "email": _send_email}
 
 
+def _sendable(settings: HubSettings):
+    """Pending deliveries this process can send: e-mail waits, untried, while no SMTP server
+    is configured here (a process that has one sends it)."""
+    pending = NotifyDelivery.status == "pending"
+    return pending if settings.smtp_url is not None else pending & (
+        NotifyDelivery.channel != "email")
+
+
 def _claim(registry: Registry, settings: HubSettings, now: datetime) -> list[int]:
     """Due deliveries, each leased to this pass by moving its due time ahead (a row another
     deliverer moved first is left to it)."""
@@ -154,7 +160,7 @@ def _claim(registry: Registry, settings: HubSettings, now: datetime) -> list[int
     claimed = []
     with registry.session() as s:
         due = s.execute(select(NotifyDelivery.id, NotifyDelivery.next_attempt_at).where(
-            NotifyDelivery.status == "pending", NotifyDelivery.next_attempt_at <= now)
+            _sendable(settings), NotifyDelivery.next_attempt_at <= now)
             .order_by(NotifyDelivery.next_attempt_at, NotifyDelivery.id).limit(_BATCH)).all()
         for delivery_id, was in due:
             moved = s.execute(update(NotifyDelivery).where(
@@ -193,10 +199,10 @@ def _attempt(registry: Registry, settings: HubSettings, delivery_id: int) -> str
         return row.status
 
 
-def _next_due(registry: Registry) -> datetime | None:
+def _next_due(registry: Registry, settings: HubSettings) -> datetime | None:
     with registry.session() as s:
         return s.scalar(select(NotifyDelivery.next_attempt_at).where(
-            NotifyDelivery.status == "pending").order_by(NotifyDelivery.next_attempt_at)
+            _sendable(settings)).order_by(NotifyDelivery.next_attempt_at)
             .limit(1))
 
 
@@ -213,31 +219,38 @@ def deliver_due(registry: Registry, settings: HubSettings,
             result.failed += 1
         elif status == "pending":
             result.retrying += 1
-    result.next_due = _next_due(registry)
+    result.next_due = _next_due(registry, settings)
     return result
 
 
 class Deliverer:
     """Delivery in the background of a long-running process (the API server): a daemon thread
-    that runs a pass when `kick`ed (after a request that may have recorded notifications),
-    when a retry falls due, and every `notify_poll_seconds` (notifications recorded by other
-    processes). A failing pass is logged; it never reaches a request."""
+    that runs a pass when `kick`ed (after a request that may have recorded notifications) and
+    when a retry falls due. Started `persistent`ly (the server's lifespan) it also looks every
+    `notify_poll_seconds` for notifications other processes recorded; otherwise it ends once
+    nothing is pending. A failing pass is logged; it never reaches a request."""
 
     def __init__(self, registry: Registry, settings: HubSettings) -> None:
         self.registry, self.settings = registry, settings
+        self.persistent = False
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    def start(self, persistent: bool = True) -> None:
+        self.persistent = self.persistent or persistent
+        self.kick()
+
     def kick(self) -> None:
+        """Run a pass soon (starting the thread if it is not running)."""
         with self._lock:
+            self._wake.set()
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
                 self._thread = threading.Thread(target=self._run, name="hub-notify",
                                                 daemon=True)
                 self._thread.start()
-        self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -248,12 +261,18 @@ class Deliverer:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.clear()
-            wait = self.settings.notify_poll_seconds
+            wait: float | None = self.settings.notify_poll_seconds
             try:
                 result = deliver_due(self.registry, self.settings)
                 if result.next_due is not None:
                     until = (result.next_due - utcnow()).total_seconds()
                     wait = min(wait, max(until, 0.05))
+                elif not self.persistent:
+                    with self._lock:  # end, unless a kick came during the pass
+                        if not self._wake.is_set():
+                            self._thread = None
+                            return
+                    continue
             except Exception:  # a broken pass must not end the thread: the next one retries
                 log.exception("notification delivery pass failed")
             self._wake.wait(wait)
