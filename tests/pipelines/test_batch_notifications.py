@@ -1,6 +1,7 @@
 """A batch rejected whole, and one with more rows quarantined than the threshold, notify the
-provider department's webhook: ingestion as Dagster runs it, subscriptions and delivery by
-the `hub notify` command as a subprocess (docs/notifications.md)."""
+provider department's webhook: the subscription by the `hub notify` command as a subprocess,
+ingestion as Dagster runs it, delivery by the notification sensor as the daemon evaluates it
+(docs/notifications.md)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import dagster as dg
 import pytest
 
+from pipelines.definitions import build_definitions
 from tests.cli import clean_env, hub
 from tests.conftest import run_ingest
 from tests.exchange.receivers import webhook_receiver
@@ -25,6 +27,19 @@ def landing(tmp_path):
     return path
 
 
+def _tick(settings) -> str:
+    """The notification sensor's tick, as the daemon evaluates it against the Definitions."""
+    defs = build_definitions(settings)
+    repository = defs.get_repository_def()
+    sensor = repository.get_sensor_def("notify_sensor")
+    with dg.instance_for_test() as instance, dg.build_sensor_context(
+            instance=instance, definitions=defs, sensor_name=sensor.name,
+            resources=dict(repository.get_top_level_resources())) as context:
+        result = sensor.evaluate_tick(context)
+    assert not result.run_requests
+    return result.skip_message
+
+
 def test_rejected_and_quarantined_batches_notify_the_provider(settings):
     env = clean_env(home=settings.home, landing=settings.landing_dir)
     good = [f"C{n},{ID_A},张{n},本人" for n in range(1, 9)]
@@ -39,9 +54,8 @@ def test_rejected_and_quarantined_batches_notify_the_provider(settings):
         members = [dg.AssetKey([layer, "mz_members"])
                    for layer in ("raw", "standardised", "published")]
         assert run_ingest(settings, members).success
-        sent = hub("notify", "deliver", env=env)
-        assert sent.returncode == 0, sent.stderr
-        assert sent.stdout.startswith("delivered 2,"), sent.stdout
+        assert _tick(settings) == "notifications: 2 delivered, 0 to retry, 0 failed"
+        assert _tick(settings) == "notifications: 0 delivered, 0 to retry, 0 failed"
 
     assert all(r.signature_ok for r in receiver.received)
     (rejected,) = receiver.events("batch.rejected")
