@@ -238,6 +238,11 @@ class Deliverer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
     def start(self, persistent: bool = True) -> None:
         self.persistent = self.persistent or persistent
         self.kick()

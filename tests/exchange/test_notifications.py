@@ -11,14 +11,23 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from catalog import open_registry
 from catalog.audit_reports import file_report
-from catalog.notify import NotifyAttempt, NotifyDelivery, NotifyEvent
+from catalog.findings import Finding, Severity, record_report
+from catalog.notify import (
+    NotifyAttempt,
+    NotifyDelivery,
+    NotifyEvent,
+    add_subscription,
+    webhook_secret,
+)
 from catalog.notify_delivery import backoff
 from exchange.audit_checks import overdue_reviews
 from tests.audits.conftest import private_home
 from tests.cli import assert_one_line_error, clean_env, hub
 from tests.exchange.conftest import live_api, make_api
 from tests.exchange.receivers import smtp_server, wait_for, webhook_receiver
+from tests.live import serving
 
 REVIEWED = {"resource": "ga.vehicles", "items": ["plate_number", "status"]}  # 有条件共享
 
@@ -137,6 +146,32 @@ def test_only_administrators_manage_notifications(api, role):
         assert set(response.json()["error"]) >= {"code", "message"}
     response = api.http.delete("/v1/notify/subscriptions/sub_0", headers=api.as_("admin"))
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_the_served_api_sends_what_other_processes_recorded(ingested, tmp_path):
+    """Served as `hub serve` serves it (with its lifespan), the API also sends, without any
+    request, the notifications other processes recorded: here a critical audit finding."""
+    api = make_api(ingested, tmp_path / "api", notify_poll_seconds=0.2)
+    with webhook_receiver() as receiver:
+        sub = add_subscription(api.hub.store.registry, "webhook", receiver.url,
+                               ["audit.critical_finding"], department="hub")
+        receiver.secrets.append(webhook_secret(api.settings, sub.id))
+        with serving(api.app, lifespan="on"):
+            elsewhere = open_registry(api.settings, declare=False)
+            record_report(elsewhere, "audit_chain", [Finding(
+                "audit_chain", Severity.CRITICAL, "audit-log", "审计日志第 7 条被改动。",
+                key="seq:7")])
+            record_report(elsewhere, "audit_chain", [Finding(  # still open: not raised again
+                "audit_chain", Severity.CRITICAL, "audit-log", "审计日志第 7 条被改动。",
+                key="seq:7")])
+            wait_for(lambda: receiver.received, "the server's poll to deliver")
+            elsewhere.dispose()
+        assert not api.app.state.notifier.running  # stopped with the server
+    (event,) = receiver.events()
+    assert event["event"] == "audit.critical_finding" and receiver.received[0].signature_ok
+    with api.hub.store.session() as s:
+        assert list(s.scalars(select(NotifyEvent.id))) == [event["id"]]
+    assert event["text"] == "审计「audit_chain」发现严重问题（audit-log）：审计日志第 7 条被改动。"
 
 
 def _env(settings, **extra) -> dict[str, str]:
