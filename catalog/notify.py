@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import re
 import secrets
@@ -241,6 +242,7 @@ def _emit(s: Session, event: str, subject: str, data: dict, departments: list[st
     if dedupe is not None and s.scalar(select(NotifyEvent.id).where(
             NotifyEvent.dedupe == dedupe).limit(1)) is not None:
         return None
+    data = json.loads(json.dumps(data, ensure_ascii=False, default=str))  # storable as JSON
     title, text = _render(event, data)
     now = utcnow()
     row = NotifyEvent(id="evt_" + secrets.token_hex(12), event=event, dedupe=dedupe,

@@ -15,7 +15,8 @@ A webhook is POSTed as JSON with the headers
 - `X-Hub-Signature`: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>` under the
   subscription's secret (`catalog.notify.webhook_secret`).
 
-An e-mail goes through `HUB_SMTP_URL` (standard library `smtplib`), Chinese title and text.
+An e-mail goes through `HUB_SMTP_URL` (standard library `smtplib`), Chinese title and text;
+while a process has no `HUB_SMTP_URL`, it leaves e-mail pending, untried, for one that has.
 """
 
 from __future__ import annotations
