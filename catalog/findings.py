@@ -23,6 +23,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.errors import CodedError
+from catalog.notify import HUB_DEPARTMENT, emit
 from catalog.tables import Base, HomePath, utcnow
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module
@@ -167,6 +168,8 @@ def record_report(registry: Registry, audit: str, found: list[Finding], *,
         }
         for fp, f in by_fp.items():
             row = standing.get(fp)
+            if f.severity is Severity.CRITICAL and (row is None or row.severity != f.severity):
+                _notify_critical(s, f)
             if row is None:
                 s.add(AuditFinding(audit=audit, fingerprint=fp, subject=f.subject, key=f.key,
                                    severity=f.severity.value, message=f.message,
@@ -180,6 +183,16 @@ def record_report(registry: Registry, audit: str, found: list[Finding], *,
             if fp not in by_fp:
                 row.status, row.resolved_at = FindingStatus.RESOLVED, now
     return report
+
+
+def _notify_critical(s, f: Finding) -> None:
+    """A finding newly critical: the chief data officer's department is told, and the
+    department the evidence names, if any (`catalog.notify`)."""
+    concerned = [HUB_DEPARTMENT] + [str(f.evidence[k]) for k in ("department", "provider")
+                                    if isinstance(f.evidence.get(k), str)]
+    emit(s, "audit.critical_finding", subject=f.subject, departments=concerned,
+         data={"audit": f.audit, "subject": f.subject, "key": f.key, "message": f.message,
+               "severity": f.severity.value, "fingerprint": f.fingerprint})
 
 
 def findings(registry: Registry, *, audit: str | None = None,

@@ -16,7 +16,7 @@ from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 # The modules that declare tables on `Base`: the registry's schema holds them all.
-from catalog import entries, extracts, findings, quality_scores, reviews
+from catalog import entries, extracts, findings, notify, quality_scores, reviews
 from catalog.errors import HubError
 from catalog.model import Resource
 from catalog.resources import RESOURCES
@@ -58,7 +58,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-_TABLE_MODULES = (entries, extracts, findings, quality_scores, reviews)
+_TABLE_MODULES = (entries, extracts, findings, notify, quality_scores, reviews)
 
 
 def _models() -> MetaData:

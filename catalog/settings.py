@@ -126,6 +126,45 @@ class HubSettings(BaseSettings):
         default=900, ge=1, description="How long failed sign-ins count, and a lock lasts."
     )
 
+    # --- notifications (catalog.notify, catalog.notify_delivery) -----------------------------
+    smtp_url: SecretStr | None = Field(
+        default=None, description="The SMTP server e-mail notifications go through: "
+        "`smtp://[user:password@]host[:port]` (plain), `smtp+starttls://…` or `smtps://…` "
+        "(TLS); unset: e-mail subscriptions wait, undelivered, until it is set.",
+    )
+    smtp_from: str = Field(
+        default="一网共享 <noreply@hub.huizhou.example>",
+        description="The From address of notification e-mails.",
+    )
+    notify_max_attempts: int = Field(
+        default=8, ge=1, description="Tries per notification before it is marked failed."
+    )
+    notify_backoff_seconds: float = Field(
+        default=30.0, gt=0, description="Wait before the first retry; it doubles each retry."
+    )
+    notify_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest wait between two tries."
+    )
+    notify_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Per webhook request or SMTP conversation."
+    )
+    notify_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often `hub serve` looks for notifications other "
+        "processes (pipelines, audits) recorded.",
+    )
+    notify_quarantine_ratio: float = Field(
+        default=0.05, ge=0, le=1, description="Quarantined share of a batch's rows above which "
+        "its provider is notified (`batch.quarantined`).",
+    )
+    notify_expiring_days: int = Field(
+        default=7, ge=1, description="Days before an order's last valid day its department "
+        "is told the grant is expiring (`grant.expiring`).",
+    )
+    notify_due_hours: int = Field(
+        default=24, ge=1, description="Hours before a review deadline its reviewers are "
+        "reminded (`order.review_due`).",
+    )
+
     # --- SQL gateway and policies --------------------------------------------------------------
     gateway_max_query_chars: int = Field(default=20_000, ge=100, description="Longest query.")
     gateway_max_depth: int = Field(default=40, ge=5, description="Deepest expression nesting.")

@@ -10,6 +10,7 @@ from exchange.apidocs import install as install_docs
 from exchange.context import Hub
 from exchange.errors import install_error_handlers
 from exchange.middleware import HubMiddleware
+from exchange.notifier import install as install_notifier
 from exchange.oauth import HubAuthorizationServer
 from exchange.openapi import install_openapi
 from exchange.ratelimit import RateLimits
@@ -20,6 +21,7 @@ from exchange.routes import (
     clients,
     crosscheck,
     extracts,
+    notify,
     opendata,
     orders,
     sql,
@@ -52,10 +54,11 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.limits = RateLimits(settings)
     install_error_handlers(app)
     for module in (auth, catalog, orders, verify, extracts, sql, audit, clients, crosscheck,
-                   opendata):
+                   opendata, notify):
         app.include_router(module.router)
     install_web(app)  # the catalog web app's pages, after the API's routes
     install_openapi(app)
+    install_notifier(app, hub)  # after each change's response: `catalog.notify_delivery`
     app.add_middleware(HubMiddleware, settings=settings, audit=hub.audit,
                        limits=app.state.limits)
     return app

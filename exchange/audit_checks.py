@@ -19,6 +19,7 @@ from catalog.audit_plugins import reports_dir, scheduled
 from catalog.findings import AuditResult, Finding, Severity
 from catalog.lake import write_json
 from exchange.models import Order, OrderStatus, SigningKey
+from exchange.order_notices import remind_expiring, remind_reviews
 from exchange.workdays import BEIJING, today
 
 if TYPE_CHECKING:  # the rest is imported where an audit runs: loading one stays cheap
@@ -127,6 +128,7 @@ def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
                    if o.stage_due and o.stage_due < now and not o.escalated]
         for order_id in due:  # the API's own escalation (an event on the order, like a request)
             orders.sweep(hub, order_id, now)
+        reminded = remind_reviews(hub, now)  # deadlines near: `order.review_due`
         with hub.store.session() as s:
             waiting = list(s.scalars(select(Order).where(Order.status.in_(in_review))
                                      .order_by(Order.created_at)))
@@ -151,7 +153,7 @@ def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
                       "department": order.department, "provider": order.provider,
                       "resource": order.resource_code,
                       "placed_at": order.created_at.isoformat()}))
-    return AuditResult(found, {"orders_in_review": len(waiting)},
+    return AuditResult(found, {"orders_in_review": len(waiting), "reminded": reminded},
                        f"{len(found)} of {len(waiting)} orders in review are overdue "
                        f"({len(due)} escalated now)")
 
@@ -226,10 +228,12 @@ def expired_grants(settings: HubSettings, now: datetime) -> AuditResult:
     try:
         expired, approved_due = _expire_orders(hub, now)
         orphans, active = _orphans(hub, now)
+        expiring = remind_expiring(hub, now)  # validity ending soon: `grant.expiring`
     finally:
         hub.store.dispose()
     found = expired + orphans
     revoked = sum(1 for f in orphans if f.key == "orphan")
-    return AuditResult(found, {"orders_past_validity": approved_due, "active_grants": active},
+    return AuditResult(found, {"orders_past_validity": approved_due, "active_grants": active,
+                               "expiring_reminded": expiring},
                        f"{approved_due} orders expired, {revoked} orphan grants revoked")
 

@@ -85,6 +85,7 @@ _OWN: dict[tuple[str, str], set[int]] = {
     ("post", "/v1/clients"): {409},
     ("post", "/v1/clients/{client_id}/rotate"): {404},
     ("post", "/v1/clients/{client_id}/revoke"): {404},
+    ("delete", "/v1/notify/subscriptions/{subscription_id}"): {404},
     ("get", "/v1/crosscheck/cases/{case_no}/flags"): {503},
     ("post", "/v1/crosscheck/reviews"): {404, 503},
     ("get", "/v1/crosscheck/stats"): {503},

@@ -26,6 +26,7 @@ from exchange.checks import CHECKS
 from exchange.context import Hub
 from exchange.errors import ApiError
 from exchange.models import Order, OrderEvent, OrderStatus
+from exchange.order_notices import notify as _notify
 from exchange.roles import Action
 from exchange.schemas import OrderCreate
 from exchange.workdays import deadline, today
@@ -119,6 +120,9 @@ def place(hub: Hub, caller: Caller, body: OrderCreate) -> Order:
             _event(s, order, "system", "refused", OrderStatus.COMPLIANCE_REVIEW, order.reason)
         else:
             order.stage_due = _due(hub, hub.settings.review_days_compliance, now)
+            _notify(s, order, "order.placed")
+        if order.status is OrderStatus.REFUSED:
+            _notify(s, order, "order.rejected")
     return order
 
 
@@ -130,6 +134,7 @@ def _approve(hub: Hub, s, order: Order, actor: str, note: str, now: datetime) ->
     order.status, order.decided_by, order.reason = OrderStatus.APPROVED, actor, note
     order.stage_due, order.updated_at = None, now
     _event(s, order, actor, "approved", before, note)
+    _notify(s, order, "order.approved")
 
 
 def _end(hub: Hub, s, order: Order, status: OrderStatus, actor: str, action: str,
@@ -194,6 +199,7 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
         else:
             raise ApiError(409, "not_in_review", f"The order is {order.status.value}.")
         _end(hub, s, order, OrderStatus.REJECTED, caller.client_id, "rejected", reason)
+        _notify(s, order, "order.rejected")
         return order
 
 
@@ -269,6 +275,8 @@ def sweep(hub: Hub, order_id: str | None = None, now: datetime | None = None) ->
                 order.escalated = True
                 _event(s, order, "system", "escalated", order.status,
                        "review deadline passed: escalated to the chief data officer")
+                _notify(s, order, "order.review_overdue", stage=order.status.value,
+                        dedupe=f"order.review_overdue:{order.id}:{order.status.value}")
                 changed += 1
     return changed
 

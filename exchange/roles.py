@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     QUEUE_READ = "queue.read"  # the chief data officer's review queue, read-only
     FINDINGS_ACK = "findings.ack"  # acknowledge an audit finding, with a note
     STATS_READ = "stats.read"  # platform statistics
+    NOTIFY_ADMIN = "notify.admin"  # notification subscriptions and their delivery log
 
 
 # Each action is carried by one OAuth2 scope.
@@ -56,6 +57,7 @@ ACTIONS: dict[Action, str] = {
     Action.QUEUE_READ: "queue:read",
     Action.FINDINGS_ACK: "findings:ack",
     Action.STATS_READ: "stats:read",
+    Action.NOTIFY_ADMIN: "notify:admin",
 }
 SCOPES: frozenset[str] = frozenset(ACTIONS.values())
 
@@ -74,7 +76,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     # Auditors see the queue and the figures; acting on them is the chief data officer's.
     Role.AUDITOR: frozenset({Action.CATALOG_READ, Action.ORDER_READ, Action.USAGE_READ,
                              Action.AUDIT_READ, Action.QUEUE_READ, Action.STATS_READ}),
-    Role.ADMIN: frozenset({Action.CATALOG_READ, Action.CLIENT_ADMIN}),
+    Role.ADMIN: frozenset({Action.CATALOG_READ, Action.CLIENT_ADMIN, Action.NOTIFY_ADMIN}),
 }
 
 

@@ -29,6 +29,7 @@ from pipelines.crosscheck.assets import (
 )
 from pipelines.extracts import DELIVERIES, delivery_assets, extract_job, extract_sensor
 from pipelines.hub_resource import HubResource
+from pipelines.notify_sensor import notify_sensor
 from pipelines.quality_checks import quality_checks
 from pipelines.sensors import INGEST_JOB, landing_sensor
 
@@ -56,7 +57,7 @@ def build_definitions(settings: HubSettings) -> dg.Definitions:
         asset_checks=quality_checks(),
         jobs=[ingest_all_job, crosscheck_job, extract_job, audits_job, *jobs.values()],
         schedules=[crosscheck_schedule, *audit_schedules(audits, jobs)],
-        sensors=[landing_sensor, extract_sensor],
+        sensors=[landing_sensor, extract_sensor, notify_sensor],
         resources={"hub": HubResource.from_settings(settings)},
         executor=EXECUTOR,
     )

@@ -18,11 +18,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app) -> Iterator[str]:
-    """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:<port>`)."""
+def serving(app, lifespan: str = "off") -> Iterator[str]:
+    """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:<port>`).
+    `lifespan="on"` runs the app's startup and shutdown as `hub serve` does."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
+                                           log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from catalog import BatchRecord, BatchStatus, HubSettings, Load, Publication, Registry, Resource
 from catalog.current import current_row_count, current_rows
 from catalog.lake import Lake, connect
-from catalog.registry import utcnow
+from catalog.notify import HUB_DEPARTMENT, emit
+from catalog.registry import ResourceEntry, utcnow
 from catalog.sqlfunctions import register_functions, unregister_functions
 from pipelines.ingest.landing import Delivery, find_deliveries
 from pipelines.ingest.readers import BatchRejected, write_raw
@@ -101,7 +102,7 @@ def ingest_raw(settings: HubSettings, registry: Registry, resource: Resource) ->
             record.reason = f"identical to batch {same.batch_id} (SHA-256 {sha[:12]}…)"
         else:
             reason_zh = _parse_raw(settings, lake, resource, delivery, record)
-        known[record.batch_id] = _save(registry, record, previous)
+        known[record.batch_id] = _save(settings, registry, record, previous, reason_zh)
         outcomes.append(BatchOutcome(record.batch_id, str(record.status), record.rows_in,
                                      reason=record.reason, reason_zh=reason_zh))
     return outcomes
@@ -111,17 +112,43 @@ _REREAD = ("files", "sha256", "size_bytes", "delivered_at", "status", "reason", 
            "raw_path", "layout", "blank_lines", "duplicate_of", "ingested_at")
 
 
-def _save(registry: Registry, record: BatchRecord, previous: BatchRecord | None) -> BatchRecord:
+def _save(settings: HubSettings, registry: Registry, record: BatchRecord,
+          previous: BatchRecord | None, reason_zh: str) -> BatchRecord:
     """Add the batch's record, or update the record of the delivery it replaces."""
     with registry.session() as s:
         if previous is None:
             s.add(record)
-            return record
-        row = s.get(BatchRecord, previous.id)
-        assert row is not None
-        for name in _REREAD:
-            setattr(row, name, getattr(record, name))
+            row = record
+        else:
+            row = s.get(BatchRecord, previous.id)
+            assert row is not None
+            for name in _REREAD:
+                setattr(row, name, getattr(record, name))
+        _notify(s, settings, row, reason_zh)
         return row
+
+
+def _notify(s, settings: HubSettings, batch: BatchRecord, reason_zh: str = "") -> None:
+    """Tell the provider department (and the hub) of a batch rejected whole, or with more of
+    its rows quarantined than `notify_quarantine_ratio`, in the session recording it
+    (`catalog.notify`)."""
+    data = {"resource": batch.resource_code, "batch_id": batch.batch_id,
+            "rows_in": batch.rows_in, "rows_accepted": batch.rows_accepted,
+            "rows_quarantined": batch.rows_quarantined,
+            "by_rule": dict(batch.quarantine_by_rule or {})}
+    provider = s.scalar(select(ResourceEntry.provider_code).where(
+        ResourceEntry.code == batch.resource_code))
+    concerned = [provider or "", HUB_DEPARTMENT]
+    subject = f"batch:{batch.resource_code}/{batch.batch_id}"
+    if batch.status is BatchStatus.REJECTED:
+        emit(s, "batch.rejected", subject=subject, departments=concerned,
+             data={**data, "reason": reason_zh or batch.reason})
+        return
+    threshold = settings.notify_quarantine_ratio
+    if batch.rows_in and batch.rows_quarantined / batch.rows_in > threshold:
+        emit(s, "batch.quarantined", subject=subject, departments=concerned,
+             data={**data, "ratio": f"{batch.rows_quarantined / batch.rows_in:.1%}",
+                   "threshold": f"{threshold:.1%}"})
 
 
 def _looked_again(registry: Registry, record: BatchRecord, delivery: Delivery) -> None:
@@ -188,6 +215,7 @@ def standardise(settings: HubSettings, registry: Registry, resource: Resource) -
                 reason_zh = "没有一条记录可以入库（每条记录的问题见下）"
             else:
                 row.status = BatchStatus.STANDARDISED
+            _notify(s, settings, row, reason_zh)
         outcomes.append(BatchOutcome(batch.batch_id, str(row.status), result.rows_in,
                                      result.accepted, result.quarantined, row.reason,
                                      result.by_rule, reason_zh))
@@ -218,6 +246,7 @@ def publish(
                 if not ok:
                     batch.status = BatchStatus.REJECTED
                     batch.reason = f"quality gate: {reason}"
+                    _notify(s, settings, batch, f"未通过入库质量关卡：{reason_zh}")
                     refused.append(BatchOutcome(
                         batch.batch_id, "rejected", batch.rows_in, batch.rows_accepted,
                         batch.rows_quarantined, reason=batch.reason,

@@ -68,6 +68,11 @@ def _fresh(api, kind: str) -> str:
         return api.order(resource="ga.vehicles", mode="verify", items=[])["id"]
     if kind == "approved":
         return api.order(resource="sj.enterprises", items=["uscc"])["id"]
+    if kind == "subscription":
+        from catalog.notify import add_subscription
+
+        return add_subscription(api.http.app.state.hub.store.registry, "webhook",
+                                "http://127.0.0.1:9/hook", ["batch.rejected"], department="mz").id
     client_id = f"target-{next(_counter)}"
     from exchange.clients import create_client
 
@@ -114,6 +119,11 @@ ROUTES = [
     ("POST", "/v1/clients", "client", None, {"admin": 201}),
     ("POST", "/v1/clients/{fresh}/rotate", None, "client", {"admin": 200}),
     ("POST", "/v1/clients/{fresh}/revoke", None, "client", {"admin": 204}),
+    ("GET", "/v1/notify/events", None, None, {"admin": 200}),
+    ("GET", "/v1/notify/subscriptions", None, None, {"admin": 200}),
+    ("POST", "/v1/notify/subscriptions", "subscription", None, {"admin": 201}),
+    ("DELETE", "/v1/notify/subscriptions/{fresh}", None, "subscription", {"admin": 204}),
+    ("GET", "/v1/notify/deliveries", None, None, {"admin": 200}),
     # Cross-check flags are civil affairs' (mz): its requester reads them, the chief data
     # officer oversees; the reviewer here is ga's, and mz's reviewer (who alone reviews) is
     # in tests/crosscheck. Linkage issues are each department's own.
@@ -145,6 +155,8 @@ def _body(kind: str | None, objects: dict) -> dict | None:
         "sql": {"sql": "SELECT status, count(*) AS n FROM sj_enterprises GROUP BY status"},
         "client": {"client_id": f"new-{n}", "name": "新系统", "department": "rs",
                    "roles": ["requester"]},
+        "subscription": {"channel": "webhook", "target": f"http://127.0.0.1:9/hook/{n}",
+                         "department": "mz", "events": ["batch.rejected"]},
         "crosscheck_review": {"case_no": "DB1", "rule": "vehicle", "id_number":
                               objects["id_number"], "decision": "dismissed", "note": "已核实"},
     }[kind]
