@@ -11,13 +11,16 @@ last day, however often they run.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from catalog.notify import HUB_DEPARTMENT, emit
-from exchange.context import Hub
 from exchange.models import Order, OrderStatus
 from exchange.workdays import BEIJING, today
+
+if TYPE_CHECKING:  # the audits import this module: loading them stays cheap
+    from exchange.context import Hub
 
 __all__ = ["notify", "remind_expiring", "remind_reviews"]
 
