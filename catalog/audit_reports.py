@@ -30,7 +30,7 @@ from catalog.audit_plugins import AUDIT_NAME, AuditFn, reports_dir
 from catalog.findings import AuditFinding, AuditReport, AuditResult, Finding, record_report
 from catalog.lake import Lake, write_json
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, utcnow
-from catalog.resources import AUDIT_FINDINGS
+from catalog.resources import AUDIT_FINDINGS, resource
 from catalog.settings import HubSettings
 
 __all__ = ["FiledReport", "file_report"]
@@ -106,7 +106,7 @@ def _publish(settings: HubSettings, registry: Registry, audit: str, report: Audi
     lake = Lake(settings)
     with lake.staging() as staged:
         pq.write_table(table, staged / "findings.parquet", compression="zstd")
-        final = lake.promote(staged, lake.batch_dir("standardised", AUDIT_FINDINGS.table,
+        final = lake.promote(staged, lake.batch_dir("standardised", resource(AUDIT_FINDINGS).table,
                                                     batch_id))
     parquet = final / "findings.parquet"
     relative = str(path.relative_to(settings.home)) if path.is_relative_to(settings.home) \
@@ -115,21 +115,21 @@ def _publish(settings: HubSettings, registry: Registry, audit: str, report: Audi
         try:
             with registry.session() as s:
                 s.add(BatchRecord(
-                    resource_code=AUDIT_FINDINGS.code, batch_id=batch_id, files=[relative],
+                    resource_code=AUDIT_FINDINGS, batch_id=batch_id, files=[relative],
                     sha256=_sha256(parquet), size_bytes=parquet.stat().st_size,
                     delivered_at=report.finished_at, status=BatchStatus.PUBLISHED,
                     rows_in=table.num_rows, rows_accepted=table.num_rows,
                     accepted_path=str(parquet), standardised_at=utcnow()))
                 current = s.scalars(select(Publication)
-                                    .where(Publication.resource_code == AUDIT_FINDINGS.code)
+                                    .where(Publication.resource_code == AUDIT_FINDINGS)
                                     .order_by(Publication.version.desc()).limit(1)).first()
                 others = [b for b in (current.batch_ids if current else [])
                           if b.split("-", 1)[1] != audit]
                 rows = sum(s.scalars(select(BatchRecord.rows_accepted).where(
-                    BatchRecord.resource_code == AUDIT_FINDINGS.code,
+                    BatchRecord.resource_code == AUDIT_FINDINGS,
                     BatchRecord.batch_id.in_(others)))) if others else 0
                 version = (current.version + 1) if current else 1
-                s.add(Publication(resource_code=AUDIT_FINDINGS.code, version=version,
+                s.add(Publication(resource_code=AUDIT_FINDINGS, version=version,
                                   batch_ids=sorted([*others, batch_id]),
                                   rows=rows + table.num_rows, run_id=report.run_id))
             return version

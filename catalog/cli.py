@@ -13,6 +13,7 @@ from alembic import command
 from alembic.util import CommandError
 
 from catalog import registry as _registry
+from catalog.city import install_city
 from catalog.clierrors import require_home, unexpected
 from catalog.directory import describe
 from catalog.errors import HubError
@@ -67,7 +68,8 @@ class _Hub(click.Group):
               help="Where departments deliver (HUB_LANDING).")
 @click.pass_context
 def main(ctx: click.Context, home: Path | None, landing: Path | None) -> None:
-    """惠州 data-sharing hub: the governed lake, its catalog, quality and sharing."""
+    """The city's data-sharing hub (一网共享): the governed lake, its catalog, quality and
+    sharing."""
     if home is not None:
         os.environ["HUB_HOME"] = str(home)
     if landing is not None:
@@ -81,15 +83,21 @@ def main(ctx: click.Context, home: Path | None, landing: Path | None) -> None:
 
 
 @main.command("init")
-def init() -> None:
-    """Create a hub home (HUB_HOME or --home): its registry and landing directory."""
+@click.option("--profile", default=None, metavar="NAME|FOLDER",
+              help="The city: a shipped profile (huizhou, dongguan) or a folder holding "
+                   "city.toml and resources/ (docs/city-profile.md). Default: the demo's, 惠州.")
+def init(profile: str | None) -> None:
+    """Create a hub home (HUB_HOME or --home) for a city: its profile and directory, registry
+    and landing directory."""
     settings = get_settings()
     existed = settings.home.is_dir()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    city = install_city(settings, profile)
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
     open_registry()
     click.echo(f"{'hub home already at' if existed else 'created a hub home at'} {settings.home}"
-               f"; departments deliver to {settings.landing_dir}")
+               f" for {city.profile.name} ({len(city.resources)} resources, "
+               f"{len(city.departments)} departments); departments deliver to "
+               f"{settings.landing_dir}")
 
 
 @main.group("catalog")

@@ -19,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from catalog.city import current_city
 from catalog.entries import CatalogRevision, effective_all
 from catalog.model import Department, Resource, UpdateCycle
 from catalog.registry import EntryStatus, Publication, Registry, ResourceEntry
@@ -56,7 +57,6 @@ _FREQUENCY = {UpdateCycle.REALTIME: "UPDATE_CONT", UpdateCycle.DAILY: "DAILY",
 _THEMES = {"ga": "SOCI", "wj": "HEAL", "rs": "SOCI", "gjj": "ECON", "zr": "REGI", "sj": "ECON",
            "mz": "SOCI", "hub": "GOVE"}
 _THEME_OF = {"ga.vehicles": "TRAN"}
-_CATALOG_PUBLISHER = "hub"
 
 
 def landing_path(code: str) -> str:
@@ -176,18 +176,20 @@ def dcat_catalog(registry: Registry, settings: HubSettings, downloadable: Collec
               if statuses.get(code, EntryStatus.PUBLISHED) is EntryStatus.PUBLISHED]
     datasets = [_dataset(base, text[code], code in downloadable, settings.open_data_licence,
                          current.get(code), revised.get(code)) for code in listed]
-    publishers = {RESOURCES[code].provider.code for code in listed} | {_CATALOG_PUBLISHER}
+    city = current_city().profile
+    publishers = {RESOURCES[code].provider.code for code in listed} | {city.data_authority}
     modified = [d["dct:modified"]["@value"] for d in datasets if "dct:modified" in d]
     catalog = {
         "@id": f"{base}/catalog", "@type": "dcat:Catalog",
-        "dct:title": [_zh("惠州市政务数据资源目录"), _en("Huizhou government data directory")],
+        "dct:title": [_zh(f"{city.name}政务数据资源目录"),
+                      _en(f"{city.name_en} government data directory")],
         "dct:description": [
-            _zh("惠州市一网共享平台汇聚的政务数据资源目录：各部门数据资源的摘要、提供部门、"
-                "更新周期、共享与开放属性；开放数据可直接下载。"),
-            _en("The resource directory of Huizhou's government data-sharing hub: each "
+            _zh(f"{city.name}{city.platform}平台汇聚的政务数据资源目录：各部门数据资源的摘要、"
+                "提供部门、更新周期、共享与开放属性；开放数据可直接下载。"),
+            _en(f"The resource directory of {city.name_en}'s government data-sharing hub: each "
                 "department's datasets with abstract, provider, update cycle, sharing and "
                 "open-data attributes; open datasets can be downloaded directly.")],
-        "dct:publisher": _iri(_agent_id(base, DEPARTMENTS[_CATALOG_PUBLISHER])),
+        "dct:publisher": _iri(_agent_id(base, DEPARTMENTS[city.data_authority])),
         "dcat:dataset": [_iri(d["@id"]) for d in datasets],
         "foaf:homepage": _iri(f"{base}/"),
         "dct:language": _iri(f"{_EU}language/ZHO"),

@@ -12,8 +12,6 @@ import unicodedata
 from importlib import resources as importlib_resources
 
 __all__ = [
-    "CITY_CODE",
-    "DISTRICTS",
     "fold_code",
     "fold_name",
     "fold_text",
@@ -25,16 +23,6 @@ __all__ = [
     "traditional_to_simplified_table",
     "uscc_check_char",
 ]
-
-CITY_CODE = "441300"
-# 惠州市 districts (GB/T 2260); any other code in a district column is unknown.
-DISTRICTS: dict[str, str] = {
-    "441302": "惠城区",
-    "441303": "惠阳区",
-    "441322": "博罗县",
-    "441323": "惠东县",
-    "441324": "龙门县",
-}
 
 # GB 11643-1999 §8.2: ISO 7064 MOD 11-2 weights W_i = 2^(i-1) mod 11, i counted from the right.
 _ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))

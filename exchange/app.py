@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from catalog import HubSettings
+from catalog.city import current_city
 from exchange.access import TokenVerifier
 from exchange.apidocs import install as install_docs
 from exchange.context import Hub
@@ -32,7 +33,7 @@ from exchange.web import install as install_web
 __all__ = ["create_app"]
 
 DESCRIPTION = """\
-惠州 一网共享 sharing API. Obtain a token at `/oauth/token` (client credentials), order a
+{title} sharing API. Obtain a token at `/oauth/token` (client credentials), order a
 resource, follow its review, then download extracts, query through the SQL gateway or ask
 verification (核验) questions under the approved order. Every request is audited.
 
@@ -45,7 +46,9 @@ def create_app(settings: HubSettings) -> FastAPI:
     """Build the API over one hub home; nothing is read from the environment here."""
     hub = Hub.build(settings)
     hub.keys.signing_keys()  # creates the first signing key if there is none
-    app = FastAPI(title="惠州 Data-Sharing Hub API", version="1", description=DESCRIPTION,
+    city = current_city().profile
+    app = FastAPI(title=f"{city.name_en} Data-Sharing Hub API", version="1",
+                  description=DESCRIPTION.format(title=city.title),
                   docs_url=None, redoc_url=None)
     install_docs(app)  # Swagger UI from the files the hub ships (offline)
     app.state.hub = hub

@@ -19,8 +19,8 @@ from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
 from catalog import DEPARTMENTS
+from catalog.city import current_city
 from catalog.errors import HubError
-from catalog.identifiers import DISTRICTS
 from catalog.registry import utcnow
 from exchange.models import ClientRecord
 from exchange.roles import Role
@@ -90,7 +90,7 @@ def _check(client_id: str, department: str, roles: list[str], district: str | No
     unknown = [r for r in roles if r not in {x.value for x in Role}]
     if not roles or unknown:
         raise ClientError(f"roles must be some of {[r.value for r in Role]}")
-    if district is not None and district not in DISTRICTS:
+    if district is not None and district not in current_city().profile.districts:
         raise ClientError(f"unknown district {district!r}")
     if auth_method not in AUTH_METHODS:
         raise ClientError(f"auth method must be one of {AUTH_METHODS}")

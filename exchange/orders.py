@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, func, select
 
 from catalog import EntryStatus, Resource, SharingAttribute, entries, extracts, resource
+from catalog.city import current_city
 from catalog.registry import utcnow
 from exchange import grants
 from exchange.access import Caller, authorize, may_review, visible_orders
@@ -48,8 +49,9 @@ def _event(s, order: Order, actor: str, action: str, before: OrderStatus | None,
 def _due(hub: Hub, days: int, now: datetime) -> datetime:
     """The review deadline, in UTC like every time the exchange stores (a +08:00 value would be
     kept as its wall-clock time where the database drops zones, and read back 8 hours off)."""
-    return deadline(now, days, hub.settings.review_holidays,
-                    hub.settings.review_workdays).astimezone(UTC)
+    calendar = current_city().profile.calendar
+    return deadline(now, days, {*calendar.holidays, *hub.settings.review_holidays},
+                    {*calendar.workdays, *hub.settings.review_workdays}).astimezone(UTC)
 
 
 def _items(declared: Resource, body: OrderCreate) -> list[str]:

@@ -60,7 +60,7 @@ def _asset(name: str, run: AuditFn) -> dg.AssetsDefinition:
     @dg.asset(key=audit_key(name), group_name=AUDITS_GROUP, owners=["team:hub"],
               kinds={"json", "parquet"}, description=_summary(run),
               tags={"layer": "audit", "department": "hub"},
-              metadata={"resource_code": AUDIT_FINDINGS.code, "schedule": cron,
+              metadata={"resource_code": AUDIT_FINDINGS, "schedule": cron,
                         "timezone": _TIMEZONE})
     def audit(context: dg.AssetExecutionContext, hub: HubResource) -> dg.MaterializeResult:
         filed = file_report(hub.settings, hub.registry, name, run, run_id=context.run_id)

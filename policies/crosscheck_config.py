@@ -10,6 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from catalog.city import current_city
+
 __all__ = ["CROSSCHECK_POLICY", "RULE_NAMES", "CrosscheckConfig", "load_crosscheck_config"]
 
 CROSSCHECK_POLICY = Path(__file__).resolve().parent / "crosscheck.toml"
@@ -72,7 +74,9 @@ class CrosscheckConfig(_Section):
     version: str
     household: Household = Household()
     standards: dict[str, Decimal] = Field(
-        description="Assistance standard, yuan per person per month, by district code.")
+        default_factory=dict,
+        description="Assistance standard, yuan per person per month, by district code; when "
+        "the policy names none, the city profile's (`assistance.standards`).")
     income: Income = Income()
     vehicle: Vehicle = Vehicle()
     real_estate: RealEstate = RealEstate()
@@ -86,9 +90,9 @@ class CrosscheckConfig(_Section):
     @classmethod
     def _districts(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for code, amount in value.items():
-            if not (len(code) == 6 and code.isdigit()) or amount <= 0:
-                raise ValueError(f"standard {code} = {amount}: a 6-digit district code and a "
-                                 "positive amount are required")
+            if not (len(code) in (6, 9) and code.isdigit()) or amount <= 0:
+                raise ValueError(f"standard {code} = {amount}: a district code (6 digits, or 9 "
+                                 "for a town) and a positive amount are required")
         return value
 
     @field_validator("severity")
@@ -104,6 +108,8 @@ def load_crosscheck_config(path: Path | None = None) -> CrosscheckConfig:
     path = Path(path or CROSSCHECK_POLICY)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
+        if not data.get("standards"):
+            data["standards"] = dict(current_city().profile.assistance.standards)
         return CrosscheckConfig.model_validate(data)
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
         raise ValueError(f"cross-check policy {path}: {exc}") from None

@@ -21,7 +21,11 @@ __all__ = ["CATALOG_NAME", "PUBLISHED_SCHEMA", "TableRefs", "classify_tables"]
 PUBLISHED_SCHEMA = "published"
 CATALOG_NAME = "hub"  # the analysts' database (hub.duckdb) as analysts name it
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62}){0,2}")
-_TABLES = {r.table: r for r in RESOURCES.values()}
+
+
+def _tables() -> dict[str, Resource]:
+    """The directory's tables by name (read on each use: the directory is data)."""
+    return {r.table: r for r in RESOURCES.values()}
 _FILE_NAME = re.compile(r"[/\\:]|\.\w{1,8}$|^~")
 
 
@@ -39,9 +43,9 @@ class TableRefs:
 
 
 def classify_tables(query: exp.Query) -> TableRefs:
-    refs = TableRefs()
+    refs, tables = TableRefs(), _tables()
     for cte in query.find_all(exp.CTE):
-        if cte.alias_or_name in _TABLES:
+        if cte.alias_or_name in tables:
             raise PolicyError("cte_shadows_table",
                               f"WITH name {cte.alias_or_name} is the name of a published table")
     seen: set[int] = set()
@@ -92,10 +96,11 @@ def _resource_of(table: exp.Table) -> Resource:
         raise PolicyError("unknown_table", f"{_shown(table)} is not a published table")
     if _FILE_NAME.search(table.name):  # DuckDB reads a quoted path in FROM as a file
         raise PolicyError("file_access", "the query names a file; query published tables")
-    if schema not in ("", PUBLISHED_SCHEMA) or table.name not in _TABLES:
+    tables = _tables()
+    if schema not in ("", PUBLISHED_SCHEMA) or table.name not in tables:
         raise PolicyError("unknown_table", f"{_shown(table)} is not a published table; "
                           f"query published.<resource table>, e.g. published.ga_population")
-    return _TABLES[table.name]
+    return tables[table.name]
 
 
 def _shown(table: exp.Table) -> str:

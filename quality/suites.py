@@ -15,6 +15,7 @@ import great_expectations as gx
 from great_expectations.expectations.expectation import Expectation
 
 from catalog import DataItem, ItemType, Load, Resource
+from catalog.city import current_city
 from catalog.quality_scores import Dimension
 from quality.expectations import (
     ExpectColumnValuesToBeAmountInRange,
@@ -79,8 +80,9 @@ def _item_expectations(item: DataItem, today: date) -> list[Expectation]:
                 f"“{zh}”取值在代码表内：{'、'.join(item.codes)}",
                 problem=f"“{zh}”的取值不在代码表内（应为：{'、'.join(item.codes)}）"))
         case ItemType.DISTRICT:
-            out.append(tag(ExpectColumnValuesToBeKnownDistrict(column=c), "district_known", c,
-                           D.VALIDITY, f"“{zh}”是本市的区县代码（GB/T 2260）",
+            districts = tuple(current_city().profile.districts)
+            out.append(tag(ExpectColumnValuesToBeKnownDistrict(column=c, districts=districts),
+                           "district_known", c, D.VALIDITY, f"“{zh}”是本市的区县代码（GB/T 2260）",
                            problem=f"“{zh}”不是本市的区县代码（GB/T 2260）"))
         case ItemType.MONTH:
             out.append(tag(gx.expectations.ExpectColumnValuesToMatchRegex(column=c, regex=_MONTH),

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from catalog.city import current_city
 from catalog.errors import HubError
 from exchange.access import authorize
 from exchange.deps import audit_record
@@ -44,6 +45,8 @@ _HERE = Path(__file__).parent
 templates = Jinja2Templates(env=Environment(
     loader=FileSystemLoader(_HERE / "templates"), autoescape=True, undefined=StrictUndefined,
     trim_blocks=True, lstrip_blocks=True))
+# The city's name on every page, read from its profile when a page is drawn.
+templates.env.globals["city"] = lambda: current_city().profile
 
 
 class LoginRequired(Exception):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from catalog.identifiers import DISTRICTS
+from pipelines.citygen.world import DISTRICTS
 
 from .keys import ORG_SPACE, PLATE_SPACE, KeyRegistry, plate, uscc_strings
 from .tables import CURRENT_BATCH, INSURANCE_BATCHES, PREVIOUS_BATCH, TableBuilder, objects

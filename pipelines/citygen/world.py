@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from catalog.identifiers import DISTRICTS, id_check_char
+from catalog.city import DEFAULT_PROFILE, PROFILES, load_city
+from catalog.identifiers import id_check_char
 
 from .idspace import TakenIds
 from .keys import Share
@@ -31,6 +32,9 @@ __all__ = [
 
 REF_DATE = np.datetime64("2026-11-01")  # day of the current snapshot
 PREV_SNAPSHOT = np.datetime64("2026-10-01")  # day of the previous snapshot
+# The generator's city is the demo's profile, 惠州.
+DEMO_CITY = load_city(PROFILES / DEFAULT_PROFILE).profile
+DISTRICTS: dict[str, str] = dict(DEMO_CITY.districts)
 DISTRICT_CODES: tuple[str, ...] = tuple(DISTRICTS)
 _DISTRICT_SHARE = np.array([0.33, 0.19, 0.22, 0.18, 0.08])
 RELATIONS = ("户主", "配偶", "子", "女", "父亲", "母亲", "孙子", "孙女", "其他")
@@ -318,5 +322,5 @@ def _addresses(rng: np.random.Generator, district: np.ndarray) -> list[str]:
         code = DISTRICT_CODES[d]
         towns = _TOWNS[code]
         room = f"{f % 12 + 1}栋{f % 9 + 1}0{f % 4 + 1}房" if f >= 12 else ""
-        out.append(f"惠州市{DISTRICTS[code]}{towns[t % len(towns)]}{_ROADS[r]}{no}号{room}")
+        out.append(f"{DEMO_CITY.name}{DISTRICTS[code]}{towns[t % len(towns)]}{_ROADS[r]}{no}号{room}")
     return out

@@ -5,8 +5,9 @@ from pathlib import Path
 import dagster as dg
 
 from catalog import resource
+from catalog.resources import CROSSCHECK_FLAGS
 from pipelines.assets import layer_key
-from pipelines.crosscheck.service import FLAGS, new_run_id, run_crosscheck
+from pipelines.crosscheck.service import new_run_id, run_crosscheck
 from pipelines.hub_resource import HubResource
 from policies.crosscheck_config import load_crosscheck_config
 
@@ -26,9 +27,9 @@ def _table(rows: dict[str, int]) -> dg.MetadataValue:
 
 @dg.asset(
     key=CROSSCHECK_KEY, group_name="mz", owners=["team:mz"], kinds={"parquet", "duckdb"},
-    deps=[layer_key("published", resource(code)) for code in FLAGS.derived_from],
+    deps=[layer_key("published", resource(code)) for code in resource(CROSSCHECK_FLAGS).derived_from],
     tags={"layer": "derived", "department": "mz"},
-    metadata={"resource_code": FLAGS.code, "view": f"published.{FLAGS.table}"},
+    metadata={"resource_code": CROSSCHECK_FLAGS, "view": f"published.{resource(CROSSCHECK_FLAGS).table}"},
 )
 def crosscheck_flags(context: dg.AssetExecutionContext, config: CrosscheckRunConfig,
                      hub: HubResource) -> dg.MaterializeResult:

@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from catalog import resource
-from catalog.identifiers import DISTRICTS
+from catalog.city import current_city
 from pipelines.crosscheck.linkage import MENTIONS
 from pipelines.crosscheck.rules import RULES, RuleContext
 from policies.crosscheck_config import CrosscheckConfig
@@ -29,7 +29,8 @@ _REVIEWS = pa.schema([("case_no", pa.string()), ("rule", pa.string()),
 
 
 def _standards(con: duckdb.DuckDBPyConnection, config: CrosscheckConfig) -> None:
-    rows = [{"district_code": code, "standard": amount, "district_name": DISTRICTS.get(code, code)}
+    districts = current_city().profile.districts
+    rows = [{"district_code": code, "standard": amount, "district_name": districts.get(code, code)}
             for code, amount in config.standards.items()]
     table = pa.Table.from_pylist(rows, schema=pa.schema([
         ("district_code", pa.string()), ("standard", pa.decimal128(14, 2)),

@@ -19,6 +19,7 @@ import duckdb
 from catalog import BatchRecord, BatchStatus, HubError, HubSettings, Publication, Registry, resource
 from catalog.lake import Lake, connect
 from catalog.registry import utcnow
+from catalog.resources import CROSSCHECK_FLAGS
 from catalog.reviews import CrosscheckRun, latest_reviews, record_run
 from catalog.sqlfunctions import register_functions, unregister_functions
 from pipelines.crosscheck.household import create_households, months_back, reference_month
@@ -34,9 +35,8 @@ from pipelines.crosscheck.rules import RuleContext
 from pipelines.crosscheck.sources import create_sources
 from policies.crosscheck_config import CrosscheckConfig, load_crosscheck_config
 
-__all__ = ["FLAGS", "CrosscheckError", "CrosscheckResult", "new_run_id", "run_crosscheck"]
+__all__ = ["CrosscheckError", "CrosscheckResult", "new_run_id", "run_crosscheck"]
 
-FLAGS = resource("mz.crosscheck_flags")
 REQUIRED = ("ga.population", "mz.recipients", "mz.members")
 
 
@@ -123,15 +123,15 @@ def _publish(registry: Registry, run_id: str, flags_file: Path, rows: int) -> in
     """List the promoted flags file as the new current version of mz.crosscheck_flags."""
     digest = hashlib.sha256(flags_file.read_bytes()).hexdigest()
     with registry.session() as s:
-        current = (s.query(Publication).filter_by(resource_code=FLAGS.code)
+        current = (s.query(Publication).filter_by(resource_code=CROSSCHECK_FLAGS)
                    .order_by(Publication.version.desc()).first())
         version = (current.version + 1) if current else 1
         s.add(BatchRecord(
-            resource_code=FLAGS.code, batch_id=run_id, files=[], sha256=digest,
+            resource_code=CROSSCHECK_FLAGS, batch_id=run_id, files=[], sha256=digest,
             size_bytes=flags_file.stat().st_size, delivered_at=utcnow(),
             status=BatchStatus.PUBLISHED, rows_in=rows, rows_accepted=rows,
             accepted_path=str(flags_file), standardised_at=utcnow()))
-        s.add(Publication(resource_code=FLAGS.code, version=version, batch_ids=[run_id],
+        s.add(Publication(resource_code=CROSSCHECK_FLAGS, version=version, batch_ids=[run_id],
                           rows=rows, run_id=run_id))
     return version
 
@@ -157,7 +157,7 @@ def run_crosscheck(settings: HubSettings, registry: Registry, run_id: str | None
                 unregister_functions(con)
         finally:
             con.close()
-        final = lake.promote(staged, lake.batch_dir("standardised", FLAGS.table, run_id))
+        final = lake.promote(staged, lake.batch_dir("standardised", resource(CROSSCHECK_FLAGS).table, run_id))
     flags_file, issues_file = final / "flags.parquet", final / "linkage_issues.parquet"
     rows = sum(done["raised"].values())
     version = _publish(registry, run_id, flags_file, rows)

@@ -14,7 +14,7 @@ from catalog.audit_plugins import reports_dir
 from catalog.audit_reports import file_report
 from catalog.directory import describe
 from catalog.findings import AuditResult, Finding, FindingStatus, Severity, acknowledge, findings
-from catalog.resources import AUDIT_FINDINGS
+from catalog.resources import AUDIT_FINDINGS, resource
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_a_report_is_a_file_a_standing_list_and_a_catalogued_batch(hub):
     assert filed.report.report_path == str(filed.path)
     assert {f.subject for f in findings(registry, audit="alpha")} == {"x:1", "x:2"}
 
-    entry = describe(registry, AUDIT_FINDINGS)["hub"]
+    entry = describe(registry, resource(AUDIT_FINDINGS))["hub"]
     assert (entry["versions"], entry["rows"]) == (1, 2)
     [batch] = entry["batches"]
     assert batch["files"] == [str(filed.path.relative_to(settings.home))]

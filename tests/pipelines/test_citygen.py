@@ -15,7 +15,6 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from catalog.identifiers import (
-    DISTRICTS,
     is_valid_id,
     is_valid_uscc,
     normalise_name,
@@ -25,6 +24,7 @@ from pipelines.citygen import RULES, NoiseRates, generate_city, write_broken_bat
 from pipelines.citygen.noise import HARMLESS
 from pipelines.citygen.tables import RESOURCES, Table
 from pipelines.citygen.truth import evaluate
+from pipelines.citygen.world import DISTRICTS
 
 PERSONS = 2500
 CURRENT = "20261101T020000"

@@ -1,0 +1,242 @@
+"""The city a hub serves, as data: its profile and its resource directory.
+
+A city is a folder (`catalog/profiles/<name>/` ships 惠州, the demo's city, and 东莞, whose
+towns are its districts; `hub init --profile` copies one into `<home>/city/`, where the city
+keeps it):
+
+    city.toml             name, administrative code, departments, districts (GB/T 2260),
+                          assistance standards, working-day calendar, languages
+    resources/<code>.json one declaration per resource (`docs/schema/resource.schema.json`),
+                          its provider named by department code
+
+Nothing about a particular city is in the product's code: the directory, the departments, the
+district codes, the standards and the names on every page come from here. A profile is checked
+when it is read; each problem names the file, the field and what is wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from catalog.errors import HubError
+from catalog.model import Department, Resource
+
+if TYPE_CHECKING:
+    from catalog.settings import HubSettings
+
+__all__ = [
+    "PROFILES",
+    "City",
+    "CityProfile",
+    "ProfileError",
+    "current_city",
+    "install_city",
+    "load_city",
+    "profile_path",
+    "resource_schema",
+]
+
+PROFILES = Path(__file__).resolve().parent / "profiles"
+DEFAULT_PROFILE = "huizhou"
+_DISTRICT = r"^\d{6}$"
+
+
+class ProfileError(HubError):
+    """A city profile or declaration that cannot be used: the message names file and field."""
+
+
+class Calendar(BaseModel):
+    """Working days for review deadlines (国务院办公厅 annual notice): holidays on weekdays,
+    and weekend days worked in exchange (调休)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    holidays: tuple[date, ...] = ()
+    workdays: tuple[date, ...] = ()
+
+
+class Assistance(BaseModel):
+    """Minimum-living-guarantee standards (低保标准), yuan per person per month, by district."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    standards: dict[str, int] = Field(default_factory=dict)
+
+
+class CityProfile(BaseModel):
+    """`city.toml`: who the city is (the hub's data authority is one of its departments)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="Full Chinese name, e.g. 惠州市.")
+    short_name: str = Field(description="As titles use it, e.g. 惠州.")
+    name_en: str
+    code: str = Field(pattern=_DISTRICT, description="GB/T 2260 code of the city, e.g. 441300.")
+    platform: str = Field(default="一网共享", description="The sharing platform's name.")
+    data_authority: str = Field(description="Code of the department that runs the hub.")
+    languages: tuple[str, ...] = ("zh-CN", "en")
+    departments: tuple[Department, ...]
+    districts: dict[str, str] = Field(description="GB/T 2260 code → name of each district; a "
+                                      "city without districts (东莞) lists its towns by their "
+                                      "nine-digit 统计用区划代码.")
+    assistance: Assistance = Assistance()
+    calendar: Calendar = Calendar()
+
+    @model_validator(mode="after")
+    def _check(self) -> CityProfile:
+        codes = [d.code for d in self.departments]
+        if len(codes) != len(set(codes)):
+            raise ValueError(f"departments: a code appears twice ({sorted(codes)})")
+        if self.data_authority not in codes:
+            raise ValueError(f"data_authority {self.data_authority!r} is not a department code")
+        for code in (*self.districts, *self.assistance.standards):
+            if not code.isdigit() or len(code) not in (6, 9):
+                raise ValueError(f"district {code!r}: a six-digit GB/T 2260 code, or the "
+                                 "nine-digit town code (统计用区划代码) of a city without districts")
+        unknown = sorted(set(self.assistance.standards) - set(self.districts))
+        if unknown:
+            raise ValueError(f"assistance.standards: {unknown[0]} is not one of the districts")
+        return self
+
+    @property
+    def title(self) -> str:
+        """How pages and documents name the hub: `惠州 一网共享`."""
+        return f"{self.short_name} {self.platform}"
+
+
+class City:
+    """A profile and its resource directory, read and checked from one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.profile = _read_profile(folder / "city.toml")
+        self.departments: dict[str, Department] = {d.code: d for d in self.profile.departments}
+        self.resources: dict[str, Resource] = _read_directory(folder / "resources",
+                                                              self.departments)
+
+
+def _problems(exc: ValidationError) -> str:
+    """Every problem of a validation as `field: message`, separated by `; `."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(file)'}: {e['msg']}"
+                     for e in exc.errors(include_url=False))
+
+
+def _read_profile(path: Path) -> CityProfile:
+    try:
+        return CityProfile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise ProfileError(f"{path}: no city profile here (a city folder holds city.toml and "
+                           "resources/)") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot be read: {exc}") from None
+    except ValidationError as exc:
+        raise ProfileError(f"{path}: {_problems(exc)}") from None
+
+
+def _read_declaration(path: Path, departments: dict[str, Department]) -> Resource:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ProfileError(f"{path}: not a JSON declaration: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProfileError(f"{path}: a declaration is a JSON object")
+    provider = data.get("provider")
+    if isinstance(provider, str):
+        if provider not in departments:
+            raise ProfileError(f"{path}: provider: {provider!r} is not a department of the "
+                               f"city ({', '.join(departments)})")
+        data["provider"] = departments[provider].model_dump()
+    try:
+        declared = Resource.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError(f"{path}: {_problems(exc)}") from None
+    if path.stem != declared.code:
+        raise ProfileError(f"{path}: code: {declared.code!r} is declared in a file named "
+                           f"{path.name!r}; name it {declared.code}.json")
+    if not declared.code.startswith(f"{declared.provider.code}."):
+        raise ProfileError(f"{path}: code: {declared.code!r} does not start with its "
+                           f"provider's code {declared.provider.code!r}")
+    return declared
+
+
+def _read_directory(folder: Path, departments: dict[str, Department]) -> dict[str, Resource]:
+    found = [_read_declaration(path, departments) for path in sorted(folder.glob("*.json"))]
+    # As people read a directory: by department (the profile's order), deliveries first.
+    order = {code: n for n, code in enumerate(departments)}
+    found.sort(key=lambda r: (order[r.provider.code], not r.is_delivered, r.code))
+    declared = {r.code: r for r in found}
+    for resource in declared.values():
+        unknown = sorted((set(resource.related) | set(resource.derived_from)) - set(declared))
+        if unknown:
+            raise ProfileError(f"{folder / (resource.code + '.json')}: related/derived_from: "
+                               f"{unknown[0]!r} is not a resource of this directory")
+    return declared
+
+
+def profile_path(name_or_path: str | Path) -> Path:
+    """A shipped profile by name (`huizhou`, `dongguan`) or a city folder by path."""
+    shipped = PROFILES / str(name_or_path)
+    if str(name_or_path).isidentifier() and (shipped / "city.toml").is_file():
+        return shipped
+    path = Path(name_or_path).expanduser().resolve()
+    if not (path / "city.toml").is_file():
+        names = ", ".join(sorted(p.name for p in PROFILES.iterdir() if (p / "city.toml").is_file()))
+        raise ProfileError(f"{name_or_path}: neither a shipped profile ({names}) nor a folder "
+                           "with city.toml")
+    return path
+
+
+@functools.cache
+def load_city(folder: Path) -> City:
+    """The city of a folder, read once per process."""
+    return City(folder)
+
+
+def current_city() -> City:
+    """The city of this process's hub home (`<home>/city/`, written by `hub init`), or the
+    demo's profile for a home that has none."""
+    from catalog.settings import get_settings
+
+    folder = get_settings().home / "city"
+    return load_city(folder if (folder / "city.toml").is_file() else PROFILES / DEFAULT_PROFILE)
+
+
+def install_city(settings: HubSettings, profile: str | Path | None) -> City:
+    """Give a home its city: the profile's folder copied to `<home>/city/` (checked first, so a
+    broken profile leaves the home as it was). A home that has a city keeps it; naming another
+    one is an error."""
+    target = settings.home / "city"
+    if (target / "city.toml").is_file():
+        city = load_city(target)
+        if profile is not None and load_city(profile_path(profile)).profile != city.profile:
+            raise ProfileError(f"{settings.home} is already the hub of {city.profile.name}; "
+                               "a home serves one city")
+        return city
+    source = profile_path(profile or DEFAULT_PROFILE)
+    load_city(source)  # every file checked before anything is copied
+    settings.home.mkdir(parents=True, exist_ok=True)
+    staged = settings.home / f".city.{os.getpid()}"
+    shutil.rmtree(staged, ignore_errors=True)
+    shutil.copytree(source, staged, ignore=shutil.ignore_patterns("__pycache__"))
+    os.replace(staged, target)
+    return load_city(target)
+
+
+def resource_schema() -> dict:
+    """The published JSON Schema of a declaration file (`docs/schema/resource.schema.json`)."""
+    schema = Resource.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "资源目录声明 (resource declaration)"
+    schema["properties"]["provider"] = {
+        "anyOf": [{"type": "string", "description": "Department code of the city profile."},
+                  {"$ref": "#/$defs/Department"}]}
+    return schema
