@@ -15,6 +15,7 @@ import warnings
 import httpx
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc import jwk
+from joserfc.errors import JoseError
 
 with warnings.catch_warnings():
     # authlib 1.9 would rather drive the `httpx2` fork; the hub pins httpx, which it still
@@ -52,12 +53,12 @@ def _import(text: str) -> jwk.Key:
     if text.lstrip().startswith("{"):
         try:
             return jwk.import_key(json.loads(text))
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, JoseError) as exc:
             raise ProfileError(f"the private key is not a usable JWK: {exc}") from None
     for key_type in ("RSA", "EC"):
         try:
             return jwk.import_key(text, key_type)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, JoseError):
             continue
     raise ProfileError("the private key is neither an RSA nor an EC private key (PEM or JWK)")
 

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from hubclient import HubClient
-from tests.exchange.conftest import Api, live_api
+
+from tests.exchange.conftest import Api, live_api, person  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import httpx
 import pandas as pd
 import pyarrow as pa
 import pytest
-
 from hubclient import HubClient, ManifestMismatch
 from hubclient.errors import NotFound, OrderExpired, QuotaExhausted, WrongMode
 
