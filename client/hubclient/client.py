@@ -222,11 +222,7 @@ class HubClient:
         from pyspark.sql import SparkSession
 
         session = spark or SparkSession.getActiveSession() or SparkSession.builder.getOrCreate()
-        table = self.load_as_arrow(order, wait=wait)
-        try:
-            return session.createDataFrame(table)  # Spark 4 takes Arrow tables as they are
-        except TypeError:
-            return session.createDataFrame(table.to_pandas())
+        return session.createDataFrame(self.load_as_arrow(order, wait=wait))  # Spark 4: Arrow
 
     # -- SQL and verification -------------------------------------------------------------
 
