@@ -40,7 +40,11 @@ def _order_id(order: OrderRef) -> str:
     value = order.get("id") if isinstance(order, dict) else order
     if not isinstance(value, str) or not value:
         raise TypeError("an order is its id or the order the API returned (with 'id')")
-    return quote(value, safe="")
+    return value
+
+
+def _order_path(order: OrderRef) -> str:
+    return "/v1/orders/" + quote(_order_id(order), safe="")
 
 
 class HubClient:
@@ -148,7 +152,7 @@ class HubClient:
 
     def order(self, order: OrderRef) -> dict:
         """One order, with its history."""
-        return self._get(f"/v1/orders/{_order_id(order)}")
+        return self._get(_order_path(order))
 
     def place_order(self, resource: str, *, mode: str, purpose: str, legal_basis: str,
                     valid_until: date | str, quota_calls: int, items: list[str] | None = None,
@@ -169,14 +173,14 @@ class HubClient:
 
     def deliveries(self, order: OrderRef) -> list[dict]:
         """The manifests of every extract delivered under the order."""
-        return self._pages(f"/v1/orders/{_order_id(order)}/deliveries")
+        return self._pages(f"{_order_path(order)}/deliveries")
 
     def load_as_arrow(self, order: OrderRef, *, wait: float = 0.0) -> pa.Table:
         """The order's rows, masked and filtered as its grant allows, read as an Arrow stream
         and checked against the delivery's manifest (`ManifestMismatch` if they differ). An
         extract too large to stream is prepared by the hub: waited for up to `wait` seconds,
         else `NotReady` (its `body` is the delivery: `load_delivery` it later)."""
-        response = self._send("GET", f"/v1/orders/{_order_id(order)}/extract",
+        response = self._send("GET", f"{_order_path(order)}/extract",
                               params={"format": "arrow"}, stream=True)
         if response.status_code == 202:
             response.read()
@@ -232,7 +236,7 @@ class HubClient:
         orders), as Arrow; `order` or `grant_ids` choose the grants where several apply."""
         body: dict[str, Any] = {"sql": query, "format": "arrow"}
         if order is not None:
-            body["order_id"] = order.get("id") if isinstance(order, dict) else order
+            body["order_id"] = _order_id(order)
         if grant_ids:
             body["grant_ids"] = list(grant_ids)
         response = self._send("POST", "/v1/sql", json=body, headers={"Accept": ARROW_STREAM})
@@ -242,8 +246,7 @@ class HubClient:
                name: str | None = None) -> Verification:
         """Ask one verification question (e.g. `identity`: does this name hold this ID number?)
         under a verify order; uses one call of its quota."""
-        body = {"order_id": order.get("id") if isinstance(order, dict) else order,
-                "id_number": id_number}
+        body = {"order_id": _order_id(order), "id_number": id_number}
         if name is not None:
             body["name"] = name
         answer = self._send("POST", f"/v1/verify/{quote(check, safe='')}", json=body).json()
