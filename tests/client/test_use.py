@@ -152,3 +152,18 @@ def test_rate_limited_requests_are_retried(ingested, tmp_path):
                 AuditEntry.detail["rate_limit"].as_string().is_(None)))
         assert refused.get("/v1/me", 0) >= 1  # the limiter refused some; each was retried
         assert quota == 1
+
+
+def test_lists_are_read_page_after_page(ingested, tmp_path):
+    with live_api(ingested, tmp_path / "api", max_page_size=2) as live:
+        client_id, secret = live.secrets["requester"]
+        with HubClient(str(live.http.base_url), client_id, client_secret=secret) as hub:
+            placed = [hub.place_order("sj.enterprises", mode="extract", items=["uscc"],
+                                      purpose=CREDIT, legal_basis=BASIS, valid_until=_until(),
+                                      quota_calls=5)["id"] for _ in range(5)]
+            for _ in range(3):
+                hub.load_as_arrow(placed[0])
+            assert sorted(o["id"] for o in hub.list_orders()) == sorted(placed)
+            assert len(hub.deliveries(placed[0])) == 3
+            first = live.http.get("/v1/orders", headers=live.as_("requester")).json()
+            assert (len(first["items"]), first["total"]) == (2, 5)  # the hub did page
