@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import pyarrow as pa
@@ -22,6 +22,7 @@ from hubclient.transfer import check_manifest, read_arrow
 __all__ = ["ARROW_STREAM", "HubClient", "Verification"]
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
 OrderRef = str | dict[str, Any]  # an order id, or an order as the API returns it
 
 
@@ -51,12 +52,20 @@ class HubClient:
     """One client of the hub. Give a profile (`from_profile`), client credentials, or a bearer
     token obtained elsewhere (`token=`, never renewed). Every request is retried with backoff
     on 429 `rate_limited` and 503 (`attempts` sends at most); refusals raise the typed
-    exceptions of `hubclient.errors`."""
+    exceptions of `hubclient.errors`. Secrets and tokens travel over HTTPS only (plain HTTP to
+    this machine's loopback, or where `allow_insecure_http` says so)."""
 
     def __init__(self, endpoint: str, client_id: str | None = None, *,
                  client_secret: str | None = None, private_key: str | None = None,
                  token: str | None = None, scope: str | None = None, timeout: float = 120.0,
-                 attempts: int = 6, transport: httpx.BaseTransport | None = None) -> None:
+                 attempts: int = 6, transport: httpx.BaseTransport | None = None,
+                 allow_insecure_http: bool = False) -> None:
+        url = urlsplit(endpoint)
+        if url.scheme not in ("https", "http") or not url.hostname:
+            raise HubClientError(f"the endpoint must be an https:// URL, not {endpoint!r}")
+        if url.scheme == "http" and url.hostname not in _LOOPBACK and not allow_insecure_http:
+            raise HubClientError("the endpoint must be https:// (plain http only to this "
+                                 "machine): secrets and tokens would travel in clear")
         if token is None and (client_id is None or (client_secret is None) == (
                 private_key is None)):
             raise HubClientError("give a client id with one of client_secret or private_key, "

@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from hubclient import HubClient, Profile, ProfileError
+from hubclient import HubClient, HubClientError, Profile, ProfileError
 from hubclient.errors import InsufficientScope, TokenRefused, Unauthorized
 from joserfc.jwk import ECKey, RSAKey
 from sqlalchemy import select
@@ -126,3 +126,17 @@ def test_a_toml_profile_keeps_its_secret_out_of_repr(tmp_path):
     profile = Profile.load(path)
     assert (profile.endpoint, profile.client_secret) == ("http://hub", "s3cret")
     assert "s3cret" not in repr(profile)
+
+
+@pytest.mark.parametrize("endpoint", ["http://hub.huizhou.example", "ftp://hub", "hub.example",
+                                      "http://10.0.0.8:8000"])
+def test_secrets_travel_over_https_only(endpoint):
+    with pytest.raises(HubClientError, match="https://"):
+        HubClient(endpoint, "mz-system", client_secret="s")
+
+
+def test_https_and_loopback_endpoints_are_taken():
+    for endpoint in ("https://hub.huizhou.example/", "http://127.0.0.1:8000", "http://[::1]:80",
+                     "http://localhost:8000"):
+        HubClient(endpoint, "mz-system", client_secret="s").close()
+    HubClient("http://10.0.0.8", token="t", allow_insecure_http=True).close()
