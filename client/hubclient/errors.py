@@ -181,6 +181,7 @@ CODES: dict[str, type[ApiError]] = {
     "invalid_order": InvalidOrder, "unknown_resource": UnknownResource,
     "unknown_item": UnknownItem, "invalid_id_number": InvalidIdNumber,
     "invalid_name": InvalidRequest, "invalid_filter": InvalidRequest,
+    "invalid_subscription": InvalidRequest,  # notifications (/v1/notify)
     "method_not_allowed": InvalidRequest, "not_acceptable": InvalidRequest,
     "unsupported_media_type": InvalidRequest,
     **dict.fromkeys(_QUERY_CODES, QueryRejected), "ambiguous_grant": AmbiguousGrant,
