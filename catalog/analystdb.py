@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from catalog.current import newest_per_key_sql, recorded_current_rows
@@ -64,7 +65,10 @@ def _scan(settings: HubSettings, files: list[str], columns: dict[str, str]) -> s
         nulls = ", ".join(f"NULL::{t} AS {ident(c)}" for c, t in columns.items())
         return f"SELECT {nulls} WHERE false"
     listed = ", ".join(sql_str(in_home(settings, f)) for f in files)
-    cols = ", ".join(ident(c) for c in columns)
+    # Files read with an older schema revision lack the items added since: NULL there.
+    present = {name for f in files for name in pq.read_schema(f).names}
+    cols = ", ".join(ident(c) if c in present else f"NULL::{t} AS {ident(c)}"
+                     for c, t in columns.items())
     return f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
 
 

@@ -221,6 +221,27 @@ def propose_revision(code, abstract, items, actor, department, roles) -> None:
     click.echo(f"{code}: draft revision saved; submit it with `hub catalog submit {code}`")
 
 
+@catalog_group.command("declare")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_actor
+def declare(file: Path, actor, department, roles) -> None:
+    """Propose a declaration (JSON, docs/schema/resource.schema.json): a new resource of your
+    department, or a schema revision of one of its resources (a draft; the officer)."""
+    from catalog.entries import Actor, propose
+
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise click.BadParameter(f"{file}: not JSON: {exc}", param_hint="FILE") from None
+    code = data.get("code") if isinstance(data, dict) else None
+    if not isinstance(code, str):
+        raise click.BadParameter(f"{file}: the declaration names no code", param_hint="FILE")
+    known = code in RESOURCES
+    _change(propose, code, {"declaration": data}, Actor(actor, department, frozenset(roles)))
+    click.echo(f"{code}: draft {'schema revision' if known else 'registration'} saved; submit "
+               f"it with `hub catalog submit {code}`")
+
+
 def _decision(name: str, function_name: str, doc: str, reason_required: bool = True) -> None:
     @catalog_group.command(name, help=doc)
     @click.argument("code")

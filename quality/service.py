@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import great_expectations as gx
+import pyarrow.parquet as pq
 
 from catalog import BatchRecord, BatchStatus, HubSettings, Registry, Resource
 from catalog.current import current_rows
@@ -54,6 +55,15 @@ def current_files(registry: Registry, resource: Resource) -> tuple[list[BatchRec
     return batches, [Path(b.accepted_path) for b in batches if b.accepted_path]
 
 
+def read_with(resource: Resource, files: list[Path]) -> Resource:
+    """The resource as these files were read: without the items a later schema revision added
+    (a version is checked against the schema it was read with, until a new one replaces it)."""
+    present = {name for f in files for name in pq.read_schema(f).names}
+    items = tuple(i for i in resource.items if i.name in present)
+    return resource if len(items) == len(resource.items) else \
+        resource.model_copy(update={"items": items})
+
+
 def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
                 run_id: str | None = None) -> QualityReport:
     """Validate the current version, record scores, write feedback and Data Docs, scan for PII."""
@@ -62,6 +72,7 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
     batches, files = current_files(registry, resource)
     if not files:
         return QualityReport(resource.code, run_id, None, None)
+    resource = read_with(resource, files)
     suite = build_suite(resource)
     checked = current_rows(settings, resource, files)
     with quality_lock(settings):
