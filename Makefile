@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml requirements.lock
+$(VENV)/.installed: pyproject.toml client/pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet --no-deps -e ./client   # the consumer client (docs/client.md)
 	touch $@
 
 demo: setup          ## generate a small city, materialise every asset, print a summary
@@ -42,7 +43,7 @@ bench: setup         ## the ingest benchmark at 1 M persons (see BENCHMARKS.md f
 lock:                ## re-pin requirements.lock from pyproject.toml in a fresh environment
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
-	.lock-venv/bin/pip install --quiet -e ".[test]"
+	.lock-venv/bin/pip install --quiet -e ".[test]" -e "./client[pandas]"  # the client's too
 	{ echo "# The whole dependency tree, pinned (pip freeze of a fresh 'pip install -e .[test]')."; \
 	  echo "# Regenerate after changing pyproject.toml with \`make lock\`."; \
 	  .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock

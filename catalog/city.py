@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from catalog.errors import HubError
+from catalog.lake import write_json
 from catalog.model import Department, Resource
 
 if TYPE_CHECKING:
@@ -38,11 +39,16 @@ __all__ = [
     "City",
     "CityProfile",
     "ProfileError",
+    "city_folder",
     "current_city",
+    "declaration_data",
     "install_city",
     "load_city",
+    "parse_declaration",
     "profile_path",
     "resource_schema",
+    "serve",
+    "write_declaration",
 ]
 
 PROFILES = Path(__file__).resolve().parent / "profiles"
@@ -142,29 +148,45 @@ def _read_profile(path: Path) -> CityProfile:
         raise ProfileError(f"{path}: {_problems(exc)}") from None
 
 
-def _read_declaration(path: Path, departments: dict[str, Department]) -> Resource:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ProfileError(f"{path}: not a JSON declaration: {exc}") from None
+def parse_declaration(data: object, departments: dict[str, Department],
+                      where: str = "declaration") -> Resource:
+    """A declaration (a JSON object, its provider a department code) checked and read; each
+    problem is named by field (`where` says which file or proposal it came from)."""
     if not isinstance(data, dict):
-        raise ProfileError(f"{path}: a declaration is a JSON object")
+        raise ProfileError(f"{where}: a declaration is a JSON object")
+    data = dict(data)
     provider = data.get("provider")
     if isinstance(provider, str):
         if provider not in departments:
-            raise ProfileError(f"{path}: provider: {provider!r} is not a department of the "
+            raise ProfileError(f"{where}: provider: {provider!r} is not a department of the "
                                f"city ({', '.join(departments)})")
         data["provider"] = departments[provider].model_dump()
     try:
         declared = Resource.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError(f"{path}: {_problems(exc)}") from None
+        raise ProfileError(f"{where}: {_problems(exc)}") from None
+    if not declared.code.startswith(f"{declared.provider.code}."):
+        raise ProfileError(f"{where}: code: {declared.code!r} does not start with its "
+                           f"provider's code {declared.provider.code!r}")
+    return declared
+
+
+def declaration_data(resource: Resource) -> dict:
+    """A resource as its declaration file holds it: defaults left out, the provider by code."""
+    data = resource.model_dump(mode="json", exclude_defaults=True)
+    data["provider"] = resource.provider.code
+    return data
+
+
+def _read_declaration(path: Path, departments: dict[str, Department]) -> Resource:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ProfileError(f"{path}: not a JSON declaration: {exc}") from None
+    declared = parse_declaration(data, departments, str(path))
     if path.stem != declared.code:
         raise ProfileError(f"{path}: code: {declared.code!r} is declared in a file named "
                            f"{path.name!r}; name it {declared.code}.json")
-    if not declared.code.startswith(f"{declared.provider.code}."):
-        raise ProfileError(f"{path}: code: {declared.code!r} does not start with its "
-                           f"provider's code {declared.provider.code!r}")
     return declared
 
 
@@ -195,19 +217,47 @@ def profile_path(name_or_path: str | Path) -> Path:
     return path
 
 
-@functools.cache
 def load_city(folder: Path) -> City:
-    """The city of a folder, read once per process."""
+    """The city of a folder, read again only when its files have changed (a published
+    declaration is a new file: `write_declaration`), so every process sees it."""
+    folder = Path(folder)
+    try:
+        stamp = ((folder / "city.toml").stat().st_mtime_ns,
+                 (folder / "resources").stat().st_mtime_ns)
+    except OSError:
+        stamp = None
+    return _load_city(folder, stamp)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_city(folder: Path, _stamp: tuple[int, int] | None) -> City:
     return City(folder)
 
 
+_SERVED: list[Path] = []  # the home whose city this process serves, once a door opened it
+
+
+def serve(home: Path) -> None:
+    """This process serves this home's city from now on: the doors (`open_registry`, the
+    API's hub, Dagster's resource) call it with the home they opened."""
+    _SERVED[:] = [Path(home)]
+
+
 def current_city() -> City:
-    """The city of this process's hub home (`<home>/city/`, written by `hub init`), or the
-    demo's profile for a home that has none."""
+    """The city of the home this process serves (`serve`; before any door opened one, the
+    settings' home): `<home>/city/`, written by `hub init`, or the demo's profile for a home
+    that has none."""
+    if _SERVED:
+        return load_city(city_folder(_SERVED[0]))
     from catalog.settings import get_settings
 
-    folder = get_settings().home / "city"
-    return load_city(folder if (folder / "city.toml").is_file() else PROFILES / DEFAULT_PROFILE)
+    return load_city(city_folder(get_settings().home))
+
+
+def city_folder(home: Path) -> Path:
+    """Where a home keeps its city: `<home>/city/`, or the demo's profile if it has none."""
+    folder = home / "city"
+    return folder if (folder / "city.toml").is_file() else PROFILES / DEFAULT_PROFILE
 
 
 def install_city(settings: HubSettings, profile: str | Path | None) -> City:
@@ -229,6 +279,22 @@ def install_city(settings: HubSettings, profile: str | Path | None) -> City:
     shutil.copytree(source, staged, ignore=shutil.ignore_patterns("__pycache__"))
     os.replace(staged, target)
     return load_city(target)
+
+
+def write_declaration(home: Path, resource: Resource) -> Path:
+    """Publish a declaration into the home's city: written beside its place, flushed and
+    renamed, so every reader sees the old directory or the new one. A home still on the demo's
+    shipped profile first gets its own copy of it."""
+    target = home / "city"
+    if not (target / "city.toml").is_file():
+        staged = home / f".city.{os.getpid()}"
+        shutil.rmtree(staged, ignore_errors=True)
+        shutil.copytree(PROFILES / DEFAULT_PROFILE, staged,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        os.replace(staged, target)
+    path = target / "resources" / f"{resource.code}.json"
+    write_json(path, declaration_data(resource))
+    return path
 
 
 def resource_schema() -> dict:

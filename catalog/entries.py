@@ -1,9 +1,14 @@
-"""The life cycle of catalog entries: reviewed revisions of their descriptive text, retirement.
+"""The life cycle of catalog entries: registration, reviewed revisions, retirement.
 
-Declarations are code and reviewed as code, so a declared entry starts *published* (as the
-ten delivered resources and the cross-check's flags always have). What departments change
-afterwards is the text a catalog reviewer edits — the abstract and each data item's
-description, never codes, types or keys — as a *revision*:
+Declarations are data (`catalog.city`): a declared entry starts *published*. What departments
+change goes through a *revision* their data officer proposes and the chief data officer
+decides. A revision is either
+
+- text: the abstract and data items' descriptions, overlaid on the declaration; or
+- a declaration (`{"declaration": {...}}`): a new resource the department registers, or a
+  schema revision of one of its own (items, format, keys, attributes). Published, it is
+  written into the home's city as the resource's declaration file, and batches read from
+  then on record its schema revision (`Resource.schema_digest`).
 
     draft ──submit (provider)──▶ submitted ──publish (CDO, reason)──▶ published
       ▲                              │
@@ -18,6 +23,7 @@ is a `CatalogEvent`: who, when, from, to and why.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,13 +33,14 @@ from sqlalchemy import JSON, Index, Integer, String, Text, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from catalog.city import ProfileError, declaration_data, parse_declaration, write_declaration
 from catalog.errors import CodedError
 from catalog.model import OpenAttribute, Resource
 from catalog.tables import Base, EntryStatus, ResourceEntry, utcnow
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module
     from catalog.registry import Registry
-from catalog.resources import RESOURCES
+from catalog.resources import DEPARTMENTS, RESOURCES
 from catalog.roles import Role
 
 __all__ = [
@@ -147,6 +154,24 @@ def _declared(code: str) -> Resource:
         raise EntryError("not_found", f"no catalog entry {code!r}") from None
 
 
+def _proposed(revision: CatalogRevision | None) -> Resource | None:
+    """The resource a declaration revision proposes (None for a text revision)."""
+    if revision is None or "declaration" not in revision.changes:
+        return None
+    return parse_declaration(revision.changes["declaration"], dict(DEPARTMENTS),
+                             f"revision {revision.id}")
+
+
+def _subject(registry: Registry, code: str) -> Resource:
+    """The declared resource, or the one an open registration proposes under this code."""
+    if code in RESOURCES:
+        return RESOURCES[code]
+    proposed = _proposed(pending(registry, code))
+    if proposed is None:
+        raise EntryError("not_found", f"no catalog entry {code!r}")
+    return proposed
+
+
 def entry_status(registry: Registry, code: str) -> EntryStatus:
     """The entry's status; a declared entry the registry has not stored yet is published."""
     _declared(code)
@@ -179,6 +204,10 @@ def _overlay(resource: Resource, layers: list[dict]) -> Resource:
     abstract = resource.abstract
     descriptions = {i.name: i.description for i in resource.items}
     for changes in layers:
+        if "declaration" in changes:  # a newer declaration: its text is the file's
+            abstract = resource.abstract
+            descriptions = {i.name: i.description for i in resource.items}
+            continue
         abstract = changes.get("abstract", abstract)
         for name, text in changes.get("items", {}).items():
             if name in descriptions:  # an item since removed from the declaration is skipped
@@ -235,8 +264,33 @@ def history(registry: Registry, code: str) -> list[CatalogEvent]:
 
 def diff(registry: Registry, revision: CatalogRevision) -> list[Change]:
     """What the revision would change against the entry as the catalog describes it now."""
-    current = effective(_declared(revision.resource_code), registry)
-    return _diff(current, revision.changes)
+    return _changes(registry, revision.resource_code, revision.changes)
+
+
+def _changes(registry: Registry, code: str, changes: dict) -> list[Change]:
+    if "declaration" in changes:
+        return _declaration_diff(RESOURCES.get(code), changes["declaration"])
+    return _diff(effective(_declared(code), registry), changes)
+
+
+def _shown(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _declaration_diff(current: Resource | None, proposed: dict) -> list[Change]:
+    """Field by field (each data item by name) what a declaration changes; for a new resource,
+    everything it declares."""
+    before = declaration_data(current) if current else {}
+    out = [Change(field, _shown(before.get(field)), _shown(proposed.get(field)))
+           for field in sorted((set(before) | set(proposed)) - {"items"})
+           if before.get(field) != proposed.get(field)]
+    old = {i["name"]: i for i in before.get("items", [])}
+    new = {i["name"]: i for i in proposed.get("items", [])}
+    out += [Change(f"items.{name}", _shown(old.get(name)), _shown(new.get(name)))
+            for name in [*old, *(n for n in new if n not in old)] if old.get(name) != new.get(name)]
+    return out
 
 
 def _diff(current: Resource, changes: dict) -> list[Change]:
@@ -316,13 +370,44 @@ def _event(s: Session, code: str, actor: Actor, action: str, before: str | None,
 
 
 def propose(registry: Registry, code: str, changes: dict, actor: Actor) -> CatalogRevision:
-    """The provider's data officer proposes new text: a new draft revision, or the open draft
-    edited. Refused while a revision is submitted, or when nothing would change."""
-    declared = _declared(code)
-    _require_officer(actor, declared)
-    clean = _validate(declared, changes)
-    if not _diff(effective(declared, registry), clean):
+    """The provider's data officer proposes a change: a new draft revision, or the open draft
+    edited. Refused while a revision is submitted, or when nothing would change. A change is
+    new text (`abstract`, `items`) or a whole declaration (`declaration`): a new resource of
+    the officer's department, or a schema revision of one of its resources."""
+    if isinstance(changes, dict) and "declaration" in changes:
+        clean = _validate_declaration(code, changes, actor)
+    else:
+        declared = _declared(code)
+        _require_officer(actor, declared)
+        clean = _validate(declared, changes)
+    if not _changes(registry, code, clean):
         raise EntryError("invalid_change", "the proposal changes nothing the catalog says now")
+    return _save_draft(registry, code, clean, actor)
+
+
+def _validate_declaration(code: str, changes: dict, actor: Actor) -> dict:
+    """The declaration, checked as a declaration file is (`catalog.city.parse_declaration`)
+    and proposed by a data officer of its provider, which a revision never changes."""
+    if set(changes) != {"declaration"}:
+        raise EntryError("invalid_change", "a declaration is proposed on its own, not with "
+                         "text changes")
+    data = changes["declaration"]
+    if not isinstance(data, dict) or data.get("code", code) != code:
+        raise EntryError("invalid_change", f"the declaration must be a JSON object for {code}")
+    try:
+        proposed = parse_declaration({**data, "code": code}, dict(DEPARTMENTS),
+                                     f"the declaration of {code}")
+    except ProfileError as exc:
+        raise EntryError("invalid_change", str(exc)) from None
+    existing = RESOURCES.get(code)
+    _require_officer(actor, existing or proposed)
+    if existing is not None and proposed.provider.code != existing.provider.code:
+        raise EntryError("invalid_change", f"{code} is {existing.provider.short_name}'s: a "
+                         "revision does not change its provider")
+    return {"declaration": declaration_data(proposed)}
+
+
+def _save_draft(registry: Registry, code: str, clean: dict, actor: Actor) -> CatalogRevision:
     now = utcnow()
     try:
         with registry.session() as s:
@@ -339,6 +424,9 @@ def propose(registry: Registry, code: str, changes: dict, actor: Actor) -> Catal
                 s.flush()
                 _event(s, code, actor, "proposed", None, revision.status, revision=revision)
             else:
+                if ("declaration" in revision.changes) != ("declaration" in clean):
+                    raise EntryError("revision_pending", f"{code} has an open draft of another "
+                                     "kind (text or declaration): submit or finish it first")
                 revision.changes, revision.updated_at = clean, now
                 revision.proposed_by = actor.name
                 _event(s, code, actor, "edited", revision.status, revision.status,
@@ -359,12 +447,10 @@ def _open_revision(s: Session, code: str, status: EntryStatus, verb: str) -> Cat
 
 def submit(registry: Registry, code: str, actor: Actor, note: str = "") -> CatalogRevision:
     """The provider submits its draft for publication (draft → submitted)."""
-    declared = _declared(code)
-    _require_officer(actor, declared)
-    current = effective(declared, registry)
+    _require_officer(actor, _subject(registry, code))
     with registry.session() as s:
         revision = _open_revision(s, code, EntryStatus.DRAFT, "submit")
-        if not _diff(current, revision.changes):
+        if not _changes(registry, code, revision.changes):
             raise EntryError("invalid_change", "the draft changes nothing the catalog says now")
         now = utcnow()
         revision.status, revision.submitted_at, revision.updated_at = (
@@ -376,20 +462,31 @@ def submit(registry: Registry, code: str, actor: Actor, note: str = "") -> Catal
 
 def _decide(registry: Registry, code: str, actor: Actor, reason: str, to: EntryStatus,
             verb: str, action: str) -> CatalogRevision:
-    _declared(code)
+    _subject(registry, code)
     _require_cdo(actor)
     reason = _reason(reason)
     with registry.session() as s:
         revision = _open_revision(s, code, EntryStatus.SUBMITTED, verb)
+        proposed = _proposed(revision)
+        if to is EntryStatus.PUBLISHED and proposed is not None:
+            # The declaration file is the directory: written before the decision commits, so
+            # a failed write leaves the revision submitted.
+            if registry.home is None:
+                raise EntryError("invalid_transition", "this registry serves no hub home to "
+                                 "publish a declaration into")
+            write_declaration(registry.home, proposed)
         now = utcnow()
         revision.status, revision.updated_at = to.value, now
         revision.decided_by, revision.decided_at, revision.reason = actor.name, now, reason
         _event(s, code, actor, action, EntryStatus.SUBMITTED.value, to.value, reason, revision)
+    if to is EntryStatus.PUBLISHED and proposed is not None:
+        registry.sync_declarations([proposed])  # its entry, for batches and orders to name
     return revision
 
 
 def publish(registry: Registry, code: str, actor: Actor, reason: str) -> CatalogRevision:
-    """The CDO publishes the submitted revision: its text is the catalog's from now on."""
+    """The CDO publishes the submitted revision: its text is the catalog's from now on; a
+    declaration becomes the resource's declaration file (a new resource is catalogued)."""
     return _decide(registry, code, actor, reason, EntryStatus.PUBLISHED, "publish",
                    "published")
 

@@ -6,6 +6,8 @@ about each resource (batches, versions, quality) beside them.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -216,6 +218,18 @@ class Resource(BaseModel):
     @property
     def is_delivered(self) -> bool:
         return not self.derived_from
+
+    @property
+    def schema_digest(self) -> str:
+        """Names the schema revision a batch is read with: what reading and standardising
+        depend on (format, encoding, delimiter, load, each item's name, source, type, key,
+        required, codes, limit), never the descriptive text a catalog revision may change."""
+        reading = self.model_dump(mode="json", include={"format", "encoding", "delimiter", "load"})
+        reading["items"] = [item.model_dump(mode="json", include={
+            "name", "source", "type", "key", "required", "codes", "max_value"})
+            for item in self.items]
+        text = json.dumps(reading, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
     def item(self, name: str) -> DataItem:
         for item in self.items:

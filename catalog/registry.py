@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # The modules that declare tables on `Base`: the registry's schema holds them all.
 from catalog import entries, extracts, findings, notify, quality_scores, reviews
+from catalog.city import serve
 from catalog.errors import HubError
 from catalog.model import Resource
 from catalog.resources import RESOURCES
@@ -46,6 +47,14 @@ __all__ = [
     "open_registry",
     "utcnow",
 ]
+
+
+@event.listens_for(BatchRecord, "before_insert")
+def _schema_read_with(_mapper, _connection, batch: BatchRecord) -> None:
+    """Every batch records the schema revision of its resource's declaration as it was read
+    (`Resource.schema_digest`), wherever the batch is recorded."""
+    if batch.schema_digest is None and batch.resource_code in RESOURCES:
+        batch.schema_digest = RESOURCES[batch.resource_code].schema_digest
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -108,6 +117,11 @@ class Registry:
         self.engine.dialect.hub_home = home.resolve() if home else None  # read by HomePath
         ensure_schema(self.engine, SCHEMA)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def home(self) -> Path | None:
+        """The hub home this registry's paths are relative to (None if it serves none)."""
+        return self.engine.dialect.hub_home
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -177,6 +191,7 @@ def open_registry(settings: HubSettings, *, declare: bool = True) -> Registry:
     sharing API). The doors that run work (the CLI, Dagster) then check the analysts' views
     name files below the home (`catalog.relocation`)."""
     settings.home.mkdir(parents=True, exist_ok=True)
+    serve(settings.home)
     registry = Registry(settings.registry_url, settings.home)
     if declare:
         registry.sync_declarations(list(RESOURCES.values()))

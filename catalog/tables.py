@@ -143,6 +143,8 @@ class BatchRecord(Base):
     accepted_path: Mapped[str | None] = mapped_column(HomePath)
     quarantine_path: Mapped[str | None] = mapped_column(HomePath)
     duplicate_of: Mapped[str | None] = mapped_column(String(128))
+    schema_digest: Mapped[str | None] = mapped_column(
+        String(16), doc="The schema revision the batch was read with (`Resource.schema_digest`).")
     ingested_at: Mapped[datetime] = mapped_column(default=utcnow)
     standardised_at: Mapped[datetime | None]
 

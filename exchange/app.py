@@ -25,6 +25,7 @@ from exchange.routes import (
     notify,
     opendata,
     orders,
+    registration,
     sql,
     verify,
 )
@@ -48,7 +49,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     hub.keys.signing_keys()  # creates the first signing key if there is none
     city = current_city().profile
     app = FastAPI(title=f"{city.name_en} Data-Sharing Hub API", version="1",
-                  description=DESCRIPTION.format(title=city.title),
+                  description=DESCRIPTION.replace("{title}", city.title),
                   docs_url=None, redoc_url=None)
     install_docs(app)  # Swagger UI from the files the hub ships (offline)
     app.state.hub = hub
@@ -56,8 +57,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.tokens = TokenVerifier(settings, hub.store, hub.keys)
     app.state.limits = RateLimits(settings)
     install_error_handlers(app)
-    for module in (auth, catalog, orders, verify, extracts, sql, audit, clients, crosscheck,
-                   opendata, notify):
+    for module in (auth, catalog, registration, orders, verify, extracts, sql, audit, clients,
+                   crosscheck, opendata, notify):
         app.include_router(module.router)
     install_web(app)  # the catalog web app's pages, after the API's routes
     install_openapi(app)

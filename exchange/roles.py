@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     CLIENT_ADMIN = "client.admin"
     CROSSCHECK_READ = "crosscheck.read"  # cross-check flags (民政), linkage issues (own dept.)
     CROSSCHECK_REVIEW = "crosscheck.review"  # confirm or dismiss a cross-check flag
+    CATALOG_PROPOSE = "catalog.propose"  # register resources, revise own entries (officers)
     CATALOG_REVIEW = "catalog.review"  # publish, return or retire catalog entries
     QUEUE_READ = "queue.read"  # the chief data officer's review queue, read-only
     FINDINGS_ACK = "findings.ack"  # acknowledge an audit finding, with a note
@@ -53,6 +54,7 @@ ACTIONS: dict[Action, str] = {
     Action.CLIENT_ADMIN: "clients:admin",
     Action.CROSSCHECK_READ: "crosscheck:read",
     Action.CROSSCHECK_REVIEW: "crosscheck:review",
+    Action.CATALOG_PROPOSE: "catalog:propose",
     Action.CATALOG_REVIEW: "catalog:review",
     Action.QUEUE_READ: "queue:read",
     Action.FINDINGS_ACK: "findings:ack",
@@ -68,7 +70,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ANALYST: frozenset({Action.CATALOG_READ, Action.ORDER_READ, *_USE}),
     Role.REVIEWER: frozenset({Action.CATALOG_READ, Action.ORDER_READ, Action.ORDER_REVIEW,
                               Action.ORDER_REVOKE, Action.USAGE_READ, Action.CROSSCHECK_READ,
-                              Action.CROSSCHECK_REVIEW}),
+                              Action.CROSSCHECK_REVIEW, Action.CATALOG_PROPOSE}),
     Role.CDO: frozenset({Action.CATALOG_READ, Action.ORDER_READ, Action.ORDER_REVIEW,
                          Action.ORDER_REVOKE, Action.USAGE_READ, Action.CROSSCHECK_READ,
                          Action.CATALOG_REVIEW, Action.QUEUE_READ, Action.FINDINGS_ACK,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dagster as dg
 
 from catalog import HubSettings, get_settings
+from catalog.city import serve
 from pipelines.assets import ingestion_assets
 from pipelines.audits import (
     AUDITS_GROUP,
@@ -49,7 +50,9 @@ EXECUTOR = dg.in_process_executor
 
 
 def build_definitions(settings: HubSettings) -> dg.Definitions:
-    """Every asset, check, job, schedule and sensor, with `settings` as the `hub` resource."""
+    """Every asset, check, job, schedule and sensor, with `settings` as the `hub` resource:
+    one asset family per resource of the home's city (`catalog.city`), as declared now."""
+    serve(settings.home)
     audits = installed_audits()
     jobs = audit_jobs(audits)
     return dg.Definitions(

@@ -1,5 +1,7 @@
-"""A small Python client for the SQL gateway's HTTP route (`POST /v1/sql`, owned by exchange):
-results come back as Arrow and convert to pandas. The route runs the same engine and audit."""
+"""The SQL gateway's first Python client, kept for code written against it: it now delegates
+to the consumer client (`hubclient`, docs/client.md) — the same request and retries — and
+raises the errors it always did: `PolicyError` for the gateway's codes, else
+`GatewayHTTPError`. New code uses `hubclient.HubClient.sql`, which also fetches tokens."""
 
 from __future__ import annotations
 
@@ -7,12 +9,12 @@ from typing import Self
 
 import httpx
 import pyarrow as pa
+from hubclient import ARROW_STREAM, HubClient
+from hubclient.errors import ApiError
 
 from policies.errors import ERROR_CODES, PolicyError
 
-__all__ = ["GatewayHTTPError", "HubSQLClient"]
-
-ARROW_STREAM = "application/vnd.apache.arrow.stream"
+__all__ = ["ARROW_STREAM", "GatewayHTTPError", "HubSQLClient"]
 
 
 class GatewayHTTPError(RuntimeError):
@@ -28,24 +30,22 @@ class HubSQLClient:
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 120.0,
                  transport: httpx.BaseTransport | None = None) -> None:
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, transport=transport,
-                                  headers={"Authorization": f"Bearer {token}"})
+        # Any base URL, as this class always took: new code gets hubclient's https rule.
+        self._client = HubClient(base_url, token=token, timeout=timeout, transport=transport,
+                                 allow_insecure_http=True)
 
     def query(self, sql: str, *, grant_ids: list[str] | None = None) -> pa.Table:
-        body: dict[str, object] = {"sql": sql, "format": "arrow"}
-        if grant_ids:
-            body["grant_ids"] = grant_ids
-        response = self._http.post("/v1/sql", json=body, headers={"Accept": ARROW_STREAM})
-        if response.status_code != 200:
-            raise _error(response)
-        return pa.ipc.open_stream(response.content).read_all()
+        try:
+            return self._client.sql(sql, grant_ids=grant_ids)
+        except ApiError as error:
+            raise _error(error) from None
 
     def query_pandas(self, sql: str, *, grant_ids: list[str] | None = None):
         """The result as a pandas DataFrame (pandas must be installed)."""
         return self.query(sql, grant_ids=grant_ids).to_pandas()
 
     def close(self) -> None:
-        self._http.close()
+        self._client.close()
 
     def __enter__(self) -> Self:
         return self
@@ -54,11 +54,8 @@ class HubSQLClient:
         self.close()
 
 
-def _error(response: httpx.Response) -> Exception:
-    try:
-        error = response.json()["error"]
-        if error["code"] in ERROR_CODES:
-            return PolicyError(error["code"], error["message"])
-    except (ValueError, KeyError, TypeError):
-        pass
-    return GatewayHTTPError(response.status_code, response.text)
+def _error(error: ApiError) -> Exception:
+    if isinstance(error.body, dict) and error.code in ERROR_CODES:
+        return PolicyError(error.code, error.message)
+    body = error.body if isinstance(error.body, str) else error.message
+    return GatewayHTTPError(error.status, body)

@@ -68,6 +68,14 @@ def _fresh(api, kind: str) -> str:
         return api.order(resource="ga.vehicles", mode="verify", items=[])["id"]
     if kind == "approved":
         return api.order(resource="sj.enterprises", items=["uscc"])["id"]
+    if kind == "registration":  # a ga officer's draft of a new resource
+        from catalog import entries
+
+        code = f"ga.fresh_{_letters(next(_counter))}"
+        entries.propose(api.http.app.state.hub.store.registry, code,
+                        {"declaration": _declaration(code)},
+                        entries.Actor("ga-officer", "ga", frozenset({"reviewer"})))
+        return code
     if kind == "subscription":
         from catalog.notify import add_subscription
 
@@ -80,6 +88,20 @@ def _fresh(api, kind: str) -> str:
     return client_id
 
 
+def _letters(n: int) -> str:
+    return "".join(chr(ord("a") + int(d)) for d in str(n))
+
+
+def _declaration(code: str) -> dict:
+    """A new resource of public security (ga), declared as a city's files declare one."""
+    return {"code": code, "name": "测试资源", "name_en": "Test resource", "provider": "ga",
+            "abstract": "权限矩阵用的资源。", "category": "部门", "format": "csv",
+            "load": "snapshot", "update_cycle": "每月", "sharing": "有条件共享",
+            "release_date": "2026-12-01",
+            "items": [{"name": "plate_number", "zh_name": "号牌号码", "source": "号牌号码",
+                       "type": "text", "key": True, "required": True}]}
+
+
 # (method, path, body, fresh object kind, {role: status}); roles not listed get 403, or 401
 # when anonymous.
 ALL = {r: 200 for r in ROLES if r != "anon"}
@@ -89,6 +111,18 @@ ROUTES = [
     ("GET", "/v1/resources", None, None, ALL),
     ("GET", "/v1/resources/{resource}", None, None, ALL),
     ("GET", "/v1/checks", None, None, ALL),
+    # Registration: the provider's data officer (the reviewer here is ga's) proposes and
+    # submits; the chief data officer decides (nothing is submitted here: 409 once allowed);
+    # re-proposing a declaration unchanged is refused once allowed (422).
+    ("POST", "/v1/resources", "registration", None, {"reviewer": 201}),
+    ("PUT", "/v1/resources/{resource}/declaration", "same_declaration", None,
+     {"reviewer": 422}),
+    ("GET", "/v1/resources/{fresh}/revision", None, "registration", ALL),
+    ("POST", "/v1/resources/{fresh}/revision/submit", "note", "registration",
+     {"reviewer": 200}),
+    ("POST", "/v1/resources/{resource}/revision/publish", "reason", None, {"cdo": 409}),
+    ("POST", "/v1/resources/{resource}/revision/return", "reason", None, {"cdo": 409}),
+    ("GET", "/v1/revisions", None, None, {"cdo": 200, "auditor": 200}),
     ("POST", "/v1/orders", "order", None, {"requester": 201, "other": 201}),
     ("GET", "/v1/orders", None, None, {**ALL, "admin": 403}),
     ("GET", "/v1/orders/{review_order}", None, None,
@@ -155,11 +189,21 @@ def _body(kind: str | None, objects: dict) -> dict | None:
         "sql": {"sql": "SELECT status, count(*) AS n FROM sj_enterprises GROUP BY status"},
         "client": {"client_id": f"new-{n}", "name": "新系统", "department": "rs",
                    "roles": ["requester"]},
+        "registration": {"declaration": _declaration(f"ga.new_{_letters(n)}")},
+        "same_declaration": {"declaration": _same_declaration()},
+        "note": {"note": "请审核"},
         "subscription": {"channel": "webhook", "target": f"http://127.0.0.1:9/hook/{n}",
                          "department": "mz", "events": ["batch.rejected"]},
         "crosscheck_review": {"case_no": "DB1", "rule": "vehicle", "id_number":
                               objects["id_number"], "decision": "dismissed", "note": "已核实"},
     }[kind]
+
+
+def _same_declaration() -> dict:
+    from catalog import resource
+    from catalog.city import declaration_data
+
+    return declaration_data(resource("ga.vehicles"))
 
 
 def _in_days(days: int) -> str:
