@@ -15,6 +15,7 @@ from catalog.identifiers import is_valid_id, is_valid_uscc
 from pipelines.citygen import NoiseRates, generate_city
 from pipelines.citygen.place import Place, demo_place
 from pipelines.citygen.truth import evaluate
+from tests.cli import assert_one_line_error, clean_env, hub
 from tests.pipelines.test_citygen import CURRENT, _csv_rows, _jsonl, _read_tables, _truth
 
 DONGGUAN = load_city(profile_path("dongguan")).profile
@@ -93,3 +94,24 @@ def test_a_district_without_a_standard_is_refused() -> None:
     data["assistance"]["standards"].pop("441900129")
     with pytest.raises(ValueError, match="441900129"):
         Place.of(CityProfile.model_validate(data))
+
+
+def _population_ids(out: Path) -> set[str]:
+    _, rows = _csv_rows(out / "landing" / "ga.population" / f"{CURRENT}.csv", "ga.population")
+    return {row[0][:6] for row in rows}
+
+
+def test_hub_generate_writes_for_the_homes_city_or_the_named_profile(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert hub("--home", home, "init", "--profile", "dongguan", env=clean_env()).returncode == 0
+    made = hub("generate", "--persons", "1000", "--clean", "--out", tmp_path / "dg",
+               env=clean_env(home=home))
+    assert made.returncode == 0, made.stderr
+    assert "households of 东莞市" in made.stdout and _population_ids(tmp_path / "dg") == {"441900"}
+    other = hub("generate", "--persons", "1000", "--clean", "--profile", "huizhou", "--out",
+                tmp_path / "hz", env=clean_env(home=home))
+    assert other.returncode == 0, other.stderr
+    assert _population_ids(tmp_path / "hz") <= set(demo_place().districts)
+    assert_one_line_error(hub("generate", "--profile", "nowhere", "--out", tmp_path / "x",
+                              env=clean_env(home=home)), "nowhere", "dongguan, huizhou")
+    assert not (tmp_path / "x").exists()
