@@ -1,4 +1,5 @@
-"""The clean synthetic population of a city (惠州 by default): households, relations, names, status and GB 11643 IDs.
+"""The clean synthetic population of a city (惠州 by default): households, relations, names,
+status and GB 11643 IDs.
 
 Everything is held column-wise in numpy arrays (one entry per person or per household) so a
 city of a million people is built in seconds; the other resources are derived from it.
