@@ -66,7 +66,7 @@ class HubSettings(BaseSettings):
     )
 
     # --- sharing API (exchange) --------------------------------------------------------------
-    api_issuer: str = Field(default="https://hub.huizhou.example", description="JWT `iss`.")
+    api_issuer: str = Field(default="https://hub.example", description="JWT `iss`.")
     api_audience: str = Field(default="city-data-hub", description="JWT `aud`.")
     public_base_url: str | None = Field(
         default=None, description="The hub's public address: identifiers, landing pages and "
@@ -133,7 +133,7 @@ class HubSettings(BaseSettings):
         "(TLS); unset: e-mail subscriptions wait, undelivered, until it is set.",
     )
     smtp_from: str = Field(
-        default="一网共享 <noreply@hub.huizhou.example>",
+        default="一网共享 <noreply@hub.example>",
         description="The From address of notification e-mails.",
     )
     notify_max_attempts: int = Field(

@@ -55,7 +55,7 @@ class ClientRecord(ExchangeBase):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(8), default="client")  # client | user
     department: Mapped[str] = mapped_column(String(16), index=True)
-    district: Mapped[str | None] = mapped_column(String(6))
+    district: Mapped[str | None] = mapped_column(String(9))  # a town's nine digits (东莞)
     roles: Mapped[list] = mapped_column(JSON)
     auth_method: Mapped[str] = mapped_column(String(32))
     secret_hash: Mapped[str | None] = mapped_column(Text)

@@ -26,7 +26,8 @@ __all__ = [
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
 ItemName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-District = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+# A GB/T 2260 district, or a town's nine-digit code in a city without districts (东莞).
+District = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}([0-9]{3})?$")]
 Mode = Literal["extract", "query", "aggregate", "verify"]
 ClientRole = Literal[tuple(r.value for r in CLIENT_ROLES)]  # catalog.roles: the one definition
 # Every moment the API returns: ISO 8601 with its offset, Beijing time (catalog.timefmt).

@@ -40,20 +40,23 @@ def _warn_unknown_folders(settings: HubSettings) -> None:
 
 
 def _generate(out: Path, persons: int, seed: int, slice_persons: int = 1_000_000,
-              noise=None, as_of=None) -> str:
-    """Generate a city with progress per slice; what was written, in words."""
+              noise=None, as_of=None, profile: str | None = None) -> str:
+    """Generate a city with progress per slice; what was written, in words. The city is the
+    hub's (`<home>/city/`, the demo's for a home without one) unless `profile` names another."""
+    from catalog.city import current_city, load_city, profile_path
     from catalog.progress import Progress
     from pipelines.citygen import generate_city
 
+    city = (current_city() if profile is None else load_city(profile_path(profile))).profile
     with Progress("Generating") as progress:
         s = generate_city(out, persons=persons, seed=seed, noise=noise,
-                          slice_persons=slice_persons, as_of=as_of,
+                          slice_persons=slice_persons, as_of=as_of, city=city,
                           on_slice=lambda done, slices: progress.update(
                               done, "slices of the city", slices))
     noise_text = ", ".join(f"{kind}={n:,}" for kind, n in s.noise.items()) or "none"
     return "\n".join([
-        f"Generated a city of {s.persons:,} persons in {s.households:,} households "
-        f"({s.slices} slice{'s' if s.slices > 1 else ''}, {s.seconds:.1f} s).",
+        f"Generated a city of {s.persons:,} persons in {s.households:,} households of "
+        f"{city.name} ({s.slices} slice{'s' if s.slices > 1 else ''}, {s.seconds:.1f} s).",
         f"  Deliveries: {s.files} files, {s.records:,} records in {out / 'landing'}",
         f"  Assistance cases: {s.cases:,} ({s.active_cases:,} active, {s.planted_cases:,} "
         "planted for the cross-check)",
@@ -106,14 +109,18 @@ def register(main: click.Group) -> None:
     @click.option("--as-of", type=click.DateTime(["%Y-%m-%d"]), default=None,
                   help="Date the deliveries this day (YYYY-MM-DD); default: the city's own "
                   "calendar (newest batch 2026-11-01).")
+    @click.option("--profile", default=None, metavar="NAME|FOLDER",
+                  help="Another city's profile (huizhou, dongguan or a folder); default: the "
+                  "hub's city (`hub init --profile`).")
     def generate(persons: int, seed: int, out: Path, clean: bool, slice_persons: int,
-                 as_of) -> None:
-        """Generate a synthetic city's department deliveries (with noise and planted cases)."""
+                 as_of, profile: str | None) -> None:
+        """Generate a synthetic city's department deliveries (with noise and planted cases)
+        for the hub's city: its districts, assistance standards and names."""
         from pipelines.citygen import NoiseRates
 
         click.echo(_generate(out, persons, seed, slice_persons,
                              noise=NoiseRates.none() if clean else None,
-                             as_of=as_of.date() if as_of else None))
+                             as_of=as_of.date() if as_of else None, profile=profile))
 
     @main.command("generate-directory")
     @click.option("--resources", type=click.IntRange(1), required=True,

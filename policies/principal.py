@@ -15,7 +15,8 @@ ROLES = frozenset(r.value for r in Role)
 @dataclass(frozen=True)
 class Principal:
     """A client or user: its department code (e.g. `hub`, `mz`), roles and, for a district
-    officer, the GB/T 2260 code of the one district whose rows it may see."""
+    officer, the code of the one district whose rows it may see (GB/T 2260, or a town's
+    nine-digit code in a city without districts)."""
 
     subject: str
     department: str
@@ -29,5 +30,5 @@ class Principal:
             raise ValueError(f"unknown roles: {sorted(unknown)}")
         if not self.subject or not self.department:
             raise ValueError("a principal needs a subject and a department")
-        if self.district is not None and not (len(self.district) == 6 and self.district.isdigit()):
-            raise ValueError("district must be a six-digit GB/T 2260 code")
+        if self.district is not None and not (len(self.district) in (6, 9) and self.district.isdigit()):
+            raise ValueError("district must be a six-digit GB/T 2260 code (or a town's nine-digit code)")

@@ -89,7 +89,7 @@ class QueryAudit(PolicyBase):
     subject: Mapped[str] = mapped_column(String(128), index=True)
     department: Mapped[str] = mapped_column(String(16))
     roles: Mapped[list] = mapped_column(JSON)
-    district: Mapped[str | None] = mapped_column(String(6))
+    district: Mapped[str | None] = mapped_column(String(9))  # a town's nine digits (东莞)
     grant_ids: Mapped[list] = mapped_column(JSON, default=list)
     policy_version: Mapped[str] = mapped_column(String(64))
     original_sql: Mapped[str] = mapped_column(Text)

@@ -82,8 +82,8 @@ def _item_expectations(item: DataItem, today: date) -> list[Expectation]:
         case ItemType.DISTRICT:
             districts = tuple(current_city().profile.districts)
             out.append(tag(ExpectColumnValuesToBeKnownDistrict(column=c, districts=districts),
-                           "district_known", c, D.VALIDITY, f"“{zh}”是本市的区县代码（GB/T 2260）",
-                           problem=f"“{zh}”不是本市的区县代码（GB/T 2260）"))
+                           "district_known", c, D.VALIDITY, f"“{zh}”是本市区县（镇街）的代码",
+                           problem=f"“{zh}”不是本市区县（镇街）的代码"))
         case ItemType.MONTH:
             out.append(tag(gx.expectations.ExpectColumnValuesToMatchRegex(column=c, regex=_MONTH),
                            "month_format", c, D.VALIDITY, f"“{zh}”为 YYYYMM 格式的月份",

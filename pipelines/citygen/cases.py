@@ -10,8 +10,8 @@ import numpy as np
 
 from .keys import ORG_SPACE, PLATE_SPACE, KeyRegistry, Share, plate, uscc_strings
 from .tables import INSURANCE_BATCHES, TableBuilder
-from .truth import DEFAULT_STANDARDS, neighbours
-from .world import ACTIVE, DISTRICT_CODES, REF_DATE, RELATIONS, SPOUSE, World
+from .truth import neighbours
+from .world import ACTIVE, REF_DATE, RELATIONS, SPOUSE, World
 
 __all__ = ["Case", "Expectation", "Member", "Planter"]
 
@@ -69,8 +69,10 @@ class Planter:
         self._numbers = iter(self._case_numbers(keys.share))
         self._donor_pool = rng.permutation(np.flatnonzero((world.status == ACTIVE) & (age >= 18) & (age < _DONOR_AGE))).tolist()
         org = keys.many("org", rng, ORG_SPACE, 4)
-        employer_names = ["惠州市德润电子科技有限公司", "惠州市鹏达物流有限公司", "惠州市金源贸易有限公司", "惠州市东江建筑工程有限公司"]
-        self.employers = list(zip(uscc_strings(org, np.ones(4, dtype=np.int64), np.full(4, 441302)), employer_names))
+        self.place = place = world.place
+        employer_names = [f"{place.name}{firm}" for firm in ("德润电子科技有限公司", "鹏达物流有限公司", "金源贸易有限公司", "东江建筑工程有限公司")]
+        area = place.id_areas()[0]  # registered in the first district
+        self.employers = list(zip(uscc_strings(org, np.ones(4, dtype=np.int64), np.full(4, area)), employer_names))
 
     def _case_numbers(self, share: Share) -> list[int]:
         """Case serial numbers in random order: as many as candidate households in a city made
@@ -90,7 +92,7 @@ class Planter:
             self._next += 1
         for k in range(self._next, len(self._candidates)):
             h = self._candidates[k]
-            if self.used[h] or (district and DISTRICT_CODES[w.hh_district[h]] != district):
+            if self.used[h] or (district and w.place.districts[w.hh_district[h]] != district):
                 continue
             alive = [p for p in w.members(h) if w.status[p] == ACTIVE]
             if len(alive) < min_members:
@@ -105,7 +107,7 @@ class Planter:
         self.used[h] = True
         members = [Member(p, "本人" if i == 0 else RELATIONS[w.relation[p]]) for i, p in enumerate(alive)]
         aid = "特困" if len(alive) == 1 and self.age[alive[0]] >= 60 and self.rng.random() < 0.8 else "低保"
-        district = DISTRICT_CODES[w.hh_district[h]]
+        district = w.place.districts[w.hh_district[h]]
         month = int(self.rng.integers(0, 141))
         number = next(self._numbers, None)
         if number is None:
@@ -123,7 +125,7 @@ class Planter:
 
     def standard(self, case: Case) -> int:
         """Threshold of household income: district standard × declared household size."""
-        return DEFAULT_STANDARDS[case.district] * len(case.members)
+        return self.place.standards[case.district] * len(case.members)
 
     def oldest(self, case: Case) -> int:
         """The oldest member (pensioners)."""
@@ -177,7 +179,7 @@ class Planter:
         recipients, members = self.builders["mz.recipients"], self.builders["mz.members"]
         for case in sorted(self.cases, key=lambda c: c.case_no):
             size = len(case.members)
-            standard = DEFAULT_STANDARDS[case.district]
+            standard = self.place.standards[case.district]
             amount = standard * 1.3 if case.aid == "特困" else standard * size * self.rng.uniform(0.3, 0.7)
             applicant = case.members[0].person
             recipients.add_row({
@@ -250,7 +252,7 @@ class Planter:
     def vehicle(self, id_number: str, name: str, vehicle_type: str, status: str = "正常") -> None:
         code = self.keys.one("plate", self.rng, PLATE_SPACE)
         self.builders["ga.vehicles"].add_row({
-            "plate_number": plate(code), "owner_id_number": id_number, "owner_name": name,
+            "plate_number": plate(code, self.place.plate_prefix), "owner_id_number": id_number, "owner_name": name,
             "vehicle_type": vehicle_type, "brand": "比亚迪" if vehicle_type != "摩托车" else "豪爵",
             "register_date": self._date(2012, 2026).isoformat(), "status": status,
         })
@@ -269,7 +271,7 @@ class Planter:
         })
 
     def deposit(self, p: int, fen: int, month: str, status: str = "正常") -> None:
-        account = self.keys.one("gjj", self.rng, 10**8) + 441300_0000_0000
+        account = self.keys.one("gjj", self.rng, 10**8) + int(self.place.code) * 10**8
         self.builders["gjj.deposits"].add_row({
             "account_no": str(account), "id_number": self.idn(p), "name": self.name(p),
             "employer_name": self.employers[p % len(self.employers)][1], "monthly_deposit_fen": str(fen),
@@ -281,7 +283,7 @@ class Planter:
         registered = self._date(2005, 2026)
         area = {"住宅": 89.5, "车位": 12.5}.get(use, 120.0)
         self.builders["zr.real_estate"].add_row({
-            "certificate_no": f"粤({registered.year})惠州市不动产权第{number:07d}号", "owner_id_number": self.idn(owner),
+            "certificate_no": f"{self.place.province}({registered.year}){self.place.name}不动产权第{number:07d}号", "owner_id_number": self.idn(owner),
             "owner_name": self.name(owner), "co_owner_id_numbers": [self.idn(c) for c in co_owners],
             "property_use": use, "area_m2": area, "location": self.world.hh_address[self.world.household[owner]],
             "district_code": self.world.district(owner), "register_date": registered, "status": status,
@@ -291,8 +293,8 @@ class Planter:
     def enterprise(self, id_number: str, name: str, entity_type: str, capital: float, status: str, district: str) -> None:
         category = 2 if entity_type == "个体工商户" else 1
         org = self.keys.many("org", self.rng, ORG_SPACE, 1)
-        uscc = uscc_strings(org, np.array([category]), np.array([int(district)]))[0]
-        title = f"{name}便利店" if category == 2 else "惠州市嘉和新材料有限公司"
+        uscc = uscc_strings(org, np.array([category]), np.array([int(self.place.id_area(district))]))[0]
+        title = f"{name}便利店" if category == 2 else f"{self.place.name}嘉和新材料有限公司"
         self.builders["sj.enterprises"].add_row({
             "uscc": uscc, "name": title, "entity_type": entity_type, "legal_rep.name": name, "legal_rep.id_number": id_number,
             "registered_capital_wan": capital, "status": status, "established_date": self._date(2010, 2025).isoformat(),

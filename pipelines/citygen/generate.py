@@ -24,11 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from catalog.city import CityProfile
+
 from .cases import Planter
 from .dating import date_landing
 from .idspace import TakenIds
 from .keys import KeyRegistry, Share
 from .noise import NoiseRates, apply_noise
+from .place import Place, demo_place
 from .records import People, add_bulk_records, add_population
 from .scenarios import plant_all
 from .tables import RESOURCES, Table, TableBuilder
@@ -82,12 +85,14 @@ def slice_sizes(persons: int, slice_persons: int) -> list[int]:
 def generate_city(out: Path, persons: int, seed: int, noise: NoiseRates | None = None,
                   slice_persons: int = DEFAULT_SLICE_PERSONS,
                   on_slice: Callable[[int, int], None] | None = None,
-                  as_of: date | None = None) -> CitySummary:
+                  as_of: date | None = None, city: CityProfile | None = None) -> CitySummary:
     """Write out/landing/<resource>/<batch>.<ext>, out/truth/{crosscheck,decoys}.csv and
     out/truth/manifest.json for a city of `persons` residents; same seed, same bytes.
     `on_slice(done, slices)` is told after each slice (progress for long runs). With `as_of`,
-    its deliveries are dated that day (batch ids, see `dating`)."""
+    its deliveries are dated that day (batch ids, see `dating`). `city`: the profile whose
+    districts, standards and names the deliveries use (default: the demo's, 惠州)."""
     started = time.perf_counter()
+    place = demo_place() if city is None else Place.of(city)
     out = Path(out)
     rates = NoiseRates() if noise is None else noise
     sizes = slice_sizes(persons, slice_persons)
@@ -97,14 +102,15 @@ def generate_city(out: Path, persons: int, seed: int, noise: NoiseRates | None =
     noise_counts: dict[tuple[str, str], Counter] = {}
     for index, size in enumerate(sizes):
         share = Share(index, len(sizes))
-        tables, guard = _slice(size, seed, share, taken, truth)
+        tables, guard = _slice(size, seed, share, taken, truth, place)
         for code, batches in tables.items():
             for table in batches:
                 key = (code, table.batch_id)
                 if key not in files:
                     files[key] = open_batch(table.resource, table.batch_id, out / "landing")
                     noise_counts[key] = Counter()
-                noisy = apply_noise(table, rates, _batch_rng(seed, table, index), guard, last=index == len(sizes) - 1)
+                noisy = apply_noise(table, rates, _batch_rng(seed, table, index), guard, last=index == len(sizes) - 1,
+                                    unknown_districts=place.unknown_districts)
                 noise_counts[key].update(noisy.counts)
                 files[key].append(noisy)
         del tables, guard  # before the next slice is built
@@ -141,12 +147,13 @@ def generate_city(out: Path, persons: int, seed: int, noise: NoiseRates | None =
     )
 
 
-def _slice(persons: int, seed: int, share: Share, taken: TakenIds, truth: _Truth) -> tuple[dict[str, list[Table]], set[str]]:
+def _slice(persons: int, seed: int, share: Share, taken: TakenIds, truth: _Truth,
+           place: Place) -> tuple[dict[str, list[Table]], set[str]]:
     """One self-contained part of the city: its clean tables (noise comes later) and the IDs of
     its case members (kept clear of destructive noise); adds its truth to `truth` and its IDs
     to `taken`."""
     rng = np.random.default_rng(seed if share.index == 0 else [seed, share.index])
-    world = build_world(persons, rng, share, taken)
+    world = build_world(persons, rng, share, taken, place)
     keys = KeyRegistry(share)
     builders = {code: TableBuilder(resource) for code, resource in RESOURCES.items()}
     planter = Planter(world, rng, keys, builders)
@@ -158,7 +165,7 @@ def _slice(persons: int, seed: int, share: Share, taken: TakenIds, truth: _Truth
     add_bulk_records(People(world, weight, protected), rng, keys, builders)
     tables = {code: b.build(rng, shuffle=code not in _UNSHUFFLED) for code, b in builders.items()}
 
-    flags = evaluate(tables)
+    flags = evaluate(tables, place.standards)
     _check_expectations(planter, flags)
     planted = {(e.case_no, e.rule): e.kind for e in planter.expectations if e.positive}
     truth.flags.extend((case_no, rule, planted.get((case_no, rule), "")) for case_no, rule in flags)

@@ -65,18 +65,18 @@ class KeyRegistry:
         return values + base
 
 
-def plate(code: int) -> str:
-    """Huizhou plate 粤L + five characters."""
+def plate(code: int, prefix: str = "粤L") -> str:
+    """A plate: the city's prefix (惠州 粤L, 东莞 粤S) and five characters."""
     chars = []
     for _ in range(5):
         code, r = divmod(code, len(_PLATE_CHARS))
         chars.append(_PLATE_CHARS[r])
-    return "粤L" + "".join(chars)
+    return prefix + "".join(chars)
 
 
 def uscc_strings(org: np.ndarray, category: np.ndarray, district: np.ndarray) -> list[str]:
     """GB 32100 codes: 9 (market regulation), category (1 enterprise, 2 个体, 3 cooperative),
-    6-digit district, 9-character organisation code with its GB 11714 check, MOD 31 check."""
+    6-digit registration area (GB/T 2260), 9-character organisation code with its GB 11714 check, MOD 31 check."""
     n = len(org)
     body = np.empty((n, 17), dtype=np.int64)
     body[:, 0] = 9

@@ -67,7 +67,6 @@ HARMLESS = frozenset({
 })
 _FULLWIDTH_DIGITS = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 _LIST_COLUMN = "co_owner_id_numbers"
-_UNKNOWN_DISTRICTS = ("441301", "441399", "440303", "441381")
 
 
 @dataclass
@@ -231,9 +230,11 @@ def _id_transform(kind: str, inj: _Injector):
     return plain, listed
 
 
-def apply_noise(table: Table, rates: NoiseRates, rng: np.random.Generator, guard: set[str], last: bool = True) -> NoisyTable:
+def apply_noise(table: Table, rates: NoiseRates, rng: np.random.Generator, guard: set[str], last: bool = True,
+                unknown_districts: tuple[str, ...] = ()) -> NoisyTable:
     """Noise one batch (or one slice's part of it): field values, then duplicates, then (CSV)
-    line-level damage; only the `last` part of a file may end in a truncated line."""
+    line-level damage; only the `last` part of a file may end in a truncated line.
+    `unknown_districts`: codes that are no district of the city (`Place.unknown_districts`)."""
     inj = _Injector(table, rates, rng, guard)
     r = table.resource
     for kind in ("id_spaces", "id_lowercase_x", "id_fullwidth", "id_legacy15", "id_wrong_digit"):
@@ -250,8 +251,9 @@ def apply_noise(table: Table, rates: NoiseRates, rng: np.random.Generator, guard
     for kind in ("amount_thousands", "amount_negative", "amount_absurd"):
         for column, style in r.amounts.items():
             inj.apply(kind, column, lambda v, k=kind, s=style: inj.amount_variant(k, s, v))
-    if r.district:
-        inj.apply("unknown_district", r.district, lambda v: _UNKNOWN_DISTRICTS[int(rng.integers(0, 4))] if v else None)
+    if r.district and unknown_districts:
+        inj.apply("unknown_district", r.district,
+                  lambda v: unknown_districts[int(rng.integers(0, len(unknown_districts)))] if v else None)
     if r.gender:
         inj.apply("gender_mismatch", r.gender, lambda v: {"男": "女", "女": "男"}.get(v))
     blank = "" if r.fmt == "csv" else None

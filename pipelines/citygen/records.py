@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipelines.citygen.world import DISTRICTS
-
 from .keys import ORG_SPACE, PLATE_SPACE, KeyRegistry, plate, uscc_strings
 from .tables import CURRENT_BATCH, INSURANCE_BATCHES, PREVIOUS_BATCH, TableBuilder, objects
 from .world import (
     ACTIVE,
     DEAD,
-    DISTRICT_CODES,
     PREV_SNAPSHOT,
     REF_DATE,
     RELATIONS,
@@ -48,7 +45,10 @@ class People:
         self.alive = world.status == ACTIVE
         self.weight = weight
         self.protected = protected
-        self.district = np.array(DISTRICT_CODES, dtype=object)[world.hh_district[world.household]]
+        self.place = world.place
+        districts = world.hh_district[world.household]
+        self.district = np.array(world.place.districts, dtype=object)[districts]
+        self.area = world.place.id_areas()[districts]  # six-digit address codes (USCCs)
 
     def draw(self, rng: np.random.Generator, eligible: np.ndarray, share: float) -> np.ndarray:
         """Persons among `eligible`, each with probability share × weight, in person order."""
@@ -67,7 +67,7 @@ def add_population(world: World, protected: np.ndarray, builder: TableBuilder) -
         "民族": np.array(world.hh_ethnicity, dtype=object)[hh],
         "户号": np.array(world.hh_number, dtype=object)[hh],
         "与户主关系": np.array(RELATIONS, dtype=object)[world.relation],
-        "行政区划": np.array(DISTRICT_CODES, dtype=object)[world.hh_district[hh]],
+        "行政区划": np.array(world.place.districts, dtype=object)[world.hh_district[hh]],
         "住址": np.array(world.hh_address, dtype=object)[hh],
     }
     cancelled = world.status != ACTIVE
@@ -120,15 +120,16 @@ def _enterprises(people: People, rng, keys: KeyRegistry, builder: TableBuilder) 
     types = np.array(["个体工商户", "有限责任公司", "股份有限公司", "农民专业合作社"], dtype=object)[kind]
     category = np.array([2, 1, 1, 3])[kind]
     district = people.district[reps]
-    uscc = np.array(uscc_strings(keys.many("org", rng, ORG_SPACE, n), category, district.astype(np.int64)), dtype=object)
+    uscc = np.array(uscc_strings(keys.many("org", rng, ORG_SPACE, n), category, people.area[reps]), dtype=object)
     capital = np.where(kind == 0, np.round(np.exp(rng.normal(1.5, 0.9, n)), 2), np.round(np.exp(rng.normal(5, 1.2, n)), 0))
     status = rng.choice(np.array(["存续", "注销", "吊销"], dtype=object), size=n, p=[0.8, 0.15, 0.05])
     trade = rng.integers(0, 1000, n)
+    city, district_names = people.place.name, people.place.district_names
     names = np.array(
         [
-            f"{DISTRICTS[d]}{people.names[r]}{_TRADES[t % len(_TRADES)]}" if k == 0
-            else f"惠州市{_FIRMS[t % len(_FIRMS)]}{_INDUSTRIES[t // 10 % len(_INDUSTRIES)]}{'股份' if k == 2 else ''}有限公司" if k in (1, 2)
-            else f"{DISTRICTS[d]}{_FIRMS[t % len(_FIRMS)]}种养专业合作社"
+            f"{district_names[d]}{people.names[r]}{_TRADES[t % len(_TRADES)]}" if k == 0
+            else f"{city}{_FIRMS[t % len(_FIRMS)]}{_INDUSTRIES[t // 10 % len(_INDUSTRIES)]}{'股份' if k == 2 else ''}有限公司" if k in (1, 2)
+            else f"{district_names[d]}{_FIRMS[t % len(_FIRMS)]}种养专业合作社"
             for r, k, d, t in zip(reps.tolist(), kind.tolist(), district.tolist(), trade.tolist())
         ],
         dtype=object,
@@ -186,7 +187,7 @@ def _deposits(people: People, rng, keys: KeyRegistry, employees, base, employer_
     months = np.concatenate([np.where(rng.random(n_live) < 0.97, "202610", "202609").astype(object),
                              _months(rng, len(former), 2015, 2026, 6)])
     employer_name = np.concatenate([employer_of[live], rng.choice(employer_names, size=len(former))])
-    accounts = keys.many("gjj", rng, 10**8, n) + 441300_0000_0000
+    accounts = keys.many("gjj", rng, 10**8, n) + int(people.place.code) * 10**8
     builder.add_columns(CURRENT_BATCH, {
         "account_no": accounts.astype(str).astype(object), "id_number": people.ids[persons], "name": people.names[persons],
         "employer_name": employer_name, "monthly_deposit_fen": deposit.astype(str).astype(object),
@@ -212,7 +213,7 @@ def _vehicles(people: People, rng, keys: KeyRegistry, builder: TableBuilder) -> 
     brands = np.where(kind == 3, np.array(_MOTO_BRANDS, dtype=object)[brand_i % len(_MOTO_BRANDS)],
                       np.array(_CAR_BRANDS, dtype=object)[brand_i % len(_CAR_BRANDS)])
     builder.add_columns(CURRENT_BATCH, {
-        "plate_number": np.array([plate(c) for c in keys.many("plate", rng, PLATE_SPACE, n).tolist()], dtype=object),
+        "plate_number": np.array([plate(c, people.place.plate_prefix) for c in keys.many("plate", rng, PLATE_SPACE, n).tolist()], dtype=object),
         "owner_id_number": people.ids[owners], "owner_name": people.names[owners],
         "vehicle_type": np.array(_VEHICLE_TYPES, dtype=object)[kind], "brand": brands,
         "register_date": _iso(_dates(rng, n, "2005-01-01", "2026-10-31")),
@@ -266,9 +267,10 @@ def _real_estate(people: People, rng, keys: KeyRegistry, builder: TableBuilder) 
     registered = _dates(rng, n, "2000-01-01", "2026-10-31")
     years = registered.astype("datetime64[Y]").astype(np.int64) + 1970
     numbers = keys.many("estate", rng, 10**7, n)
+    province, city = people.place.province, people.place.name
     room = np.where(use == "住宅", "", np.where(use == "车位", "地下车位", "商铺"))
     builder.add_columns(CURRENT_BATCH, {
-        "certificate_no": np.array([f"粤({y})惠州市不动产权第{k:07d}号" for y, k in zip(years.tolist(), numbers.tolist())], dtype=object),
+        "certificate_no": np.array([f"{province}({y}){city}不动产权第{k:07d}号" for y, k in zip(years.tolist(), numbers.tolist())], dtype=object),
         "owner_id_number": people.ids[owners], "owner_name": people.names[owners], "co_owner_id_numbers": co_owners,
         "property_use": use, "area_m2": np.round(area, 2).astype(object),
         "location": np.array(w.hh_address, dtype=object)[hh] + room.astype(object),

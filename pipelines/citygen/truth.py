@@ -14,14 +14,13 @@ from catalog.identifiers import is_valid_id, normalise_name, standardise_id
 
 from .tables import CURRENT_BATCH, Table
 
-__all__ = ["DEFAULT_STANDARDS", "RULES", "SEVERITY", "evaluate", "neighbours"]
+__all__ = ["RULES", "SEVERITY", "evaluate", "neighbours"]
 
 RULES = ("deceased", "duplicate_case", "income", "vehicle", "real_estate", "business", "provident_fund", "identity")
 SEVERITY = {
     "deceased": "high", "duplicate_case": "high", "income": "high", "vehicle": "medium",
     "real_estate": "medium", "business": "medium", "provident_fund": "low", "identity": "review",
 }
-DEFAULT_STANDARDS = {"441302": 1180, "441303": 1180, "441322": 1100, "441323": 1100, "441324": 1050}
 _ID_CHARS = "0123456789X"
 _EXEMPT_VEHICLES = {"摩托车", "残疾人专用车", "低速车"}
 
@@ -111,8 +110,9 @@ def _cents(value) -> int:
     return round(float(str(value).replace(",", "")) * 100)
 
 
-def evaluate(tables: dict[str, list[Table]], standards: dict[str, int] = DEFAULT_STANDARDS) -> set[tuple[str, str]]:
-    """The (case_no, rule) pairs the cross-check must flag."""
+def evaluate(tables: dict[str, list[Table]], standards: dict[str, int]) -> set[tuple[str, str]]:
+    """The (case_no, rule) pairs the cross-check must flag; `standards`: the city's assistance
+    standards by district (a case in a district without one is never flagged for income)."""
     linker = _Linker(_current(tables, "ga.population"))
     recipients = _current(tables, "mz.recipients").data
     active = {
@@ -182,7 +182,7 @@ def evaluate(tables: dict[str, list[Table]], standards: dict[str, int] = DEFAULT
                 income[person] += 3 * _cents(row["月发放金额"])
     for case, ids in members.items():
         district, size = active[case]
-        if sum(income[i] for i in ids) > 3 * 100 * standards[district] * size:
+        if district in standards and sum(income[i] for i in ids) > 3 * 100 * standards[district] * size:
             flags.add((case, "income"))
 
     homes: dict[str, set[str]] = defaultdict(set)

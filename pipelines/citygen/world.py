@@ -1,4 +1,5 @@
-"""The clean synthetic population of 惠州: households, relations, names, status and GB 11643 IDs.
+"""The clean synthetic population of a city (惠州 by default): households, relations, names,
+status and GB 11643 IDs.
 
 Everything is held column-wise in numpy arrays (one entry per person or per household) so a
 city of a million people is built in seconds; the other resources are derived from it.
@@ -10,17 +11,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from catalog.city import DEFAULT_PROFILE, PROFILES, load_city
 from catalog.identifiers import id_check_char
 
 from .idspace import TakenIds
 from .keys import Share
 from .names import SURNAMES, sample_given_names, sample_minority_names, sample_surnames
+from .place import Place, demo_place
 
 __all__ = [
     "ACTIVE",
     "DEAD",
-    "DISTRICT_CODES",
     "MOVED",
     "REF_DATE",
     "RELATIONS",
@@ -32,11 +32,6 @@ __all__ = [
 
 REF_DATE = np.datetime64("2026-11-01")  # day of the current snapshot
 PREV_SNAPSHOT = np.datetime64("2026-10-01")  # day of the previous snapshot
-# The generator's city is the demo's profile, 惠州.
-DEMO_CITY = load_city(PROFILES / DEFAULT_PROFILE).profile
-DISTRICTS: dict[str, str] = dict(DEMO_CITY.districts)
-DISTRICT_CODES: tuple[str, ...] = tuple(DISTRICTS)
-_DISTRICT_SHARE = np.array([0.33, 0.19, 0.22, 0.18, 0.08])
 RELATIONS = ("户主", "配偶", "子", "女", "父亲", "母亲", "孙子", "孙女", "其他")
 HEAD, SPOUSE, SON, DAUGHTER, FATHER, MOTHER, GRANDSON, GRANDDAUGHTER, OTHER = range(9)
 ACTIVE, DEAD, MOVED = 0, 1, 2
@@ -44,14 +39,6 @@ _HH_SIZES = np.arange(1, 8)
 _HH_SIZE_P = np.array([0.17, 0.27, 0.24, 0.17, 0.09, 0.04, 0.02])
 _ETHNIC = ("汉族", "壮族", "瑶族", "畲族", "苗族", "土家族", "回族")
 _ETHNIC_P = np.array([0.982, 0.005, 0.003, 0.003, 0.002, 0.003, 0.002])
-_TOWNS = {
-    "441302": ("江北街道", "桥东街道", "桥西街道", "河南岸街道", "江南街道", "陈江街道", "水口街道", "小金口街道", "马安镇", "横沥镇", "汝湖镇"),
-    "441303": ("淡水街道", "秋长街道", "三和街道", "沙田镇", "新圩镇", "镇隆镇", "永湖镇", "良井镇", "平潭镇"),
-    "441322": ("罗阳街道", "龙溪街道", "石湾镇", "园洲镇", "长宁镇", "福田镇", "湖镇镇", "杨村镇", "柏塘镇", "公庄镇"),
-    "441323": ("平山街道", "大岭街道", "吉隆镇", "稔山镇", "铁涌镇", "平海镇", "黄埠镇", "多祝镇", "白花镇", "梁化镇"),
-    "441324": ("龙城街道", "平陵街道", "龙华镇", "龙江镇", "龙潭镇", "地派镇", "麻榨镇", "永汉镇", "龙田镇"),
-}
-_ROADS = ("人民路", "中山路", "新华路", "建设路", "东风路", "解放路", "文明路", "和平路", "环城路", "江北路", "朝阳路", "长寿路", "下角路", "演达路")
 
 
 def date_parts(dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -80,11 +67,12 @@ class World:
     names: list[str]
     status: np.ndarray  # ACTIVE / DEAD / MOVED
     cancel: np.ndarray  # datetime64[D], NaT while active
-    hh_district: np.ndarray  # index into DISTRICT_CODES
+    hh_district: np.ndarray  # index into place.districts
     hh_number: list[str]
     hh_address: list[str]
     hh_ethnicity: list[str]
     hh_start: np.ndarray  # first person of each household (persons are grouped by household)
+    place: Place = field(default_factory=demo_place)
     ids: list[str] = field(default_factory=list)
     taken: TakenIds = field(default_factory=TakenIds)  # IDs of earlier slices, barred IDs
     _id_set: set[str] = field(default_factory=set)
@@ -98,7 +86,7 @@ class World:
         return len(self.hh_start)
 
     def district(self, p: int) -> str:
-        return DISTRICT_CODES[self.hh_district[self.household[p]]]
+        return self.place.districts[self.hh_district[self.household[p]]]
 
     def members(self, h: int) -> range:
         end = self.hh_start[h + 1] if h + 1 < self.households else self.persons
@@ -109,8 +97,7 @@ class World:
         unique in the whole city, so none that an earlier slice holds or a typo barred."""
         district = self.hh_district[self.household]
         y, m, d = date_parts(self.birth)
-        codes = np.array([int(c) for c in DISTRICT_CODES], dtype=np.int64)
-        stem = codes[district] * 10**11 + (y * 10_000 + m * 100 + d) * 1000  # the first 17 digits
+        stem = self.place.id_areas()[district] * 10**11 + (y * 10_000 + m * 100 + d) * 1000  # the first 17 digits
         k = rng.integers(0, 500, self.persons)
         while True:
             key = stem + 2 * k + self.male
@@ -122,7 +109,7 @@ class World:
             if not dup.any():
                 break
             k[dup] = rng.integers(0, 500, int(dup.sum()))
-        self.ids = _id_strings(district, self.birth, 2 * k + self.male)
+        self.ids = _id_strings(self.place.id_areas()[district], self.birth, 2 * k + self.male)
         self._id_set = set(self.ids)
 
     def has_id(self, value: str) -> bool:
@@ -140,7 +127,7 @@ class World:
         y, m, d = (int(x[0]) for x in date_parts(self.birth[p : p + 1]))
         while True:
             seq = 2 * int(rng.integers(0, 500)) + int(self.male[p])
-            first17 = f"{self.district(p)}{y:04d}{m:02d}{d:02d}{seq:03d}"
+            first17 = f"{self.place.id_area(self.district(p))}{y:04d}{m:02d}{d:02d}{seq:03d}"
             candidate = first17 + id_check_char(first17)
             if not self.has_id(candidate):
                 break
@@ -148,8 +135,9 @@ class World:
         self._id_set.add(candidate)
         return candidate
 
-    def new_foreign_id(self, rng: np.random.Generator, area: str = "445202") -> str:
-        """A valid ID from outside 惠州 that no resident has (for members absent from population)."""
+    def new_foreign_id(self, rng: np.random.Generator) -> str:
+        """A valid ID from outside the city that no resident has (for members absent from population)."""
+        area = self.place.foreign_area
         while True:
             first17 = f"{area}19{int(rng.integers(50, 99))}0{int(rng.integers(1, 10))}1{int(rng.integers(0, 10))}{int(rng.integers(0, 1000)):03d}"
             candidate = first17 + id_check_char(first17)
@@ -158,13 +146,14 @@ class World:
                 return candidate
 
 
-def _id_strings(district: np.ndarray, birth: np.ndarray, seq: np.ndarray) -> list[str]:
-    """Vectorised GB 11643 ID numbers (17 digits and the MOD 11-2 check character)."""
-    n = len(district)
-    codes = np.array([[int(c) for c in code] for code in DISTRICT_CODES], dtype=np.int64)
+def _id_strings(area: np.ndarray, birth: np.ndarray, seq: np.ndarray) -> list[str]:
+    """Vectorised GB 11643 ID numbers (17 digits and the MOD 11-2 check character) of the
+    six-digit address codes `area`."""
+    n = len(area)
     y, m, d = date_parts(birth)
     digits = np.empty((n, 17), dtype=np.int64)
-    digits[:, :6] = codes[district]
+    for j in range(6):
+        digits[:, j] = (area // 10 ** (5 - j)) % 10
     for i, (value, width) in enumerate(((y, 4), (m, 2), (d, 2), (seq, 3))):
         offset = 6 + (0, 4, 6, 8)[i]
         for j in range(width):
@@ -177,9 +166,12 @@ def _id_strings(district: np.ndarray, birth: np.ndarray, seq: np.ndarray) -> lis
     return chars.view("S18").ravel().astype("U18").tolist()
 
 
-def build_world(persons: int, rng: np.random.Generator, share: Share | None = None, taken: TakenIds | None = None) -> World:
+def build_world(persons: int, rng: np.random.Generator, share: Share | None = None, taken: TakenIds | None = None,
+                place: Place | None = None) -> World:
     """Households and their people; statuses include old deaths and moves plus October 2026 changes.
-    `share`: this slice's part of the household-number space; `taken`: IDs other slices hold."""
+    `share`: this slice's part of the household-number space; `taken`: IDs other slices hold;
+    `place`: the city (default: the demo's, 惠州)."""
+    place = place or demo_place()
     sizes = rng.choice(_HH_SIZES, size=persons // 2 + 2, p=_HH_SIZE_P)
     cut = int(np.searchsorted(np.cumsum(sizes), persons)) + 1
     sizes = sizes[:cut]
@@ -234,7 +226,7 @@ def build_world(persons: int, rng: np.random.Generator, share: Share | None = No
     names = _names(rng, household, role, male, head_male, hh_start, sizes, (child, grand, parent))
     status, cancel = _statuses(rng, birth, age, role, child, grand)
 
-    district = rng.choice(len(DISTRICT_CODES), size=n_hh, p=_DISTRICT_SHARE)
+    district = rng.choice(len(place.districts), size=n_hh, p=place.shares)
     first, size = (share or Share()).span(900_000_000)
     numbers = (rng.choice(size, size=n_hh, replace=False) + 100_000_000 + first).astype(str).tolist()
     ethnic = rng.choice(len(_ETHNIC), size=n_hh, p=_ETHNIC_P)
@@ -248,8 +240,8 @@ def build_world(persons: int, rng: np.random.Generator, share: Share | None = No
     world = World(
         household=household, relation=relation.astype(np.int8), male=male, birth=birth,
         names=names, status=status, cancel=cancel, hh_district=district, hh_number=numbers,
-        hh_address=_addresses(rng, district), hh_ethnicity=ethnicity, hh_start=hh_start,
-        taken=TakenIds() if taken is None else taken,
+        hh_address=_addresses(rng, district, place), hh_ethnicity=ethnicity, hh_start=hh_start,
+        taken=TakenIds() if taken is None else taken, place=place,
     )
     world.assign_ids(rng)
     return world
@@ -312,15 +304,17 @@ def _uyghur_households(rng: np.random.Generator, n_hh: int) -> np.ndarray:
     return np.sort(rng.choice(n_hh, size=min(n_hh, max(3, round(n_hh * 0.003))), replace=False))
 
 
-def _addresses(rng: np.random.Generator, district: np.ndarray) -> list[str]:
+def _addresses(rng: np.random.Generator, district: np.ndarray, place: Place) -> list[str]:
+    """`<city><district><town><road><number>号[<building><room>房]`; a district that is itself a
+    town (东莞) has no town of its own."""
     out = []
     town = rng.integers(0, 100, len(district)).tolist()
-    road = rng.integers(0, len(_ROADS), len(district)).tolist()
+    road = rng.integers(0, len(place.roads), len(district)).tolist()
     number = rng.integers(1, 300, len(district)).tolist()
     flat = rng.integers(0, 30, len(district)).tolist()
     for d, t, r, no, f in zip(district.tolist(), town, road, number, flat):
-        code = DISTRICT_CODES[d]
-        towns = _TOWNS[code]
+        code = place.districts[d]
+        towns = place.towns.get(code, ("",))
         room = f"{f % 12 + 1}栋{f % 9 + 1}0{f % 4 + 1}房" if f >= 12 else ""
-        out.append(f"{DEMO_CITY.name}{DISTRICTS[code]}{towns[t % len(towns)]}{_ROADS[r]}{no}号{room}")
+        out.append(f"{place.name}{place.district_names[code]}{towns[t % len(towns)]}{place.roads[r]}{no}号{room}")
     return out

@@ -22,9 +22,9 @@ from catalog.identifiers import (
 )
 from pipelines.citygen import RULES, NoiseRates, generate_city, write_broken_batch
 from pipelines.citygen.noise import HARMLESS
+from pipelines.citygen.place import demo_place
 from pipelines.citygen.tables import RESOURCES, Table
 from pipelines.citygen.truth import evaluate
-from pipelines.citygen.world import DISTRICTS
 
 PERSONS = 2500
 CURRENT = "20261101T020000"
@@ -150,7 +150,7 @@ def test_clean_population_is_consistent(clean: Path) -> None:
     for row in rows:
         id_number = row[col["公民身份号码"]]
         assert row[col["出生日期"]] == id_number[6:14]
-        assert row[col["行政区划"]] == id_number[:6] and id_number[:6] in DISTRICTS
+        assert row[col["行政区划"]] == id_number[:6] and id_number[:6] in demo_place().districts
         assert row[col["性别"]] == ("男" if int(id_number[16]) % 2 else "女")
         assert len(row[col["户号"]]) == 9
         cancelled = row[col["人员状态"]] == "注销"
@@ -188,7 +188,7 @@ def test_clean_department_ids_and_usccs_are_valid(clean: Path) -> None:
 
 
 def test_truth_is_reproduced_from_the_delivered_clean_files(clean: Path) -> None:
-    assert evaluate(_read_tables(clean / "landing")) == _truth(clean)
+    assert evaluate(_read_tables(clean / "landing"), demo_place().standards) == _truth(clean)
 
 
 def test_truth_has_planted_positives_for_every_rule_and_decoys_stay_unflagged(clean: Path) -> None:

@@ -19,6 +19,7 @@ from pipelines.citygen.cases import Planter
 from pipelines.citygen.generate import slice_sizes
 from pipelines.citygen.idspace import TakenIds
 from pipelines.citygen.keys import KeyRegistry, Share
+from pipelines.citygen.place import demo_place
 from pipelines.citygen.tables import RESOURCES, TableBuilder
 from pipelines.citygen.truth import evaluate, neighbours
 from pipelines.citygen.world import ACTIVE, build_world
@@ -119,7 +120,7 @@ def test_truth_is_the_whole_city_truth(clean: Path, noisy: Path) -> None:
     """Evaluated over the three slices' files together, the rules give exactly the truth the
     slices wrote one by one: nothing in one slice changes a case of another."""
     truth = read_truth(clean / "truth" / "crosscheck.csv")
-    assert evaluate(_read_tables(clean / "landing")) == truth
+    assert evaluate(_read_tables(clean / "landing"), demo_place().standards) == truth
     planted = [line for line in (clean / "truth" / "crosscheck.csv").read_text().splitlines() if ",planted," in line]
     assert len(planted) >= 3 * 20  # every slice planted its scenarios
     assert (noisy / "truth" / "crosscheck.csv").read_bytes() == (clean / "truth" / "crosscheck.csv").read_bytes()

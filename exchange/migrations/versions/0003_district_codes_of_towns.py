@@ -1,0 +1,35 @@
+"""District codes of towns: a district officer's client holds a nine-digit town code
+
+In a city without districts (东莞) a district is a town, by its nine-digit 统计用区划代码;
+VARCHAR(6) refused it on PostgreSQL (SQLite does not enforce the length).
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-07 16:15:10.729627
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0003'
+down_revision: str | Sequence[str] | None = '0002'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('ex_clients', schema=None) as batch_op:
+        batch_op.alter_column('district',
+               existing_type=sa.VARCHAR(length=6),
+               type_=sa.String(length=9),
+               existing_nullable=True)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('ex_clients', schema=None) as batch_op:
+        batch_op.alter_column('district',
+               existing_type=sa.String(length=9),
+               type_=sa.VARCHAR(length=6),
+               existing_nullable=True)
