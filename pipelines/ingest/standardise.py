@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import DataItem, ItemType, Resource
-from catalog.sqlfunctions import standardise_sql
+from catalog.sqlfunctions import expand_sql, standardise_sql
 from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
 
 __all__ = ["StandardiseResult", "standardise_batch", "standardised_sql"]
@@ -37,9 +37,9 @@ def _columns_sql(item: DataItem) -> list[str]:
 def _derived_sql(item: DataItem) -> list[str]:
     """Columns computed from the standardised value (validity, the name used for matching)."""
     if item.type is ItemType.ID_NUMBER:
-        return [f"hub_id_valid({ident(item.name)}) AS {ident(item.name + '_valid')}"]
+        return [f"{expand_sql('hub_id_valid', ident(item.name))} AS {ident(item.name + '_valid')}"]
     if item.type is ItemType.NAME:
-        return [f"hub_name_norm({ident(item.name)}) AS {ident(item.name + '_norm')}"]
+        return [f"{expand_sql('hub_name_norm', ident(item.name))} AS {ident(item.name + '_norm')}"]
     return []
 
 
@@ -58,23 +58,24 @@ def _rules_sql(item: DataItem) -> list[tuple[str, str]]:
 
     Standardisation turns a blank value (white space of any kind) into NULL, so for text,
     codes and identifiers "missing" is simply `v IS NULL`; a parsed type can also be NULL
-    because the text could not be read, which `hub_code(o)` (the folded text) tells apart. A
+    because the text could not be read, which the folded text (`hub_code` of `o`) tells apart. A
     parsed value is only NULL when its text was blank or unreadable, so `hub_code` runs for
     those few rows only (DuckDB evaluates the conditions of a CASE from the left).
     """
     v, o = ident(item.name), ident(item.name + "_orig")
+    folded = expand_sql("hub_code", o)
     rules = []
     unreadable = _PARSED.get(item.type)
     if item.required:
         if unreadable:
-            missing = f"{v} IS NULL AND hub_code({o}) IS NULL"
+            missing = f"{v} IS NULL AND {folded} IS NULL"
         elif item.type is ItemType.ID_LIST:
             missing = f"{v} IS NULL OR len({v}) = 0"
         else:
             missing = f"{v} IS NULL"
         rules.append((missing, "missing_required"))
     if unreadable:
-        rules.append((f"{v} IS NULL AND hub_code({o}) IS NOT NULL", unreadable))
+        rules.append((f"{v} IS NULL AND {folded} IS NOT NULL", unreadable))
     if item.type in (ItemType.AMOUNT, ItemType.INTEGER, ItemType.DECIMAL):
         rules.append((f"{v} < 0", "negative_amount"))
         if item.max_value is not None:
