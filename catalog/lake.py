@@ -18,9 +18,12 @@ import duckdb
 
 from catalog.settings import HubSettings
 
-__all__ = ["Lake", "connect", "fsync_path", "fsync_tree"]
+__all__ = ["PASS_COUNTS", "Lake", "connect", "fsync_path", "fsync_tree"]
 
 LAYERS = ("raw", "standardised", "quarantine")
+# Beside a batch's accepted file: what the blocking checks need, counted as it was written
+# (`pipelines.ingest.standardise` writes it, `quality.folded` reads it).
+PASS_COUNTS = "checks.json"
 
 
 def connect(

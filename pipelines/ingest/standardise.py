@@ -9,12 +9,14 @@ character, an unknown district, a code outside its list) is left to the quality 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from catalog import DataItem, ItemType, Resource
+from catalog.lake import PASS_COUNTS
 from catalog.sqlfunctions import expand_sql, standardise_sql
 from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
 
@@ -113,6 +115,7 @@ class StandardiseResult:
     accepted: int
     quarantined: int
     by_rule: dict[str, int]
+    counts: dict = field(default_factory=dict)
 
 
 def standardise_batch(
@@ -153,8 +156,26 @@ def standardise_batch(
             "WHERE len(_rules) > 0 GROUP BY ALL ORDER BY rule"
         ).fetchall()
     )
+    counts = _pass_counts(con, resource)
+    (out / PASS_COUNTS).write_text(json.dumps(counts, sort_keys=True))
     con.execute("DROP TABLE std")
-    return StandardiseResult(rows_in, accepted, rows_in - accepted, by_rule)
+    return StandardiseResult(rows_in, accepted, rows_in - accepted, by_rule, counts)
+
+
+def _pass_counts(con: duckdb.DuckDBPyConnection, resource: Resource) -> dict:
+    """The accepted rows' count, each item's NULLs, and the rows beyond the first of every
+    repeated key (as `quality.expectations.ExpectKeyToBeUnique` counts them): all the quality
+    gate's blocking checks read, so it need not scan the accepted file again."""
+    names = [item.name for item in resource.items]
+    nulls = ", ".join(f"count(*) - count({ident(n)})" for n in names)
+    rows, *missing = con.execute(
+        f"SELECT count(*), {nulls} FROM std WHERE len(_rules) = 0").fetchall()[0]
+    key = ", ".join(ident(k) for k in resource.key)
+    (extra,) = con.execute(
+        f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM std "
+        f"WHERE len(_rules) = 0 GROUP BY {key} HAVING count(*) > 1)").fetchall()[0]
+    return {"rows": rows, "nulls": dict(zip(names, missing, strict=True)),
+            "key": list(resource.key), "key_duplicates": int(extra)}
 
 
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, resource: Resource) -> None:
