@@ -18,6 +18,7 @@ from catalog.current import newest_per_key_sql, recorded_current_rows
 from catalog.homestamp import stamp_home
 from catalog.lake import connect, fsync_path
 from catalog.model import ItemType, Load, Resource, SourceFormat
+from catalog.originals import shown_originals
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
 from catalog.settings import HubSettings
 from catalog.sqltext import ident, sql_str
@@ -57,13 +58,15 @@ def quarantine_columns() -> dict[str, str]:
             "_record": "VARCHAR"}
 
 
-def _scan(files: list[str], columns: dict[str, str]) -> str:
-    """A query over exactly these files, or an empty one of the same shape."""
+def _scan(files: list[str], columns: dict[str, str], shown: dict[str, str] | None = None) -> str:
+    """A query over exactly these files, or an empty one of the same shape; `shown` gives the
+    columns read through an expression."""
     if not files:
         nulls = ", ".join(f"NULL::{t} AS {ident(c)}" for c, t in columns.items())
         return f"SELECT {nulls} WHERE false"
     listed = ", ".join(sql_str(f) for f in files)
-    cols = ", ".join(ident(c) for c in columns)
+    shown = shown or {}
+    cols = ", ".join(f"{shown[c]} AS {ident(c)}" if c in shown else ident(c) for c in columns)
     return f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
 
 
@@ -72,15 +75,15 @@ def _resource_views(settings: HubSettings, con, resource: Resource, batches: lis
     t = resource.table
     raw_files = [f"{b.raw_path}/{p.name}" for b in batches if b.raw_path
                  for p in sorted(Path(b.raw_path).glob("*.parquet"))]
-    std_cols = standardised_columns(resource)
+    std_cols, shown = standardised_columns(resource), shown_originals(resource)
     con.execute(f"CREATE VIEW raw.{t} AS {_scan(raw_files, raw_columns(resource))}")
     live = [b.accepted_path for b in batches if b.status in _LIVE and b.accepted_path]
-    con.execute(f"CREATE VIEW standardised.{t} AS {_scan(live, std_cols)}")
+    con.execute(f"CREATE VIEW standardised.{t} AS {_scan(live, std_cols, shown)}")
     quarantined = [b.quarantine_path for b in batches if b.quarantine_path]
     con.execute(f"CREATE VIEW quarantine.{t} AS {_scan(quarantined, quarantine_columns())}")
     published = [b.accepted_path for b in batches
                  if b.status is BatchStatus.PUBLISHED and b.accepted_path]
-    con.execute(f"CREATE VIEW history.{t} AS {_scan(published, std_cols)}")
+    con.execute(f"CREATE VIEW history.{t} AS {_scan(published, std_cols, shown)}")
     current_ids = set(current.batch_ids) if current else set()
     current_files = [b.accepted_path for b in batches
                      if b.batch_id in current_ids and b.accepted_path]
@@ -89,12 +92,12 @@ def _resource_views(settings: HubSettings, con, resource: Resource, batches: lis
         # The newest row of each key, as decided when the batches were published; a set of
         # batches published before that decision existed gets the window in the view.
         rows = recorded_current_rows(settings, resource, [Path(f) for f in current_files])
-        view = (_scan([str(f) for f in rows], std_cols) if rows is not None
-                else newest_per_key_sql(resource, _scan(current_files, std_cols)))
+        view = (_scan([str(f) for f in rows], std_cols, shown) if rows is not None
+                else newest_per_key_sql(resource, _scan(current_files, std_cols, shown)))
         con.execute(f"CREATE VIEW published.{t} AS {view}")
         as_of_body = newest_per_key_sql(resource, f"SELECT * FROM history.{t} WHERE _batch_id <= b")
     else:
-        con.execute(f"CREATE VIEW published.{t} AS {_scan(current_files, std_cols)}")
+        con.execute(f"CREATE VIEW published.{t} AS {_scan(current_files, std_cols, shown)}")
         as_of_body = (
             f"SELECT * FROM history.{t} WHERE _batch_id = (SELECT max(batch_id) FROM "
             f"meta.batches WHERE resource_code = '{code}' AND status = 'published' "

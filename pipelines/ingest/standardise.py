@@ -1,7 +1,7 @@
 """The raw layer → standardised rows and quarantined rows, by the catalog's data items.
 
 Every value is standardised per its item type (`catalog.sqlfunctions`) with the original kept
-beside it. A row is quarantined with the rules it failed when it cannot be typed: a broken
+beside it (stored only where it differs, `catalog.originals`). A row is quarantined with the rules it failed when it cannot be typed: a broken
 line, a required value missing, a date, month or number that cannot be read, a negative or
 impossible amount, or a duplicate. Validity that does not stop typing (an ID number's check
 character, an unknown district, a code outside its list) is left to the quality checks.
@@ -17,6 +17,7 @@ import duckdb
 
 from catalog import DataItem, ItemType, Resource
 from catalog.lake import PASS_COUNTS
+from catalog.originals import stored_original_sql
 from catalog.sqlfunctions import expand_sql, standardise_sql
 from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
 
@@ -133,8 +134,7 @@ def standardise_batch(
     con.execute(f"CREATE OR REPLACE TEMP TABLE std AS "
                 f"{standardised_sql(items, delivered_fields_sql(resource, raw, layout))}")
     _mark_duplicates(con, resource)
-    kept = [c for item in items for c in item.lake_columns()]
-    col_list = ", ".join(ident(c) for c in kept)
+    col_list = ", ".join(_stored_sql(item, c) for item in items for c in item.lake_columns())
     con.execute(
         f"COPY (SELECT {_LINEAGE}, {col_list} FROM std WHERE len(_rules) = 0) "
         f"TO {sql_str(str(out / 'accepted.parquet'))} (FORMAT parquet, COMPRESSION snappy)"
@@ -176,6 +176,13 @@ def _pass_counts(con: duckdb.DuckDBPyConnection, resource: Resource) -> dict:
         f"WHERE len(_rules) = 0 GROUP BY {key} HAVING count(*) > 1)").fetchall()[0]
     return {"rows": rows, "nulls": dict(zip(names, missing, strict=True)),
             "key": list(resource.key), "key_duplicates": int(extra)}
+
+
+def _stored_sql(item: DataItem, column: str) -> str:
+    """A column as the accepted file stores it: originals only where they differ."""
+    if column != item.name + "_orig":
+        return ident(column)
+    return f"{stored_original_sql(item, ident(item.name), ident(column))} AS {ident(column)}"
 
 
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, resource: Resource) -> None:

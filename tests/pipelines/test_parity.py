@@ -15,6 +15,7 @@ import pytest
 
 from catalog import BatchStatus, delivered_resources
 from catalog.lake import connect
+from catalog.originals import shown_originals
 from catalog.sqltext import ident, sql_str
 from pipelines.ingest import ingest_raw, standardise
 from tests.conftest import hub_settings, open_registry
@@ -51,10 +52,14 @@ def compared(noisy_city: Path, tmp_path_factory: pytest.TempPathFactory):
     return settings, pairs
 
 
-def _differences(con, columns: list[str], ours: str, theirs: str) -> list[tuple]:
-    """Rows in one file and not the other (each way, duplicates counted), at most five each."""
+def _differences(con, columns: list[str], ours: str, theirs: str,
+                 shown: dict[str, str] | None = None) -> list[tuple]:
+    """Rows in one file and not the other (each way, duplicates counted), at most five each;
+    `shown` reads columns of ours as every reader does (originals restored)."""
+    shown = shown or {}
+    read = ", ".join(f"{shown[c]} AS {ident(c)}" if c in shown else ident(c) for c in columns)
     cols = ", ".join(ident(c) for c in columns)
-    one = f"SELECT {cols} FROM read_parquet({sql_str(ours)})"
+    one = f"SELECT {read} FROM read_parquet({sql_str(ours)})"
     two = f"SELECT {cols} FROM read_parquet({sql_str(theirs)})"
     return (con.execute(f"SELECT 'hub only', * FROM ({one} EXCEPT ALL {two}) LIMIT 5").fetchall()
             + con.execute(f"SELECT 'reference only', * FROM ({two} EXCEPT ALL {one}) LIMIT 5")
@@ -84,8 +89,27 @@ def test_accepted_rows_are_identical(compared):
             columns = _columns(con, reference / "accepted.parquet")
             assert _columns(con, ours / "accepted.parquet") == columns, resource.code
             diff = _differences(con, columns, str(ours / "accepted.parquet"),
-                                str(reference / "accepted.parquet"))
+                                str(reference / "accepted.parquet"), shown_originals(resource))
             assert diff == [], (resource.code, batch.batch_id, diff)
+
+
+def test_originals_are_stored_only_where_they_differ(compared):
+    settings, pairs = compared
+    stored = kept = 0
+    with connect(settings) as con:
+        for resource, _, ours, reference in pairs:
+            for item in resource.items:
+                if shown_originals(resource)[f"{item.name}_orig"] == ident(f"{item.name}_orig"):
+                    continue  # kept whole (a DOUBLE's text, an ID list's JSON)
+                v, o = ident(item.name), ident(f"{item.name}_orig")
+                same, held = con.execute(
+                    f"SELECT count(*) FILTER ({o} = CAST({v} AS VARCHAR)), count({o}) "
+                    f"FROM read_parquet({sql_str(str(ours / 'accepted.parquet'))})").fetchall()[0]
+                assert same == 0, (resource.code, item.name)
+                stored += held
+                kept += con.execute(f"SELECT count({o}) FROM read_parquet("
+                                    f"{sql_str(str(reference / 'accepted.parquet'))})").fetchall()[0][0]
+    assert 0 < stored < kept / 5, (stored, kept)  # dates delivered as 20260314 differ, for one
 
 
 def test_quarantine_is_identical_rule_by_rule_with_the_original_text(compared):

@@ -80,7 +80,7 @@ def test_failing_keys_and_missing_values_get_the_verdicts_gx_gives(city, tmp_pat
 
 
 def test_without_counts_the_gate_asks_gx(city, tmp_path):
-    settings, registry = city
+    _, registry = city
     res = resource("mz.members")
     batch = next(b for b in registry.batches(res.code) if b.accepted_path)
     copy = tmp_path / "accepted.parquet"
