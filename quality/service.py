@@ -2,8 +2,9 @@
 
 A run validates the published rows with the whole suite (stored, with its Data Docs page),
 records the GB/T 36344 scores in the catalog, writes the departments' feedback files and looks
-for undeclared personal data. The gate validates a candidate batch's accepted rows with the
-blocking expectations only, before `publish` may make it current.
+for undeclared personal data. The gate judges a candidate batch's accepted rows by the
+blocking expectations only, before `publish` may make it current: from the counts the
+standardisation pass kept (`quality.folded`), or with GX when a check needs more.
 """
 
 from __future__ import annotations
