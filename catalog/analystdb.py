@@ -19,6 +19,7 @@ from catalog.current import newest_per_key_sql, recorded_current_rows
 from catalog.homestamp import stamp_views
 from catalog.lake import connect, fsync_path, in_home
 from catalog.model import ItemType, Load, Resource, SourceFormat
+from catalog.originals import shown_originals
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
 from catalog.settings import HubSettings
 from catalog.sqltext import ident, sql_str
@@ -58,16 +59,19 @@ def quarantine_columns() -> dict[str, str]:
             "_record": "VARCHAR"}
 
 
-def _scan(settings: HubSettings, files: list[str], columns: dict[str, str]) -> str:
+def _scan(settings: HubSettings, files: list[str], columns: dict[str, str],
+          shown: dict[str, str] | None = None) -> str:
     """A query over exactly these files (named below `~`, the home: `catalog.lake.in_home`),
-    or an empty one of the same shape."""
+    or an empty one of the same shape; `shown` gives the columns read through an expression."""
     if not files:
         nulls = ", ".join(f"NULL::{t} AS {ident(c)}" for c, t in columns.items())
         return f"SELECT {nulls} WHERE false"
     listed = ", ".join(sql_str(in_home(settings, f)) for f in files)
+    shown = shown or {}
     # Files read with an older schema revision lack the items added since: NULL there.
     present = {name for f in files for name in pq.read_schema(f).names}
-    cols = ", ".join(ident(c) if c in present else f"NULL::{t} AS {ident(c)}"
+    cols = ", ".join(f"NULL::{t} AS {ident(c)}" if c not in present
+                     else f"{shown[c]} AS {ident(c)}" if c in shown else ident(c)
                      for c, t in columns.items())
     return f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
 
@@ -77,16 +81,16 @@ def _resource_views(settings: HubSettings, con, resource: Resource, batches: lis
     t = resource.table
     raw_files = [f"{b.raw_path}/{p.name}" for b in batches if b.raw_path
                  for p in sorted(Path(b.raw_path).glob("*.parquet"))]
-    std_cols = standardised_columns(resource)
+    std_cols, shown = standardised_columns(resource), shown_originals(resource)
     con.execute(f"CREATE VIEW raw.{t} AS {_scan(settings, raw_files, raw_columns(resource))}")
     live = [b.accepted_path for b in batches if b.status in _LIVE and b.accepted_path]
-    con.execute(f"CREATE VIEW standardised.{t} AS {_scan(settings, live, std_cols)}")
+    con.execute(f"CREATE VIEW standardised.{t} AS {_scan(settings, live, std_cols, shown)}")
     quarantined = [b.quarantine_path for b in batches if b.quarantine_path]
     con.execute(f"CREATE VIEW quarantine.{t} AS "
                 f"{_scan(settings, quarantined, quarantine_columns())}")
     published = [b.accepted_path for b in batches
                  if b.status is BatchStatus.PUBLISHED and b.accepted_path]
-    con.execute(f"CREATE VIEW history.{t} AS {_scan(settings, published, std_cols)}")
+    con.execute(f"CREATE VIEW history.{t} AS {_scan(settings, published, std_cols, shown)}")
     current_ids = set(current.batch_ids) if current else set()
     current_files = [b.accepted_path for b in batches
                      if b.batch_id in current_ids and b.accepted_path]
@@ -95,12 +99,14 @@ def _resource_views(settings: HubSettings, con, resource: Resource, batches: lis
         # The newest row of each key, as decided when the batches were published; a set of
         # batches published before that decision existed gets the window in the view.
         rows = recorded_current_rows(settings, resource, [Path(f) for f in current_files])
-        view = (_scan(settings, [str(f) for f in rows], std_cols) if rows is not None
-                else newest_per_key_sql(resource, _scan(settings, current_files, std_cols)))
+        view = (_scan(settings, [str(f) for f in rows], std_cols, shown) if rows is not None
+                else newest_per_key_sql(resource, _scan(settings, current_files, std_cols,
+                                                        shown)))
         con.execute(f"CREATE VIEW published.{t} AS {view}")
         as_of_body = newest_per_key_sql(resource, f"SELECT * FROM history.{t} WHERE _batch_id <= b")
     else:
-        con.execute(f"CREATE VIEW published.{t} AS {_scan(settings, current_files, std_cols)}")
+        con.execute(f"CREATE VIEW published.{t} AS "
+                    f"{_scan(settings, current_files, std_cols, shown)}")
         as_of_body = (
             f"SELECT * FROM history.{t} WHERE _batch_id = (SELECT max(batch_id) FROM "
             f"meta.batches WHERE resource_code = '{code}' AND status = 'published' "

@@ -21,9 +21,13 @@ from catalog.settings import HubSettings
 if TYPE_CHECKING:  # imported where a connection is made: the CLI's light commands need none
     import duckdb
 
-__all__ = ["Lake", "connect", "engine_config", "fsync_path", "fsync_tree", "in_home", "write_json"]
+__all__ = ["PASS_COUNTS", "Lake", "connect", "engine_config", "fsync_path", "fsync_tree",
+           "in_home", "write_json"]
 
 LAYERS = ("raw", "standardised", "quarantine")
+# Beside a batch's accepted file: what the blocking checks need, counted as it was written
+# (`pipelines.ingest.standardise` writes it, `quality.folded` reads it).
+PASS_COUNTS = "checks.json"
 
 
 def engine_config(settings: HubSettings, *, memory_limit: str | None = None) -> dict:

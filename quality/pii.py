@@ -17,6 +17,7 @@ import sqlglot.expressions as exp
 
 from catalog import HubSettings, ItemType, Resource, Sensitivity
 from catalog.lake import connect
+from catalog.originals import shown_originals
 from catalog.sqlfunctions import id_check_sql
 
 __all__ = ["KINDS", "MIN_SHARE", "SAMPLE_ROWS", "PiiFinding", "discover_pii"]
@@ -67,9 +68,15 @@ def _columns(resource: Resource) -> list[tuple[str, str]]:
     return out
 
 
-def _scan_sql(files: list[Path], columns: list[str]) -> str:
-    """One query: for each column, how many sampled values look like each kind, plus an example."""
-    source = exp.select(*[exp.cast(exp.column(c, quoted=True), "VARCHAR").as_(c, quoted=True)
+def _scan_sql(files: list[Path], columns: list[str], shown: dict[str, str] | None = None) -> str:
+    """One query: for each column, how many sampled values look like each kind, plus an example.
+    `shown` gives columns read through an expression (originals, `catalog.originals`)."""
+    shown = shown or {}
+
+    def read(c: str) -> exp.Expression:
+        return sqlglot.parse_one(shown[c], read="duckdb") if c in shown else exp.column(c, quoted=True)
+
+    source = exp.select(*[exp.cast(read(c), "VARCHAR").as_(c, quoted=True)
                           for c in columns]).from_(exp.Table(
         this=exp.ReadParquet(expressions=[exp.Array(expressions=[
             exp.Literal.string(str(f)) for f in files])])))
@@ -89,7 +96,9 @@ def discover_pii(settings: HubSettings, resource: Resource, files: list[Path]) -
         present = {r[0] for r in con.execute(
             "DESCRIBE SELECT * FROM read_parquet(?)", [[str(f) for f in files]]).fetchall()}
         pairs = [(item, col) for item, col in pairs if col in present]
-        cursor = con.execute(_scan_sql(files, [col for _item, col in pairs]))
+        shown = {c: sql for c, sql in shown_originals(resource).items()
+                 if c in present and c[:-len("_orig")] in present}
+        cursor = con.execute(_scan_sql(files, [col for _item, col in pairs], shown))
         names = [d[0] for d in cursor.description]
         stats = {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
     findings = []

@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import great_expectations as gx
+import sqlglot
 import sqlglot.expressions as exp
 from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context import AbstractDataContext
 
 from catalog import HubSettings, Resource
+from catalog.lake import connect
+from catalog.originals import shown_originals
 from quality.context import gx_context
 from quality.gxduckdb import DuckDBDatasource
 from quality.tagging import describe_check, is_blocking
@@ -69,13 +72,27 @@ def index_columns(resource: Resource, extra: list[str] | None = None) -> list[st
     return columns + [c for c in extra or [] if c not in columns]
 
 
-def source_query(files: list[Path]) -> str:
-    """SQL over exactly these Parquet files."""
+def source_query(files: list[Path], shown: dict[str, str] | None = None) -> str:
+    """SQL over exactly these Parquet files; `shown` gives columns read through an expression
+    (originals stored only where they differ, `catalog.originals`)."""
     scan = exp.ReadParquet(expressions=[
         exp.Array(expressions=[exp.Literal.string(str(f)) for f in files]),
         exp.EQ(this=exp.column("union_by_name"), expression=exp.true()),
     ])
-    return exp.select(exp.Star()).from_(exp.Table(this=scan)).sql(dialect="duckdb")
+    star = exp.Star(replace=[sqlglot.parse_one(sql, read="duckdb").as_(column, quoted=True)
+                             for column, sql in (shown or {}).items()] or None)
+    return exp.select(star).from_(exp.Table(this=scan)).sql(dialect="duckdb")
+
+
+def _restored(settings: HubSettings, resource: Resource, files: list[Path]) -> dict[str, str]:
+    """The originals these files store only where they differ, restored (any file the lake
+    wrote has them; a file that holds no original has nothing to restore)."""
+    shown = shown_originals(resource)
+    if not shown:
+        return {}
+    with connect(settings) as con:
+        present = {r[0] for r in con.execute(f"DESCRIBE {source_query(files)}").fetchall()}
+    return {c: sql for c, sql in shown.items() if c in present and c[:-len("_orig")] in present}
 
 
 def _connect_args(settings: HubSettings) -> dict:
@@ -132,7 +149,7 @@ def validate_files(
         kwargs={"connect_args": _connect_args(settings)})
     try:
         asset = datasource.add_query_asset(
-            name=resource.table, query=source_query(files))
+            name=resource.table, query=source_query(files, _restored(settings, resource, files)))
         batch = asset.add_batch_definition_whole_table("rows")
         suite = context.suites.add_or_update(suite)
         definition = context.validation_definitions.add_or_update(

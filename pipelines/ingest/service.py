@@ -17,7 +17,7 @@ from catalog.current import current_row_count, current_rows
 from catalog.lake import Lake, connect
 from catalog.notify import HUB_DEPARTMENT, emit
 from catalog.registry import ResourceEntry, utcnow
-from catalog.sqlfunctions import register_functions, unregister_functions
+from catalog.sqlfunctions import register_fallbacks, unregister_functions
 from pipelines.ingest.landing import Delivery, find_deliveries
 from pipelines.ingest.readers import BatchRejected, write_raw
 from pipelines.ingest.standardise import standardise_batch
@@ -187,7 +187,7 @@ def standardise(settings: HubSettings, registry: Registry, resource: Resource) -
     outcomes = []
     for batch in pending:
         with lake.staging() as staged, connect(settings) as con:
-            register_functions(con)
+            register_fallbacks(con)
             try:
                 result = standardise_batch(con, resource, Path(batch.raw_path or ""), staged,
                                            batch.layout)

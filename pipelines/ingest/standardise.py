@@ -1,7 +1,7 @@
 """The raw layer → standardised rows and quarantined rows, by the catalog's data items.
 
 Every value is standardised per its item type (`catalog.sqlfunctions`) with the original kept
-beside it. A row is quarantined with the rules it failed when it cannot be typed: a broken
+beside it (stored only where it differs, `catalog.originals`). A row is quarantined with the rules it failed when it cannot be typed: a broken
 line, a required value missing, a date, month or number that cannot be read, a negative or
 impossible amount, or a duplicate. Validity that does not stop typing (an ID number's check
 character, an unknown district, a code outside its list) is left to the quality checks.
@@ -9,13 +9,16 @@ character, an unknown district, a code outside its list) is left to the quality 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from catalog import DataItem, ItemType, Resource
-from catalog.sqlfunctions import standardise_sql
+from catalog.lake import PASS_COUNTS
+from catalog.originals import stored_original_sql
+from catalog.sqlfunctions import expand_sql, standardise_sql
 from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
 
 __all__ = ["StandardiseResult", "standardise_batch", "standardised_sql"]
@@ -37,9 +40,9 @@ def _columns_sql(item: DataItem) -> list[str]:
 def _derived_sql(item: DataItem) -> list[str]:
     """Columns computed from the standardised value (validity, the name used for matching)."""
     if item.type is ItemType.ID_NUMBER:
-        return [f"hub_id_valid({ident(item.name)}) AS {ident(item.name + '_valid')}"]
+        return [f"{expand_sql('hub_id_valid', ident(item.name))} AS {ident(item.name + '_valid')}"]
     if item.type is ItemType.NAME:
-        return [f"hub_name_norm({ident(item.name)}) AS {ident(item.name + '_norm')}"]
+        return [f"{expand_sql('hub_name_norm', ident(item.name))} AS {ident(item.name + '_norm')}"]
     return []
 
 
@@ -58,23 +61,24 @@ def _rules_sql(item: DataItem) -> list[tuple[str, str]]:
 
     Standardisation turns a blank value (white space of any kind) into NULL, so for text,
     codes and identifiers "missing" is simply `v IS NULL`; a parsed type can also be NULL
-    because the text could not be read, which `hub_code(o)` (the folded text) tells apart. A
+    because the text could not be read, which the folded text (`hub_code` of `o`) tells apart. A
     parsed value is only NULL when its text was blank or unreadable, so `hub_code` runs for
     those few rows only (DuckDB evaluates the conditions of a CASE from the left).
     """
     v, o = ident(item.name), ident(item.name + "_orig")
+    folded = expand_sql("hub_code", o)
     rules = []
     unreadable = _PARSED.get(item.type)
     if item.required:
         if unreadable:
-            missing = f"{v} IS NULL AND hub_code({o}) IS NULL"
+            missing = f"{v} IS NULL AND {folded} IS NULL"
         elif item.type is ItemType.ID_LIST:
             missing = f"{v} IS NULL OR len({v}) = 0"
         else:
             missing = f"{v} IS NULL"
         rules.append((missing, "missing_required"))
     if unreadable:
-        rules.append((f"{v} IS NULL AND hub_code({o}) IS NOT NULL", unreadable))
+        rules.append((f"{v} IS NULL AND {folded} IS NOT NULL", unreadable))
     if item.type in (ItemType.AMOUNT, ItemType.INTEGER, ItemType.DECIMAL):
         rules.append((f"{v} < 0", "negative_amount"))
         if item.max_value is not None:
@@ -112,6 +116,7 @@ class StandardiseResult:
     accepted: int
     quarantined: int
     by_rule: dict[str, int]
+    counts: dict = field(default_factory=dict)
 
 
 def standardise_batch(
@@ -129,8 +134,7 @@ def standardise_batch(
     con.execute(f"CREATE OR REPLACE TEMP TABLE std AS "
                 f"{standardised_sql(items, delivered_fields_sql(resource, raw, layout))}")
     _mark_duplicates(con, resource)
-    kept = [c for item in items for c in item.lake_columns()]
-    col_list = ", ".join(ident(c) for c in kept)
+    col_list = ", ".join(_stored_sql(item, c) for item in items for c in item.lake_columns())
     con.execute(
         f"COPY (SELECT {_LINEAGE}, {col_list} FROM std WHERE len(_rules) = 0) "
         f"TO {sql_str(str(out / 'accepted.parquet'))} (FORMAT parquet, COMPRESSION snappy)"
@@ -152,8 +156,33 @@ def standardise_batch(
             "WHERE len(_rules) > 0 GROUP BY ALL ORDER BY rule"
         ).fetchall()
     )
+    counts = _pass_counts(con, resource)
+    (out / PASS_COUNTS).write_text(json.dumps(counts, sort_keys=True))
     con.execute("DROP TABLE std")
-    return StandardiseResult(rows_in, accepted, rows_in - accepted, by_rule)
+    return StandardiseResult(rows_in, accepted, rows_in - accepted, by_rule, counts)
+
+
+def _pass_counts(con: duckdb.DuckDBPyConnection, resource: Resource) -> dict:
+    """The accepted rows' count, each item's NULLs, and the rows beyond the first of every
+    repeated key (as `quality.expectations.ExpectKeyToBeUnique` counts them): all the quality
+    gate's blocking checks read, so it need not scan the accepted file again."""
+    names = [item.name for item in resource.items]
+    nulls = ", ".join(f"count(*) - count({ident(n)})" for n in names)
+    rows, *missing = con.execute(
+        f"SELECT count(*), {nulls} FROM std WHERE len(_rules) = 0").fetchall()[0]
+    key = ", ".join(ident(k) for k in resource.key)
+    (extra,) = con.execute(
+        f"SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM std "
+        f"WHERE len(_rules) = 0 GROUP BY {key} HAVING count(*) > 1)").fetchall()[0]
+    return {"rows": rows, "nulls": dict(zip(names, missing, strict=True)),
+            "key": list(resource.key), "key_duplicates": int(extra)}
+
+
+def _stored_sql(item: DataItem, column: str) -> str:
+    """A column as the accepted file stores it: originals only where they differ."""
+    if column != item.name + "_orig":
+        return ident(column)
+    return f"{stored_original_sql(item, ident(item.name), ident(column))} AS {ident(column)}"
 
 
 def _mark_duplicates(con: duckdb.DuckDBPyConnection, resource: Resource) -> None:

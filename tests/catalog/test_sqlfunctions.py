@@ -1,5 +1,6 @@
 """The DuckDB standardisation functions agree with the reference Python implementations."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ import duckdb
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlglot import exp
 
 from catalog.identifiers import (
     fold_name,
@@ -15,7 +17,14 @@ from catalog.identifiers import (
     normalise_name,
     standardise_id,
 )
-from catalog.sqlfunctions import register_functions, unregister_functions
+from catalog.model import ItemType
+from catalog.sqlfunctions import (
+    expand,
+    register_fallbacks,
+    register_functions,
+    standardise_sql,
+    unregister_functions,
+)
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +114,29 @@ def test_integers(con, text, expected):
     ("88.5", 88.5), ("1,088.25", 1088.25), ("88,5", None), ("1e3", None), ("inf", None)])
 def test_decimals(con, text, expected):
     assert sql(con, "hub_decimal(?)", text) == expected
+
+
+@given(ids)
+@settings(max_examples=300, deadline=None)
+def test_id_validity_in_sql_matches_the_kernel(con, value):
+    """The engine-neutral SQL of the GB 11643 check agrees with DuckDB's NumPy kernel."""
+    standard = standardise_id(value)
+    neutral = expand("hub_id_valid", exp.column("v"), engine="neutral").sql(dialect="duckdb")
+    valid = con.execute(f"SELECT {neutral} FROM (SELECT ?::VARCHAR AS v)", [standard]).fetchall()
+    assert valid[0][0] == is_valid_id(standard)
+
+
+@pytest.mark.parametrize("item_type", list(ItemType))
+def test_expanded_rules_use_built_in_functions_only(item_type):
+    """What ingestion runs names no macro: only built-ins and the Python fallbacks, which a
+    connection with nothing else registered runs."""
+    sql_text = standardise_sql(item_type, "v")
+    assert {name.lower() for name in re.findall(r"\b(HUB_\w+)\(", sql_text)} <= {
+        "hub_py_std_id", "hub_py_fold_name", "hub_py_fold_text", "hub_py_fold_code"}
+    value = "['1'] " if item_type is ItemType.ID_LIST else "' 1 '"
+    cast = "::VARCHAR[]" if item_type is ItemType.ID_LIST else ""
+    with duckdb.connect(config={"autoinstall_known_extensions": False,
+                                "autoload_known_extensions": False}) as bare:
+        register_fallbacks(bare)
+        bare.execute(f"SELECT {sql_text} FROM (SELECT {value}{cast} AS v)").fetchall()
+        unregister_functions(bare)
