@@ -242,6 +242,28 @@ def declare(file: Path, actor, department, roles) -> None:
                f"it with `hub catalog submit {code}`")
 
 
+@catalog_group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_actor
+def import_sheet(file: Path, actor, department, roles) -> None:
+    """Import your department's resources from a directory spreadsheet (XLSX or CSV laid out
+    as the national cataloguing template, docs/directory-import.md): each new or changed
+    resource becomes a submitted revision for the chief data officer; a refused row imports
+    nothing."""
+    from catalog.directory_import import import_template
+    from catalog.entries import Actor
+
+    done = import_template(open_registry(), file, Actor(actor, department, frozenset(roles)))
+    if done.problems:
+        for p in done.problems:
+            where = f"第 {p.row} 行" if p.row else "文件"
+            click.echo(f"{where} {p.column or '-'}: {p.message} ({p.key})", err=True)
+        raise click.ClickException(f"{file.name}: {len(done.problems)} problem(s); nothing "
+                                   "was imported")
+    click.echo(f"{file.name}: {len(done.registered)} registered, {len(done.revised)} revised "
+               f"(submitted for review), {len(done.unchanged)} unchanged")
+
+
 def _decision(name: str, function_name: str, doc: str, reason_required: bool = True) -> None:
     @catalog_group.command(name, help=doc)
     @click.argument("code")

@@ -49,6 +49,7 @@ __all__ = [
     "CatalogRevision",
     "Change",
     "EntryError",
+    "check_proposal",
     "diff",
     "effective",
     "effective_all",
@@ -374,6 +375,12 @@ def propose(registry: Registry, code: str, changes: dict, actor: Actor) -> Catal
     edited. Refused while a revision is submitted, or when nothing would change. A change is
     new text (`abstract`, `items`) or a whole declaration (`declaration`): a new resource of
     the officer's department, or a schema revision of one of its resources."""
+    return _save_draft(registry, code, check_proposal(registry, code, changes, actor), actor)
+
+
+def check_proposal(registry: Registry, code: str, changes: dict, actor: Actor) -> dict:
+    """The proposal cleaned, or the `EntryError` `propose` would refuse it with (nothing is
+    written: a bulk import checks every row before it proposes any)."""
     if isinstance(changes, dict) and "declaration" in changes:
         clean = _validate_declaration(code, changes, actor)
     else:
@@ -382,7 +389,11 @@ def propose(registry: Registry, code: str, changes: dict, actor: Actor) -> Catal
         clean = _validate(declared, changes)
     if not _changes(registry, code, clean):
         raise EntryError("invalid_change", "the proposal changes nothing the catalog says now")
-    return _save_draft(registry, code, clean, actor)
+    revision = pending(registry, code)
+    if revision is not None and revision.status == EntryStatus.SUBMITTED.value:
+        raise EntryError("revision_pending", f"revision {revision.id} of {code} is submitted: "
+                         "wait for the decision or have it returned")
+    return clean
 
 
 def _validate_declaration(code: str, changes: dict, actor: Actor) -> dict:
