@@ -64,6 +64,7 @@ __all__ = [
     "retire",
     "return_to_draft",
     "revisions",
+    "subject",
     "submit",
 ]
 
@@ -163,7 +164,7 @@ def _proposed(revision: CatalogRevision | None) -> Resource | None:
                              f"revision {revision.id}")
 
 
-def _subject(registry: Registry, code: str) -> Resource:
+def subject(registry: Registry, code: str) -> Resource:
     """The declared resource, or the one an open registration proposes under this code."""
     if code in RESOURCES:
         return RESOURCES[code]
@@ -458,7 +459,7 @@ def _open_revision(s: Session, code: str, status: EntryStatus, verb: str) -> Cat
 
 def submit(registry: Registry, code: str, actor: Actor, note: str = "") -> CatalogRevision:
     """The provider submits its draft for publication (draft → submitted)."""
-    _require_officer(actor, _subject(registry, code))
+    _require_officer(actor, subject(registry, code))
     with registry.session() as s:
         revision = _open_revision(s, code, EntryStatus.DRAFT, "submit")
         if not _changes(registry, code, revision.changes):
@@ -473,7 +474,7 @@ def submit(registry: Registry, code: str, actor: Actor, note: str = "") -> Catal
 
 def _decide(registry: Registry, code: str, actor: Actor, reason: str, to: EntryStatus,
             verb: str, action: str) -> CatalogRevision:
-    _subject(registry, code)
+    subject(registry, code)
     _require_cdo(actor)
     reason = _reason(reason)
     with registry.session() as s:

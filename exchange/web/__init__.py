@@ -8,13 +8,14 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from exchange.web import pages, public, resource, review, stats
+from exchange.web import pages, public, register, resource, review, stats
 from exchange.web.sessions import Sessions
 
 __all__ = ["ROUTERS", "STATIC_PATH", "install"]
 
 STATIC_PATH = "/static"
-ROUTERS = (pages.router, resource.router, review.router, stats.router, public.router)
+ROUTERS = (pages.router, resource.router, review.router, register.router, stats.router,
+           public.router)
 
 
 def install(app: FastAPI) -> None:

@@ -56,7 +56,7 @@ def queue(request: Request, user: CurrentUser, hub: HubDep, done: str = "") -> R
     """What waits for the chief data officer."""
     require(user, Action.QUEUE_READ)
     registry = hub.store.registry
-    submitted = [(r, RESOURCES.get(r.resource_code), entries.diff(registry, r))
+    submitted = [(r, entries.subject(registry, r.resource_code), entries.diff(registry, r))
                  for r in entries.queue(registry)]
     statuses = {code: entries.entry_status(registry, code) for code in sorted(RESOURCES)}
     return page(request, "queue.html", {
@@ -82,9 +82,7 @@ def entry_action(user: CurrentUser, hub: HubDep, record: AuditCtx, code: Code,
     check_csrf(user, csrf)
     if action not in ENTRY_ACTIONS:
         raise ApiError(404, "not_found", "No such action on a catalog entry.")
-    if code not in RESOURCES:
-        raise ApiError(404, "not_found", "No such resource in the catalog.")
-    run, word = ENTRY_ACTIONS[action]
+    run, word = ENTRY_ACTIONS[action]  # an unknown entry is `catalog.entries`' not_found
     record.detail = {"catalog": action, "entry": code}  # a catalog change, not a use of data
     run(hub.store.registry, code, _actor(user), reason)
     return RedirectResponse(f"/queue?done={word}", status_code=303)
