@@ -156,6 +156,8 @@ def parse_declaration(data: object, departments: dict[str, Department],
         raise ProfileError(f"{where}: a declaration is a JSON object")
     data = dict(data)
     provider = data.get("provider")
+    if isinstance(provider, dict):  # the department is always the city's, named by its code
+        provider = provider.get("code")
     if isinstance(provider, str):
         if provider not in departments:
             raise ProfileError(f"{where}: provider: {provider!r} is not a department of the "

@@ -22,6 +22,13 @@ __all__ = ["INGEST_JOB", "landing_sensor"]
 INGEST_JOB = "ingest_all"
 
 
+def _loaded_keys(context: dg.SensorEvaluationContext) -> set | None:
+    """The asset keys of the definitions this sensor runs in (None when evaluated outside
+    them, e.g. called directly)."""
+    repository = getattr(context, "repository_def", None)
+    return set(repository.asset_graph.get_all_asset_keys()) if repository else None
+
+
 @dg.sensor(job_name=INGEST_JOB, minimum_interval_seconds=30,
            default_status=dg.DefaultSensorStatus.RUNNING,
            description="Watches the landing directory; `.part` files are ignored.")
@@ -29,9 +36,17 @@ def landing_sensor(context: dg.SensorEvaluationContext, hub: HubResource):
     for name in unknown_folders(hub.settings.landing_dir, delivered_resources()):
         context.log.warning(f"landing folder {name!r} is not a resource code: nothing in it is "
                             "read (`hub catalog list` lists the codes)")
+    loaded = _loaded_keys(context)
     for resource in delivered_resources():
         pending = pending_deliveries(hub.settings, hub.registry, resource)
         if not pending:
+            continue
+        if loaded is not None and layer_key(LAYERS[0], resource) not in loaded:
+            # Published after these definitions were loaded (a registration): requesting its
+            # assets would fail the whole tick. It waits in landing until the reload.
+            context.log.warning(f"{resource.code} has deliveries but this Dagster loaded its "
+                                "definitions before it was catalogued: reload the code location "
+                                "(Deployment → Reload) to ingest them")
             continue
         new = [d.batch_id for d in pending]
         # A batch delivered again under its id (a corrected rejected batch) is a new run.

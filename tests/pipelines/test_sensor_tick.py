@@ -41,3 +41,24 @@ def test_a_tick_targets_the_ingest_job_and_its_run_publishes(settings):
 
         # Nothing new for that resource: the next tick asks for the others only.
         assert "mz.members" not in {r.tags["resource"] for r in _tick(defs, instance)}
+
+
+def test_a_resource_published_after_the_load_waits_for_the_reload(tmp_path):
+    """A registration published while the daemon runs: its deliveries wait, the tick still
+    succeeds for everything else, and the reloaded definitions ingest it."""
+    from catalog import HubSettings, open_registry, resource
+    from catalog.city import write_declaration
+
+    settings = HubSettings(home=tmp_path / "home", landing=tmp_path / "landing")
+    open_registry(settings)
+    defs = build_definitions(settings)  # loaded before the publication
+    bikes = resource("ga.vehicles").model_copy(update={"code": "ga.bicycles",
+                                                       "name": "电动自行车登记"})
+    write_declaration(settings.home, bikes)  # what publishing the registration writes
+    delivered = settings.landing_dir / "ga.bicycles" / "20261201T020000.csv"
+    delivered.parent.mkdir(parents=True)
+    delivered.write_text("plate_number\n惠A00001\n", encoding="utf-8")
+    with dg.instance_for_test() as instance:
+        assert "ga.bicycles" not in {r.tags["resource"] for r in _tick(defs, instance)}
+        reloaded = build_definitions(settings)
+        assert "ga.bicycles" in {r.tags["resource"] for r in _tick(reloaded, instance)}
