@@ -133,6 +133,16 @@ def catalog_jsonld(hub: Hub) -> dict:
     return dcat_catalog(hub.store.registry, hub.settings, downloadable)
 
 
+def catalog_rdf(hub: Hub, fmt: str) -> bytes:
+    """`catalog_jsonld` in another RDF syntax (`turtle`, `xml`), converted by rdflib from the
+    JSON-LD, whose @context is inline: nothing is fetched."""
+    from rdflib import Graph  # only for these two routes
+
+    graph = Graph().parse(data=json.dumps(catalog_jsonld(hub), ensure_ascii=False),
+                          format="json-ld")
+    return graph.serialize(format=fmt, encoding="utf-8")
+
+
 def open_download(hub: Hub, code: str, fmt: str, record: AuditRecord) -> OpenDownload:
     """Start the download of an open dataset; 404 for anything else or another format."""
     record.resource_code, record.purpose = code[:64], OPEN_PURPOSE

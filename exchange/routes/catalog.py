@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Path
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
 
 from catalog import RESOURCES, Resource, entries
 from catalog.directory import describe
@@ -27,16 +29,29 @@ def _summary(r: Resource, status: str) -> dict:
             "checks": sorted(c.name for c in CHECKS.values() if c.resource == r.code)}
 
 
+def _matches(r: Resource, words: list[str]) -> bool:
+    """Every word in the code, names, abstract, provider or a data item's names."""
+    text = " ".join([r.code, r.name, r.name_en, r.abstract, r.provider.name,
+                     r.provider.short_name, *(f"{i.name} {i.zh_name} {i.description}"
+                                              for i in r.items)]).casefold()
+    return all(w in text for w in words)
+
+
 @router.get("/resources", response_model=Page[dict])
-def list_resources(caller: CurrentCaller, hub: HubDep, paging: PagingDep) -> dict:
-    """Every catalogued resource: provider, status, abstract, sharing attribute, data items,
-    verification checks."""
+def list_resources(caller: CurrentCaller, hub: HubDep, paging: PagingDep,
+                   q: Annotated[str, Query(max_length=200, description="Words that every "
+                                           "entry listed contains (code, names, abstract, "
+                                           "provider, data items).")] = "") -> dict:
+    """Every catalogued resource (or those matching `q`): provider, status, abstract, sharing
+    attribute, data items, verification checks."""
     authorize(caller, Action.CATALOG_READ)
     registry = hub.store.registry
     current = entries.effective_all(registry)
-    codes = sorted(RESOURCES)[paging.offset:paging.offset + paging.limit]
+    words = q.casefold().split()
+    found = [code for code in sorted(RESOURCES) if not words or _matches(current[code], words)]
+    codes = found[paging.offset:paging.offset + paging.limit]
     return paging.page([_summary(current[code], entries.entry_status(registry, code).value)
-                        for code in codes], len(RESOURCES))
+                        for code in codes], len(found))
 
 
 @router.get("/resources/{code}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from catalog.dcat import OPEN_FORMATS, OPEN_PREFIX
 from catalog.formats import FORMATS
@@ -49,3 +49,17 @@ async def download(code: Code, fmt: Annotated[str, Path(max_length=16)], hub: Hu
 def dcat(hub: HubDep) -> JSONResponse:
     """The whole resource directory as DCAT-AP 3.0 JSON-LD, for data portals to harvest."""
     return JSONResponse(opendata.catalog_jsonld(hub), media_type="application/ld+json")
+
+
+@router.get("/dcat.ttl", response_class=Response, responses={
+    200: {"description": "DCAT-AP 3.0 as Turtle.", "content": {"text/turtle": {}}}})
+def dcat_turtle(hub: HubDep) -> Response:
+    """The same directory as Turtle (RDF 1.1), for harvesters that read no JSON-LD."""
+    return Response(opendata.catalog_rdf(hub, "turtle"), media_type="text/turtle; charset=utf-8")
+
+
+@router.get("/dcat.rdf", response_class=Response, responses={
+    200: {"description": "DCAT-AP 3.0 as RDF/XML.", "content": {"application/rdf+xml": {}}}})
+def dcat_rdfxml(hub: HubDep) -> Response:
+    """The same directory as RDF/XML (the DCAT-AP harvesters' oldest format)."""
+    return Response(opendata.catalog_rdf(hub, "xml"), media_type="application/rdf+xml")

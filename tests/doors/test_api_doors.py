@@ -140,3 +140,13 @@ def test_no_get_route_answers_a_bare_list(live):
             for media in response.get("content", {}).values()
             if media.get("schema", {}).get("type") == "array"]
     assert bare == []
+
+
+def test_resources_are_searched_by_words_with_totals(live):
+    found = live.get("/v1/resources", "requester", q="死亡 卫生").json()
+    assert [r["code"] for r in found["items"]] == ["wj.deaths"] and found["total"] == 1
+    by_item = live.get("/v1/resources", "requester", q="号牌号码").json()
+    assert "ga.vehicles" in [r["code"] for r in by_item["items"]]
+    none = live.get("/v1/resources", "requester", q="没有这样的资源").json()
+    assert (none["items"], none["total"]) == ([], 0)
+    assert live.get("/v1/resources", "requester", q="x" * 201).status_code == 422

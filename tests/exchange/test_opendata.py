@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import pyarrow.parquet as pq
 import pytest
 import rdflib
+import rdflib.compare
 import rdflib.namespace as ns  # its names, imported bare, warn under pytest
 from sqlalchemy import select
 
@@ -135,6 +136,19 @@ def test_dcat_export_is_served_and_lists_downloads_for_open_data_only(shared_api
                          f"{base}/open/v1/resources/{CODE}/data.parquet"}
     datasets = set(graph.subjects(ns.RDF.type, ns.DCAT.Dataset))
     assert len(datasets) == len(json.loads(response.text)["@graph"][0]["dcat:dataset"]) >= 11
+
+
+def test_dcat_as_turtle_and_rdfxml_are_the_same_graph(shared_api):
+    """Three syntaxes, one catalog: the triples of Turtle and RDF/XML are the JSON-LD's."""
+    jsonld = rdflib.Graph().parse(data=shared_api.http.get("/open/dcat.jsonld").text,
+                                  format="json-ld")
+    for path, fmt, media in (("/open/dcat.ttl", "turtle", "text/turtle"),
+                             ("/open/dcat.rdf", "xml", "application/rdf+xml")):
+        response = shared_api.http.get(path)
+        assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+        graph = rdflib.Graph().parse(data=response.content, format=fmt)
+        assert len(graph) == len(jsonld) > 100
+        assert rdflib.compare.isomorphic(graph, jsonld)
 
 
 def test_a_retired_resource_leaves_open_data_and_cannot_be_ordered(api):

@@ -171,6 +171,8 @@ ROUTES = [
     ("GET", "/open/v1/resources/{open_resource}", None, None, PUBLIC),
     ("GET", "/open/v1/resources/{open_resource}/data.csv", None, None, PUBLIC),
     ("GET", "/open/dcat.jsonld", None, None, PUBLIC),
+    ("GET", "/open/dcat.ttl", None, None, PUBLIC),
+    ("GET", "/open/dcat.rdf", None, None, PUBLIC),
 ]
 # The `other` department's requester has no query order: the gateway finds no grant.
 OTHER_SQL = 403
