@@ -20,6 +20,7 @@ import functools
 import json
 import os
 import shutil
+import time
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -219,16 +220,25 @@ def profile_path(name_or_path: str | Path) -> Path:
     return path
 
 
+_RECHECK_SECONDS = 1.0
+_stamps: dict[Path, tuple[float, tuple[int, int] | None]] = {}
+
+
 def load_city(folder: Path) -> City:
     """The city of a folder, read again only when its files have changed (a published
-    declaration is a new file: `write_declaration`), so every process sees it."""
+    declaration is a new file: `write_declaration`), so every process sees it within a
+    second; this process at once."""
     folder = Path(folder)
-    try:
-        stamp = ((folder / "city.toml").stat().st_mtime_ns,
-                 (folder / "resources").stat().st_mtime_ns)
-    except OSError:
-        stamp = None
-    return _load_city(folder, stamp)
+    now = time.monotonic()
+    checked = _stamps.get(folder)
+    if checked is None or now - checked[0] > _RECHECK_SECONDS:
+        try:
+            stamp = ((folder / "city.toml").stat().st_mtime_ns,
+                     (folder / "resources").stat().st_mtime_ns)
+        except OSError:
+            stamp = None
+        checked = _stamps[folder] = (now, stamp)
+    return _load_city(folder, checked[1])
 
 
 @functools.lru_cache(maxsize=8)
@@ -250,10 +260,23 @@ def current_city() -> City:
     settings' home): `<home>/city/`, written by `hub init`, or the demo's profile for a home
     that has none."""
     if _SERVED:
-        return load_city(city_folder(_SERVED[0]))
+        return _city_of(_SERVED[0])
     from catalog.settings import get_settings
 
-    return load_city(city_folder(get_settings().home))
+    return _city_of(get_settings().home)
+
+
+_folders: dict[Path, tuple[float, City]] = {}
+
+
+def _city_of(home: Path) -> City:
+    """The home's city, looked for again at most once a second (every lookup of a resource
+    comes here)."""
+    now = time.monotonic()
+    found = _folders.get(home)
+    if found is None or now - found[0] > _RECHECK_SECONDS:
+        found = _folders[home] = (now, load_city(city_folder(home)))
+    return found[1]
 
 
 def city_folder(home: Path) -> Path:
@@ -280,6 +303,7 @@ def install_city(settings: HubSettings, profile: str | Path | None) -> City:
     shutil.rmtree(staged, ignore_errors=True)
     shutil.copytree(source, staged, ignore=shutil.ignore_patterns("__pycache__"))
     os.replace(staged, target)
+    _folders.pop(settings.home, None)
     return load_city(target)
 
 
@@ -296,6 +320,8 @@ def write_declaration(home: Path, resource: Resource) -> Path:
         os.replace(staged, target)
     path = target / "resources" / f"{resource.code}.json"
     write_json(path, declaration_data(resource))
+    _stamps.pop(target, None)  # this process reads the new directory at once
+    _folders.pop(home, None)
     return path
 
 

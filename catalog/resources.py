@@ -39,6 +39,22 @@ class _CityMapping(Mapping):
     def __len__(self) -> int:
         return len(self._data())
 
+    # One look at the city per call, not one per item (Mapping's mixins would look per key).
+    def __contains__(self, key) -> bool:
+        return key in self._data()
+
+    def get(self, key, default=None):
+        return self._data().get(key, default)
+
+    def keys(self):
+        return self._data().keys()
+
+    def values(self):
+        return self._data().values()
+
+    def items(self):
+        return self._data().items()
+
     def __repr__(self) -> str:
         return f"<{self._part} of the current city: {list(self._data())}>"
 
