@@ -48,7 +48,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     hub = Hub.build(settings)
     hub.keys.signing_keys()  # creates the first signing key if there is none
     city = current_city().profile
-    app = FastAPI(title=f"{city.name_en} Data-Sharing Hub API", version="1",
+    app = FastAPI(title=f"{city.short_name} Data-Sharing Hub API", version="1",
                   description=DESCRIPTION.replace("{title}", city.title),
                   docs_url=None, redoc_url=None)
     install_docs(app)  # Swagger UI from the files the hub ships (offline)

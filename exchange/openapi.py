@@ -72,6 +72,12 @@ _POLICY = {400, 403, 408, 503}
 _OWN: dict[tuple[str, str], set[int]] = {
     ("post", "/oauth/token"): {400, 401},
     ("get", "/v1/resources/{code}"): {404},
+    ("post", "/v1/resources"): {409},
+    ("put", "/v1/resources/{code}/declaration"): {404, 409},
+    ("get", "/v1/resources/{code}/revision"): {404},
+    ("post", "/v1/resources/{code}/revision/submit"): {404, 409},
+    ("post", "/v1/resources/{code}/revision/publish"): {404, 409},
+    ("post", "/v1/resources/{code}/revision/return"): {404, 409},
     ("post", "/v1/orders"): {400, 409, 503},
     ("get", "/v1/orders/{order_id}"): {404},
     ("post", "/v1/orders/{order_id}/review"): {400, 404, 409, 503},
@@ -94,6 +100,8 @@ _OWN: dict[tuple[str, str], set[int]] = {
     ("get", "/open/v1/resources/{code}"): {404, 503},
     ("get", "/open/v1/resources/{code}/data.{fmt}"): {404, *_POLICY},
     ("get", "/open/dcat.jsonld"): {503},
+    ("get", "/open/dcat.ttl"): {503},
+    ("get", "/open/dcat.rdf"): {503},
 }
 
 

@@ -182,6 +182,10 @@ CODES: dict[str, type[ApiError]] = {
     "unknown_item": UnknownItem, "invalid_id_number": InvalidIdNumber,
     "invalid_name": InvalidRequest, "invalid_filter": InvalidRequest,
     "invalid_subscription": InvalidRequest,  # notifications (/v1/notify)
+    # registration and catalog revisions (/v1/resources, catalog.entries.EntryError)
+    "exists": Conflict, "revision_pending": Conflict, "invalid_transition": Conflict,
+    "invalid_change": InvalidRequest, "reason_required": InvalidRequest,
+    "invalid_file": InvalidRequest,  # the web app's directory upload
     "method_not_allowed": InvalidRequest, "not_acceptable": InvalidRequest,
     "unsupported_media_type": InvalidRequest,
     **dict.fromkeys(_QUERY_CODES, QueryRejected), "ambiguous_grant": AmbiguousGrant,

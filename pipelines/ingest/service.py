@@ -151,6 +151,11 @@ def _notify(s, settings: HubSettings, batch: BatchRecord, reason_zh: str = "") -
                    "threshold": f"{threshold:.1%}"})
 
 
+def _tell(s, settings: HubSettings, notices: list[tuple[BatchRecord, str]]) -> None:
+    for batch, reason_zh in notices:
+        _notify(s, settings, batch, reason_zh)
+
+
 def _looked_again(registry: Registry, record: BatchRecord, delivery: Delivery) -> None:
     """The files were touched but hold the same bytes: note the look (no earlier than the
     files' time, which another machine's clock may have set ahead), so they are not hashed
@@ -232,6 +237,7 @@ def publish(
     passed. Returns the current publication (new or unchanged) and the batches refused.
     """
     refused: list[BatchOutcome] = []
+    notices: list[tuple[BatchRecord, str]] = []  # told at the end: telling writes (`emit`)
     with registry.session() as s:
         # Every read comes first: the changes below are flushed only at the commit, so the
         # gate and the decision on the keys (seconds at 10 M persons) hold no write lock that
@@ -246,13 +252,14 @@ def publish(
                 if not ok:
                     batch.status = BatchStatus.REJECTED
                     batch.reason = f"quality gate: {reason}"
-                    _notify(s, settings, batch, f"未通过入库质量关卡：{reason_zh}")
+                    notices.append((batch, f"未通过入库质量关卡：{reason_zh}"))
                     refused.append(BatchOutcome(
                         batch.batch_id, "rejected", batch.rows_in, batch.rows_accepted,
                         batch.rows_quarantined, reason=batch.reason,
                         reason_zh=f"未通过入库质量关卡：{reason_zh}"))
         live = [b for b in batches if b.status in (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)]
         if not live:
+            _tell(s, settings, notices)
             return current, refused
         # Every batch that passed the gate joins the history ("as of" queries); the current
         # version is the newest snapshot, or every month of an append resource.
@@ -261,6 +268,7 @@ def publish(
         chosen = live if resource.load is Load.APPEND else [live[-1]]
         batch_ids = [b.batch_id for b in chosen]
         if current is not None and list(current.batch_ids) == batch_ids:
+            _tell(s, settings, notices)
             return current, refused
         # Whether a key recurs across the batches is decided once, here, for every reader; a
         # key delivered again in a later month counts once.
@@ -273,4 +281,5 @@ def publish(
             rows=rows if rows is not None else sum(b.rows_accepted for b in chosen),
         )
         s.add(publication)
+        _tell(s, settings, notices)
     return publication, refused

@@ -63,15 +63,15 @@ def test_the_current_version_holds_the_newest_report_of_each_audit(hub):
     [ack] = [f for f in findings(registry, audit="alpha") if f.subject == "x:1"]
     acknowledge(registry, ack.id, "cdo", "known, being fixed")
     third = file_report(settings, registry, "alpha", _audit("alpha", "x:1"))
-    current = registry.current_publication(AUDIT_FINDINGS.code)
+    current = registry.current_publication(AUDIT_FINDINGS)
     assert current.version == third.version == 3
-    batch_of = {b.files[0]: b.batch_id for b in registry.batches(AUDIT_FINDINGS.code)}
+    batch_of = {b.files[0]: b.batch_id for b in registry.batches(AUDIT_FINDINGS)}
     home = settings.home
     assert len(current.batch_ids) == 2
     assert batch_of[str(third.path.relative_to(home))] in current.batch_ids
     assert batch_of[str(first.path.relative_to(home))] not in current.batch_ids
     assert current.rows == 2  # x:1 (acknowledged) and y:1
-    files = [b.accepted_path for b in registry.batches(AUDIT_FINDINGS.code)
+    files = [b.accepted_path for b in registry.batches(AUDIT_FINDINGS)
              if b.batch_id in current.batch_ids]
     with duckdb.connect() as con:
         rows = con.execute("SELECT audit, subject, severity, status, report_id FROM "

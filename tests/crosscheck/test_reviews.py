@@ -125,7 +125,10 @@ def test_thresholds_come_from_the_policy_file(city, run, tmp_path: Path):
     for period in ("202608", "202609", "202610"):
         city.insurance(p.id_number, p.name, period, 1100)
     assert run(city).pairs() == set()
-    text = CROSSCHECK_POLICY.read_text(encoding="utf-8").replace("441302 = 1180", "441302 = 1000")
+    # The policy's own standards replace the city profile's (惠城区 lowered to 1000).
+    text = CROSSCHECK_POLICY.read_text(encoding="utf-8") + (
+        "\n[standards]\n441302 = 1000\n441303 = 1180\n441322 = 1100\n441323 = 1100\n"
+        "441324 = 1050\n")
     policy = tmp_path / "policy.toml"
     policy.write_text(text, encoding="utf-8")
     assert run(city, config=load_crosscheck_config(policy)).pairs() == {("I1", "income")}

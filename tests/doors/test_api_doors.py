@@ -27,6 +27,10 @@ LISTS = {
     "/v1/audit": "auditor",
     "/v1/usage": "cdo",
     "/v1/crosscheck/linkage-issues": "requester",
+    "/v1/revisions": "cdo",
+    "/v1/notify/events": "admin",
+    "/v1/notify/subscriptions": "admin",
+    "/v1/notify/deliveries": "admin",
     "/open/v1/resources": None,
 }
 
