@@ -53,7 +53,8 @@ _PUBLISHER_TYPE = "http://purl.org/adms/publishertype/LocalAuthority"
 _FREQUENCY = {UpdateCycle.REALTIME: "UPDATE_CONT", UpdateCycle.DAILY: "DAILY",
               UpdateCycle.WEEKLY: "WEEKLY", UpdateCycle.MONTHLY: "MONTHLY",
               UpdateCycle.QUARTERLY: "QUARTERLY", UpdateCycle.YEARLY: "ANNUAL"}
-# EU data themes: by providing department, then the resources that differ.
+# EU data themes: by providing department, then the resources that differ; a department
+# not listed is government and public sector (GOVE).
 _THEMES = {"ga": "SOCI", "wj": "HEAL", "rs": "SOCI", "gjj": "ECON", "zr": "REGI", "sj": "ECON",
            "mz": "SOCI", "hub": "GOVE"}
 _THEME_OF = {"ga.vehicles": "TRAN"}
@@ -142,7 +143,7 @@ def _dataset(base: str, resource: Resource, open_: bool, licence: str,
         "dcat:keyword": [_zh(k) for k in dict.fromkeys(
             [resource.name, resource.provider.short_name, *(i.zh_name for i in resource.items)])],
         "dcat:theme": _iri(f"{_EU}data-theme/"
-                           f"{_THEME_OF.get(resource.code, _THEMES[resource.provider.code])}"),
+                           f"{_THEME_OF.get(resource.code, _THEMES.get(resource.provider.code, 'GOVE'))}"),
         "dct:accessRights": _iri(f"{_EU}access-right/{'PUBLIC' if open_ else 'NON_PUBLIC'}"),
         "dct:accrualPeriodicity": _iri(f"{_EU}frequency/{_FREQUENCY[resource.update_cycle]}"),
         "dct:issued": {"@value": resource.release_date.isoformat(), "@type": "xsd:date"},

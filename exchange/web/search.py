@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from urllib.parse import urlencode
+
+from starlette.requests import Request
 
 from catalog import DEPARTMENTS, Category, Grade, Resource, SharingAttribute, UpdateCycle
+from catalog.listing import Page
 from catalog.registry import EntryStatus
 from exchange.errors import ApiError
 
-__all__ = ["Filters", "Row", "highest_grade", "search"]
+__all__ = ["Filters", "Row", "highest_grade", "page_number", "pager", "search"]
 
 _GRADE_RANK = {g: i for i, g in enumerate(Grade)}  # 一般 < 重要 < 核心 (GB/T 43697)
 MAX_TEXT = 100
@@ -94,3 +98,27 @@ def search(resources: Iterable[Resource], statuses: Mapping[str, str],
     rows = [Row(r, statuses[r.code], highest_grade(r), revisions.get(r.code, ""))
             for r in sorted(resources, key=lambda r: r.code)]
     return [row for row in rows if _matches(row, f)]
+
+
+_MAX_PAGE = 1_000_000
+
+
+def page_number(params: Mapping[str, str]) -> int:
+    """The `page` asked for (from 1); anything but a whole number in range is refused (400)."""
+    text = (params.get("page") or "1").strip()
+    if not text.isdigit() or not 1 <= int(text) <= _MAX_PAGE:
+        raise ApiError(400, "invalid_filter", "Page: a whole number from 1.")
+    return int(text)
+
+
+def pager(request: Request, shown: Page) -> dict:
+    """Where the page is in the list, and links to the pages before and after it (the same
+    search and filters)."""
+    def link(number: int) -> str:
+        return f"{request.url.path}?{urlencode({**request.query_params, 'page': number})}"
+
+    first = (shown.number - 1) * shown.size + 1
+    return {"page": shown.number, "pages": shown.pages, "first": first,
+            "last": first + len(shown.items) - 1,
+            "previous": link(shown.number - 1) if shown.number > 1 else None,
+            "next": link(shown.number + 1) if shown.number < shown.pages else None}

@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Iterable
 from pathlib import Path
 
-from catalog.city import DEFAULT_PROFILE, PROFILES
+from catalog.city import DEFAULT_PROFILE, PROFILES, declaration_data
 from catalog.model import Resource
 
 __all__ = ["write_city_folder"]
@@ -81,9 +81,8 @@ def write_city_folder(resources: Iterable[Resource], out: Path,
         if resource.provider.code not in known:
             profile["departments"].append(resource.provider.model_dump())
             known.add(resource.provider.code)
-        data = resource.model_dump(mode="json", exclude_defaults=True)
-        data["provider"] = resource.provider.code
-        target.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n",
+        target.write_text(json.dumps(declaration_data(resource), ensure_ascii=False,
+                                     indent=1) + "\n",
                           encoding="utf-8")
         written += 1
     (out / "city.toml").write_text(_city_toml(profile), encoding="utf-8")
