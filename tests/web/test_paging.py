@@ -4,6 +4,7 @@ filters kept across pages."""
 from __future__ import annotations
 
 import html
+import re
 
 import pytest
 
@@ -62,3 +63,20 @@ def test_a_page_past_the_end_is_empty_not_an_error(shared_web):
     response = shared_web.client("requester").get("/resources?page=9")
     assert response.status_code == 200 and _codes(response.text) == []
     assert "No resource matches." in response.text
+
+
+def test_statistics_show_the_largest_resources_and_the_rest_as_one_bar(shared_web, monkeypatch):
+    from exchange.web import figures
+
+    monkeypatch.setattr(figures, "TOP", 3)
+    registry = shared_web.hub.store.registry
+    rows = {c: p.rows if (p := registry.current_publication(c)) else 0 for c in RESOURCES}
+    largest = sorted(rows, key=lambda c: (-rows[c], c))[:3]
+    html_text = shared_web.client("auditor").get("/stats").text
+    records = html_text[html_text.index('id="figure-records"'):]
+    records = records[:records.index("</table>")]
+    for code in largest:
+        assert re.search(rf'{re.escape(code)}</a></th>\s*<td>{rows[code]}</td>', records), code
+    rest = sum(n for c, n in rows.items() if c not in largest)
+    assert re.search(rf'other {len(RESOURCES) - 3} resources</th>\s*<td>{rest}</td>', records)
+    assert f"<dt>Records held</dt><dd>{sum(rows.values())}</dd>" in html_text
