@@ -16,6 +16,7 @@ when it is read; each problem names the file, the field and what is wrong.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import gc
 import json
@@ -255,9 +256,16 @@ def _load_city(folder: Path, _stamp: tuple[int, int] | None) -> City:
     city = City(folder)
     # The declarations live as long as the process: kept out of the collector's full passes,
     # which otherwise walk every object of a 10,000-resource directory (~0.5 s pauses that
-    # made one request in six slow). Unreachable objects are still freed by reference count.
+    # made one request in six slow). Unreachable objects are still freed by reference count;
+    # at exit everything is handed back, so extension modules (DuckDB's) do not report leaks.
     gc.freeze()
+    if not _UNFREEZE_AT_EXIT:
+        atexit.register(gc.unfreeze)
+        _UNFREEZE_AT_EXIT.append(True)
     return city
+
+
+_UNFREEZE_AT_EXIT: list[bool] = []
 
 
 _SERVED: list[Path] = []  # the home whose city this process serves, once a door opened it
