@@ -106,11 +106,14 @@ def registry_engine(url: str) -> Engine:
     return engine
 
 
-def _same_json(stored: str | None, value: dict) -> bool:
+def _same_json(stored: str | dict | None, value: dict) -> bool:
     """Whether a JSON column's text holds `value`: as written (`json.dumps`) or, written
-    another way (another driver, key order), once parsed."""
+    another way (another driver, key order), once parsed. psycopg hands PostgreSQL's JSON
+    over parsed whatever the column is read as."""
     if stored is None:
         return False
+    if not isinstance(stored, str):
+        return stored == value
     return stored == json.dumps(value) or json.loads(stored) == value
 
 
