@@ -128,6 +128,9 @@ def child_defs() -> dict:
 
 def measure_defs(home: Path, landing: Path) -> dict:
     env = _env(home, landing)
+    instance = Path(env["DAGSTER_HOME"])
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     _, text = _run([PYTHON, __file__, "--child", "defs"], env)
     out = json.loads(text.strip().splitlines()[-1])
     out["dagster_definitions_validate_s"], _ = _run(
