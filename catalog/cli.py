@@ -118,7 +118,8 @@ def list_entries(as_json: bool, page: int, limit: int, every: bool) -> None:
     page at a time (the page and the total on stderr, so stdout stays the data)."""
     registry = open_registry()
     total = len(RESOURCES)
-    shown = page_of(list(RESOURCES.values()), 1 if every else page, total if every else limit)
+    shown = page_of(list(RESOURCES.values()), 1 if every else page,
+                    max(total, 1) if every else limit)
     if total and not shown.items:
         raise click.BadParameter(shown.summary("resources"), param_hint="--page")
     rows = [describe(registry, r) for r in shown.items]
