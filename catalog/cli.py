@@ -17,6 +17,7 @@ from catalog.city import install_city
 from catalog.clierrors import require_home, unexpected
 from catalog.directory import describe
 from catalog.errors import HubError
+from catalog.listing import PAGE_SIZE, page_of
 from catalog.registry import Registry, registry_engine
 from catalog.relocation import ensure_analyst_db_home
 from catalog.resources import RESOURCES, resource
@@ -107,10 +108,22 @@ def catalog_group() -> None:
 
 @catalog_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def list_entries(as_json: bool) -> None:
-    """Every catalogued resource with its provider, sharing attribute, version and rows."""
+@click.option("--page", default=1, show_default=True, type=click.IntRange(1),
+              help="Which page of the directory.")
+@click.option("--limit", default=PAGE_SIZE, show_default=True, type=click.IntRange(1),
+              help="Resources per page.")
+@click.option("--all", "every", is_flag=True, help="Every resource, on one page.")
+def list_entries(as_json: bool, page: int, limit: int, every: bool) -> None:
+    """The catalogued resources with their provider, sharing attribute, version and rows, a
+    page at a time (the page and the total on stderr, so stdout stays the data)."""
     registry = open_registry()
-    rows = [describe(registry, r) for r in RESOURCES.values()]
+    total = len(RESOURCES)
+    shown = page_of(list(RESOURCES.values()), 1 if every else page,
+                    max(total, 1) if every else limit)
+    if total and not shown.items:
+        raise click.BadParameter(shown.summary("resources"), param_hint="--page")
+    rows = [describe(registry, r) for r in shown.items]
+    click.echo(shown.summary("resources"), err=True)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return

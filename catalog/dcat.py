@@ -14,7 +14,8 @@ dcat:accessURL; Agent foaf:name.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import json
+from collections.abc import Collection, Iterator
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,8 +28,8 @@ from catalog.resources import DEPARTMENTS, RESOURCES
 from catalog.settings import HubSettings
 from catalog.timefmt import beijing_iso
 
-__all__ = ["CONTEXT", "OPEN_FORMATS", "OPEN_PREFIX", "dcat_catalog", "download_path",
-           "landing_path"]
+__all__ = ["CONTEXT", "OPEN_FORMATS", "OPEN_PREFIX", "dcat_catalog", "dcat_nodes", "dcat_stream",
+           "download_path", "landing_path"]
 
 OPEN_PREFIX = "/open"
 # format -> (EU file type, IANA media type): what the open downloads are.
@@ -53,7 +54,8 @@ _PUBLISHER_TYPE = "http://purl.org/adms/publishertype/LocalAuthority"
 _FREQUENCY = {UpdateCycle.REALTIME: "UPDATE_CONT", UpdateCycle.DAILY: "DAILY",
               UpdateCycle.WEEKLY: "WEEKLY", UpdateCycle.MONTHLY: "MONTHLY",
               UpdateCycle.QUARTERLY: "QUARTERLY", UpdateCycle.YEARLY: "ANNUAL"}
-# EU data themes: by providing department, then the resources that differ.
+# EU data themes: by providing department, then the resources that differ; a department
+# not listed is government and public sector (GOVE).
 _THEMES = {"ga": "SOCI", "wj": "HEAL", "rs": "SOCI", "gjj": "ECON", "zr": "REGI", "sj": "ECON",
            "mz": "SOCI", "hub": "GOVE"}
 _THEME_OF = {"ga.vehicles": "TRAN"}
@@ -127,11 +129,16 @@ def _distributions(base: str, resource: Resource, open_: bool, licence: str,
     return out
 
 
-def _dataset(base: str, resource: Resource, open_: bool, licence: str,
-             publication: Publication | None, revised: datetime | None) -> dict:
+def _modified(publication: Publication | None, revised: datetime | None) -> dict | None:
+    """When a dataset last changed: its newest publication or its latest published revision."""
     moments = [m for m in (publication.published_at if publication else None, revised)
                if m is not None]
-    modified = _moment(max(moments)) if moments else None
+    return _moment(max(moments)) if moments else None
+
+
+def _dataset(base: str, resource: Resource, open_: bool, licence: str,
+             publication: Publication | None, revised: datetime | None) -> dict:
+    modified = _modified(publication, revised)
     node = {
         "@id": f"{base}/catalog/datasets/{resource.code}", "@type": "dcat:Dataset",
         "dct:identifier": resource.code,
@@ -142,7 +149,7 @@ def _dataset(base: str, resource: Resource, open_: bool, licence: str,
         "dcat:keyword": [_zh(k) for k in dict.fromkeys(
             [resource.name, resource.provider.short_name, *(i.zh_name for i in resource.items)])],
         "dcat:theme": _iri(f"{_EU}data-theme/"
-                           f"{_THEME_OF.get(resource.code, _THEMES[resource.provider.code])}"),
+                           f"{_THEME_OF.get(resource.code, _THEMES.get(resource.provider.code, 'GOVE'))}"),
         "dct:accessRights": _iri(f"{_EU}access-right/{'PUBLIC' if open_ else 'NON_PUBLIC'}"),
         "dct:accrualPeriodicity": _iri(f"{_EU}frequency/{_FREQUENCY[resource.update_cycle]}"),
         "dct:issued": {"@value": resource.release_date.isoformat(), "@type": "xsd:date"},
@@ -157,10 +164,11 @@ def _dataset(base: str, resource: Resource, open_: bool, licence: str,
     return node
 
 
-def dcat_catalog(registry: Registry, settings: HubSettings, downloadable: Collection[str],
-                 ) -> dict:
-    """The catalog as a DCAT-AP 3.0 JSON-LD document. `downloadable`: codes of the resources
-    the open-data service serves (it alone knows what the open policy lets out)."""
+def dcat_nodes(registry: Registry, settings: HubSettings, downloadable: Collection[str],
+               ) -> Iterator[dict]:
+    """The document's `@graph` node by node — the catalogue, each dataset, the agents — so a
+    directory of 10,000 entries is written as it is made (`dcat_stream`), never held whole.
+    The registry is read before the first node."""
     base = settings.public_base_url or settings.api_issuer
     with registry.session() as s:
         statuses = {e.code: EntryStatus(e.status) for e in s.scalars(select(ResourceEntry))}
@@ -174,11 +182,10 @@ def dcat_catalog(registry: Registry, settings: HubSettings, downloadable: Collec
             .order_by(CatalogRevision.decided_at)).all())
     listed = [code for code in RESOURCES
               if statuses.get(code, EntryStatus.PUBLISHED) is EntryStatus.PUBLISHED]
-    datasets = [_dataset(base, text[code], code in downloadable, settings.open_data_licence,
-                         current.get(code), revised.get(code)) for code in listed]
     city = current_city().profile
     publishers = {RESOURCES[code].provider.code for code in listed} | {city.data_authority}
-    modified = [d["dct:modified"]["@value"] for d in datasets if "dct:modified" in d]
+    modified = [m["@value"] for code in listed
+                if (m := _modified(current.get(code), revised.get(code)))]
     catalog = {
         "@id": f"{base}/catalog", "@type": "dcat:Catalog",
         "dct:title": [_zh(f"{city.name}政务数据资源目录"),
@@ -190,12 +197,43 @@ def dcat_catalog(registry: Registry, settings: HubSettings, downloadable: Collec
                 "department's datasets with abstract, provider, update cycle, sharing and "
                 "open-data attributes; open datasets can be downloaded directly.")],
         "dct:publisher": _iri(_agent_id(base, DEPARTMENTS[city.data_authority])),
-        "dcat:dataset": [_iri(d["@id"]) for d in datasets],
+        "dcat:dataset": [_iri(f"{base}/catalog/datasets/{code}") for code in listed],
         "foaf:homepage": _iri(f"{base}/"),
         "dct:language": _iri(f"{_EU}language/ZHO"),
         "dcat:themeTaxonomy": _iri(f"{_EU}data-theme"),
     }
     if modified:
         catalog["dct:modified"] = {"@value": max(modified), "@type": "xsd:dateTime"}
-    agents = [_agent(base, DEPARTMENTS[code]) for code in sorted(publishers)]
-    return {"@context": CONTEXT, "@graph": [catalog, *datasets, *agents]}
+    yield catalog
+    for code in listed:
+        yield _dataset(base, text[code], code in downloadable, settings.open_data_licence,
+                       current.get(code), revised.get(code))
+    for code in sorted(publishers):
+        yield _agent(base, DEPARTMENTS[code])
+
+
+def dcat_catalog(registry: Registry, settings: HubSettings, downloadable: Collection[str],
+                 ) -> dict:
+    """The catalog as a DCAT-AP 3.0 JSON-LD document. `downloadable`: codes of the resources
+    the open-data service serves (it alone knows what the open policy lets out)."""
+    return {"@context": CONTEXT, "@graph": list(dcat_nodes(registry, settings, downloadable))}
+
+
+def dcat_stream(registry: Registry, settings: HubSettings, downloadable: Collection[str],
+                ) -> Iterator[bytes]:
+    """`dcat_catalog` as UTF-8 JSON, one node at a time; the registry is read on the call,
+    before anything is sent, so an error is an error response, not a broken document."""
+    nodes = dcat_nodes(registry, settings, downloadable)
+    first = next(nodes)
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"@context":' + _json(CONTEXT) + b',"@graph":[' + _json(first)
+        for node in nodes:
+            yield b"," + _json(node)
+        yield b"]}"
+
+    return chunks()
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()

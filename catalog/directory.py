@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from catalog.city import current_city
 from catalog.entries import effective, pending
 from catalog.model import Resource
 from catalog.quality_scores import quality_summary
 from catalog.registry import BatchStatus, Registry, ResourceEntry, utcnow
-from catalog.resources import RESOURCES
 from catalog.timefmt import beijing_iso
 
 __all__ = ["describe", "freshness", "lineage", "public_reason"]
@@ -32,7 +32,7 @@ def freshness(resource: Resource, last_delivery: datetime | None, now: datetime 
 
 def lineage(resource: Resource) -> dict[str, list[str]]:
     """Upstream and downstream resources (derived datasets name their inputs)."""
-    downstream = sorted(r.code for r in RESOURCES.values() if resource.code in r.derived_from)
+    downstream = list(current_city().downstream.get(resource.code, ()))
     upstream = list(resource.derived_from) or [f"landing:{resource.provider.code}/{resource.code}"]
     return {"upstream": upstream, "downstream": downstream}
 

@@ -54,8 +54,10 @@ __all__ = [
     "effective",
     "effective_all",
     "entry_status",
+    "entry_statuses",
     "history",
     "is_open",
+    "open_revisions",
     "pending",
     "propose",
     "publish",
@@ -180,6 +182,23 @@ def entry_status(registry: Registry, code: str) -> EntryStatus:
     with registry.session() as s:
         entry = s.get(ResourceEntry, code)
         return EntryStatus(entry.status) if entry else EntryStatus.PUBLISHED
+
+
+def entry_statuses(registry: Registry, codes: Iterable[str]) -> dict[str, EntryStatus]:
+    """`entry_status` of many entries in one query (a list of 10,000 asked one at a time
+    took seconds)."""
+    codes = list(codes)
+    with registry.session() as s:
+        stored = dict(s.execute(select(ResourceEntry.code, ResourceEntry.status)).all())
+    return {code: EntryStatus(stored[code]) if code in stored else EntryStatus.PUBLISHED
+            for code in codes}
+
+
+def open_revisions(registry: Registry) -> dict[str, str]:
+    """The status of each entry's open (draft or submitted) revision, in one query."""
+    with registry.session() as s:
+        return dict(s.execute(select(CatalogRevision.resource_code, CatalogRevision.status)
+                              .where(CatalogRevision.status.in_(_OPEN))).all())
 
 
 def is_open(registry: Registry, resource: Resource) -> bool:

@@ -1,12 +1,45 @@
-"""Lists on the command line: an empty one says so, in one line, instead of printing nothing."""
+"""Lists on the command line: an empty one says so, in one line, instead of printing nothing;
+a long one is shown a page at a time, with where the page is in the whole."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import click
 
-__all__ = ["echo_lines"]
+__all__ = ["PAGE_SIZE", "Page", "echo_lines", "page_of"]
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items, its number (from 1), the page size and the list's total."""
+
+    items: Sequence
+    number: int
+    size: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+    def summary(self, what: str) -> str:
+        """`resources 51–100 of 10,000 (page 2 of 200)`, or why a page past the end is empty."""
+        if not self.items:
+            return (f"no {what} on page {self.number}: {self.total:,} in all, "
+                    f"{self.pages} page{'s' if self.pages > 1 else ''} of {self.size}")
+        first = (self.number - 1) * self.size + 1
+        return (f"{what} {first:,}–{first + len(self.items) - 1:,} of {self.total:,} "
+                f"(page {self.number} of {self.pages})")
+
+
+def page_of(every: Sequence, number: int, size: int) -> Page:
+    """Page `number` (from 1) of `size` items of a list held whole."""
+    start = (number - 1) * size
+    return Page(every[start:start + size], number, size, len(every))
 
 
 def echo_lines(lines: Iterable[str], none: str) -> int:

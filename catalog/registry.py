@@ -6,11 +6,12 @@ manifest: a Parquet file is visible to readers only once a committed row here li
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import MetaData, create_engine, event, select
+from sqlalchemy import MetaData, Text, create_engine, event, select, type_coerce
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,6 +106,17 @@ def registry_engine(url: str) -> Engine:
     return engine
 
 
+def _same_json(stored: str | dict | None, value: dict) -> bool:
+    """Whether a JSON column's text holds `value`: as written (`json.dumps`) or, written
+    another way (another driver, key order), once parsed. psycopg hands PostgreSQL's JSON
+    over parsed whatever the column is read as."""
+    if stored is None:
+        return False
+    if not isinstance(stored, str):
+        return stored == value
+    return stored == json.dumps(value) or json.loads(stored) == value
+
+
 class Registry:
     """Sessions on the registry database, and the catalog's declared entries kept in it."""
 
@@ -137,11 +149,18 @@ class Registry:
             self._sync_declarations(resources)
 
     def _sync_declarations(self, resources: list[Resource]) -> None:
+        # One query for what is stored (10,000 lookups by key took 9 s), then only the new
+        # and the changed entries are written. The stored JSON is compared as text first
+        # (decoding 10,000 declarations took 2 s), as parsed JSON when the text differs.
         with self.session() as s:
+            stored = dict(s.execute(select(ResourceEntry.code,
+                                           type_coerce(ResourceEntry.declaration, Text))).all())
+            changed: dict[str, tuple[Resource, dict]] = {}
             for resource in resources:
-                entry = s.get(ResourceEntry, resource.code)
                 declaration = resource.model_dump(mode="json")
-                if entry is None:
+                if resource.code in stored and not _same_json(stored[resource.code], declaration):
+                    changed[resource.code] = (resource, declaration)
+                elif resource.code not in stored:
                     s.add(
                         ResourceEntry(
                             code=resource.code,
@@ -150,11 +169,12 @@ class Registry:
                             declaration=declaration,
                         )
                     )
-                elif entry.declaration != declaration:
-                    entry.name = resource.name
-                    entry.provider_code = resource.provider.code
-                    entry.declaration = declaration
-                    entry.updated_at = utcnow()
+            for code, (resource, declaration) in changed.items():
+                entry = s.get(ResourceEntry, code)
+                entry.name = resource.name
+                entry.provider_code = resource.provider.code
+                entry.declaration = declaration
+                entry.updated_at = utcnow()
 
     def batches(self, resource_code: str) -> list[BatchRecord]:
         with self.session() as s:

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from io import BufferedReader
 from pathlib import Path
 
-from catalog import RESOURCES, Publication, Resource, entries
-from catalog.dcat import OPEN_FORMATS, dcat_catalog, download_path, landing_path
+from sqlalchemy import select
+
+from catalog import RESOURCES, OpenAttribute, Publication, Resource, entries
+from catalog.dcat import OPEN_FORMATS, dcat_catalog, dcat_stream, download_path, landing_path
 from catalog.formats import FORMATS, Encoded, encode
 from catalog.lake import connect, write_json
 from catalog.timefmt import beijing_iso
@@ -40,8 +42,8 @@ from policies import (
     open_items,
 )
 
-__all__ = ["OpenDownload", "catalog_jsonld", "open_download", "open_resource",
-           "open_resources"]
+__all__ = ["OpenDownload", "catalog_jsonld", "catalog_jsonld_stream", "open_download",
+           "open_resource", "open_resources"]
 
 _NOT_OPEN = "No such open dataset."
 _CHUNK = 1 << 20
@@ -113,9 +115,18 @@ def _describe(found: _Open) -> dict:
     }
 
 
+def _may_be_open(hub: Hub) -> list[str]:
+    """The codes `_open` needs to look at, by code: an open attribute that allows it and a
+    published version (one query, not two per resource of the directory)."""
+    with hub.store.registry.session() as s:
+        published = set(s.scalars(select(Publication.resource_code).distinct()))
+    return [code for code in sorted(published & RESOURCES.keys())
+            if RESOURCES[code].open is not OpenAttribute.NOT_OPEN]
+
+
 def open_resources(hub: Hub) -> list[dict]:
     """Every open dataset: text, version, published rows, the items published and withheld."""
-    return [_describe(found) for code in sorted(RESOURCES)
+    return [_describe(found) for code in _may_be_open(hub)
             if (found := _open(hub, code)) is not None]
 
 
@@ -127,10 +138,18 @@ def open_resource(hub: Hub, code: str) -> dict:
     return _describe(found)
 
 
+def _downloadable(hub: Hub) -> set[str]:
+    return {code for code in _may_be_open(hub) if _open(hub, code) is not None}
+
+
 def catalog_jsonld(hub: Hub) -> dict:
     """The whole directory as DCAT-AP 3.0 JSON-LD; downloads for exactly the open datasets."""
-    downloadable = {code for code in RESOURCES if _open(hub, code) is not None}
-    return dcat_catalog(hub.store.registry, hub.settings, downloadable)
+    return dcat_catalog(hub.store.registry, hub.settings, _downloadable(hub))
+
+
+def catalog_jsonld_stream(hub: Hub) -> Iterator[bytes]:
+    """`catalog_jsonld` as JSON bytes, written a node at a time (`catalog.dcat.dcat_stream`)."""
+    return dcat_stream(hub.store.registry, hub.settings, _downloadable(hub))
 
 
 def catalog_rdf(hub: Hub, fmt: str) -> bytes:

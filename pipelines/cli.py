@@ -67,8 +67,9 @@ def _generate(out: Path, persons: int, seed: int, slice_persons: int = 1_000_000
 
 
 def _generate_directory(out: Path, resources: int, departments: int, deliveries: int,
-                        rows: int, seed: int) -> str:
+                        rows: int, seed: int, city: bool = False) -> str:
     """Generate and write a synthetic directory; what was written, in words."""
+    from pipelines.citygen.city_folder import write_city_folder
     from pipelines.citygen.directory import generate_directory, write_directory
     from pipelines.citygen.directory_deliveries import write_deliveries
 
@@ -80,6 +81,10 @@ def _generate_directory(out: Path, resources: int, departments: int, deliveries:
     if delivered:
         lines.append(f"  Deliveries: {len(delivered):,} batches of {rows} rows in "
                      f"{out / 'landing'}")
+    if city:
+        held = write_city_folder(declared, out / "city")
+        lines.append(f"  City folder: {held:,} declarations (the demo's and these) in "
+                     f"{out / 'city'}: hub init --profile {out / 'city'}")
     return "\n".join(lines)
 
 
@@ -134,14 +139,18 @@ def register(main: click.Group) -> None:
     @click.option("--rows", default=5, show_default=True, type=click.IntRange(1, 10_000),
                   help="Rows per delivery.")
     @click.option("--seed", default=7, show_default=True, help="Same seed, same directory.")
+    @click.option("--city", is_flag=True,
+                  help="Also write OUT/city/: the demo's profile with these departments and "
+                  "declarations added, for `hub init --profile OUT/city`.")
     def generate_directory(resources: int, departments: int, out: Path, deliveries: int,
-                           rows: int, seed: int) -> None:
+                           rows: int, seed: int, city: bool) -> None:
         """Generate a synthetic resource directory (declarations as JSON, small deliveries)."""
         from pipelines.citygen.directory import MAX_DEPARTMENTS
 
         if departments > MAX_DEPARTMENTS:
             raise click.BadParameter(f"at most {MAX_DEPARTMENTS}", param_hint="--departments")
-        click.echo(_generate_directory(out, resources, departments, deliveries, rows, seed))
+        click.echo(_generate_directory(out, resources, departments, deliveries, rows, seed,
+                                       city))
 
     @main.command()
     @click.option("--resource", "resources", multiple=True, help="Only these resources.")

@@ -1,6 +1,6 @@
 """Large extracts and subscriptions as Dagster runs.
 
-One `delivery/<table>` asset per shared resource, downstream of `published/<table>` (the UI
+One `delivery/<table>` asset per shared resource (one op per department holds them), downstream of `published/<table>` (the UI
 shows the lineage) and partitioned by order: a run writes one order's extract — the rows of
 its grant, masked and filtered by the policy engine — and a manifest into the lake's delivery
 area. `extract_sensor` launches a run per queued extract (`catalog.extracts`) and queues a
@@ -23,12 +23,12 @@ from catalog import (
 )
 from catalog.formats import FORMATS, Encoded, encode
 from catalog.lake import Lake
-from pipelines.assets import layer_key
+from pipelines.assets import by_department, layer_key
 from pipelines.hub_resource import HubResource
 from policies import GrantStore, PolicyError, extract
 
-__all__ = ["EXTRACT_ORDERS", "delivery_assets", "delivery_key", "extract_job", "extract_sensor",
-           "fulfil"]
+__all__ = ["EXTRACT_ORDERS", "delivery_assets", "delivery_key", "delivery_op", "extract_job",
+           "extract_sensor", "fulfil"]
 
 EXTRACT_ORDERS = dg.DynamicPartitionsDefinition(name="extract_orders")
 DELIVERIES = "deliveries"  # the lake's delivery area: <lake>/deliveries/<dept>/<order>/<id>/
@@ -93,18 +93,32 @@ def fulfil(settings: HubSettings, registry: Registry, delivery_id: str) -> dict:
     return manifest
 
 
-def _delivery_asset(declared: Resource) -> dg.AssetsDefinition:
-    @dg.asset(key=delivery_key(declared), deps=[layer_key("published", declared)],
-              partitions_def=EXTRACT_ORDERS, group_name=DELIVERIES,
-              owners=[f"team:{declared.provider.code}"], kinds={"parquet"},
-              tags={"layer": "delivery", "department": declared.provider.code},
-              metadata={"resource_code": declared.code},
-              description=f"{declared.name}: an order's extract (partition = order), masked and "
-              "filtered by its grant, with a manifest.")
+def delivery_op(declared: Resource) -> str:
+    """The op that writes the resource's extracts: one per providing department."""
+    return f"{DELIVERIES}__{declared.provider.code}"
+
+
+def _spec(declared: Resource) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=delivery_key(declared), deps=[layer_key("published", declared)],
+        group_name=DELIVERIES, owners=[f"team:{declared.provider.code}"], kinds={"parquet"},
+        tags={"layer": "delivery", "department": declared.provider.code},
+        metadata={"resource_code": declared.code},
+        description=f"{declared.name}: an order's extract (partition = order), masked and "
+        "filtered by its grant, with a manifest.")
+
+
+def _delivery_assets(department: str, shared: list[Resource]) -> dg.AssetsDefinition:
+    keys = [delivery_key(r) for r in shared]
+
+    @dg.multi_asset(name=f"{DELIVERIES}__{department}", specs=[_spec(r) for r in shared],
+                    partitions_def=EXTRACT_ORDERS, can_subset=True,
+                    description=f"Extracts of the {department} department's shared resources.")
     def delivery(context: dg.AssetExecutionContext, config: ExtractRunConfig,
-                 hub: HubResource) -> dg.MaterializeResult:
+                 hub: HubResource):
         manifest = fulfil(hub.settings, hub.registry, config.delivery_id)
-        return dg.MaterializeResult(metadata={
+        [key] = [k for k in keys if k in context.selected_asset_keys]
+        yield dg.MaterializeResult(asset_key=key, metadata={
             "delivery": manifest["delivery"], "grant_id": manifest["grant_id"],
             "format": manifest["format"], "dagster/row_count": manifest["rows"],
             "bytes": manifest["bytes"], "sha256": manifest["sha256"],
@@ -116,7 +130,9 @@ def _delivery_asset(declared: Resource) -> dg.AssetsDefinition:
 
 
 def delivery_assets() -> list[dg.AssetsDefinition]:
-    return [_delivery_asset(r) for r in _shared()]
+    """Per department, one op holding its shared resources' delivery assets."""
+    return [_delivery_assets(department, shared)
+            for department, shared in by_department(_shared()).items()]
 
 
 extract_job = dg.define_asset_job(
@@ -130,7 +146,8 @@ def _run_request(item: extracts.PreparedExtract) -> dg.RunRequest:
     key = delivery_key(resource(item.resource_code))
     return dg.RunRequest(
         run_key=item.id, partition_key=item.order_id, asset_selection=[key],
-        run_config={"ops": {key.to_python_identifier(): {"config": {"delivery_id": item.id}}}},
+        run_config={"ops": {delivery_op(resource(item.resource_code)): {
+            "config": {"delivery_id": item.id}}}},
         tags={"order": item.order_id, "delivery": item.id, "trigger": item.trigger})
 
 

@@ -8,15 +8,15 @@ catalog's scores, the Data Docs page and the departments' feedback files.
 
 import dagster as dg
 
+import quality
 from catalog import Resource, delivered_resources
-from pipelines.assets import layer_key
+from pipelines.assets import by_department, layer_key
 from pipelines.hub_resource import HubResource
-from quality import CheckOutcome, QualityReport, run_quality
 
 __all__ = ["quality_checks"]
 
 
-def _table(checks: list[CheckOutcome]) -> dg.MetadataValue:
+def _table(checks: list["quality.CheckOutcome"]) -> dg.MetadataValue:
     lines = ["| check | failed | of | sample keys |", "|---|---|---|---|"]
     for c in checks:
         keys = "; ".join(", ".join(f"{k}={v}" for k, v in s.items()) for s in c.samples[:3])
@@ -24,7 +24,7 @@ def _table(checks: list[CheckOutcome]) -> dg.MetadataValue:
     return dg.MetadataValue.md("\n".join(lines))
 
 
-def _common(report: QualityReport) -> dict:
+def _common(report: "quality.QualityReport") -> dict:
     return {
         "version": report.version,
         "scores": {d: round(v, 4) for d, v in sorted(report.resource_scores.items())},
@@ -33,7 +33,7 @@ def _common(report: QualityReport) -> dict:
     }
 
 
-def _verdicts(resource: Resource, report: QualityReport):
+def _verdicts(resource: Resource, report: "quality.QualityReport"):
     key = layer_key("published", resource)
     checks = report.outcome.checks if report.outcome else []
     blocking = [c for c in checks if c.blocking and not c.success]
@@ -53,29 +53,39 @@ def _verdicts(resource: Resource, report: QualityReport):
         metadata={"findings": dg.MetadataValue.json([f.__dict__ for f in report.pii])})
 
 
-def _checks_for(resource: Resource) -> dg.AssetChecksDefinition:
+def _specs(resource: Resource) -> list[dg.AssetCheckSpec]:
     key = layer_key("published", resource)
+    return [
+        dg.AssetCheckSpec("blocking_rules", asset=key, blocking=True,
+                          description="Structure, key present and unique, required items."),
+        dg.AssetCheckSpec("quality_warnings", asset=key,
+                          description="Check digits, code lists, districts, plausible dates "
+                          "and amounts, consistency with the ID number."),
+        dg.AssetCheckSpec("undeclared_personal_data", asset=key,
+                          description="ID, mobile, bank-card numbers or addresses in a "
+                          "column the catalog does not declare as such."),
+    ]
 
-    @dg.multi_asset_check(
-        name=f"quality_{resource.table}",
-        specs=[
-            dg.AssetCheckSpec("blocking_rules", asset=key, blocking=True,
-                              description="Structure, key present and unique, required items."),
-            dg.AssetCheckSpec("quality_warnings", asset=key,
-                              description="Check digits, code lists, districts, plausible dates "
-                              "and amounts, consistency with the ID number."),
-            dg.AssetCheckSpec("undeclared_personal_data", asset=key,
-                              description="ID, mobile, bank-card numbers or addresses in a "
-                              "column the catalog does not declare as such."),
-        ],
-    )
-    def quality(context: dg.AssetCheckExecutionContext, hub: HubResource):
+
+def _checks_for(department: str, resources: list[Resource]) -> dg.AssetChecksDefinition:
+    """A department's checks in one op: each selected resource's quality run, three
+    verdicts each."""
+    by_key = {layer_key("published", r): r for r in resources}
+
+    @dg.multi_asset_check(name=f"quality__{department}", can_subset=True,
+                          specs=[spec for r in resources for spec in _specs(r)])
+    def check(context: dg.AssetCheckExecutionContext, hub: HubResource):
         """GX suite of the current version; scores into the catalog; Data Docs; feedback."""
-        report = run_quality(hub.settings, hub.registry, resource, run_id=context.op_execution_context.run_id[:12])
-        yield from _verdicts(resource, report)
+        selected = {k.asset_key for k in context.selected_asset_check_keys}
+        for key, resource in by_key.items():
+            if key in selected:
+                report = quality.run_quality(hub.settings, hub.registry, resource,
+                                     run_id=context.op_execution_context.run_id[:12])
+                yield from _verdicts(resource, report)
 
-    return quality
+    return check
 
 
 def quality_checks() -> list[dg.AssetChecksDefinition]:
-    return [_checks_for(r) for r in delivered_resources()]
+    return [_checks_for(department, resources)
+            for department, resources in by_department(delivered_resources()).items()]

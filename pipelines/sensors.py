@@ -14,7 +14,7 @@ import dagster as dg
 from catalog import delivered_resources
 from pipelines.assets import LAYERS, layer_key
 from pipelines.hub_resource import HubResource
-from pipelines.ingest import pending_deliveries, unknown_folders
+from pipelines.ingest import pending_by_resource, unknown_folders
 
 __all__ = ["INGEST_JOB", "landing_sensor"]
 
@@ -33,14 +33,14 @@ def _loaded_keys(context: dg.SensorEvaluationContext) -> set | None:
            default_status=dg.DefaultSensorStatus.RUNNING,
            description="Watches the landing directory; `.part` files are ignored.")
 def landing_sensor(context: dg.SensorEvaluationContext, hub: HubResource):
-    for name in unknown_folders(hub.settings.landing_dir, delivered_resources()):
+    delivered = delivered_resources()
+    for name in unknown_folders(hub.settings.landing_dir, delivered):
         context.log.warning(f"landing folder {name!r} is not a resource code: nothing in it is "
                             "read (`hub catalog list` lists the codes)")
     loaded = _loaded_keys(context)
-    for resource in delivered_resources():
-        pending = pending_deliveries(hub.settings, hub.registry, resource)
-        if not pending:
-            continue
+    by_code = {r.code: r for r in delivered}
+    for code, pending in pending_by_resource(hub.settings, hub.registry, delivered).items():
+        resource = by_code[code]
         if loaded is not None and layer_key(LAYERS[0], resource) not in loaded:
             # Published after these definitions were loaded (a registration): requesting its
             # assets would fail the whole tick. It waits in landing until the reload.

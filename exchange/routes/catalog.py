@@ -50,8 +50,9 @@ def list_resources(caller: CurrentCaller, hub: HubDep, paging: PagingDep,
     words = q.casefold().split()
     found = [code for code in sorted(RESOURCES) if not words or _matches(current[code], words)]
     codes = found[paging.offset:paging.offset + paging.limit]
-    return paging.page([_summary(current[code], entries.entry_status(registry, code).value)
-                        for code in codes], len(found))
+    statuses = entries.entry_statuses(registry, codes)
+    return paging.page([_summary(current[code], statuses[code].value) for code in codes],
+                       len(found))
 
 
 @router.get("/resources/{code}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from catalog.dcat import OPEN_FORMATS, OPEN_PREFIX
 from catalog.formats import FORMATS
@@ -44,11 +44,13 @@ async def download(code: Code, fmt: Annotated[str, Path(max_length=16)], hub: Hu
         "X-Hub-Version": str(found.version), "X-Hub-Policy-Version": found.policy_version})
 
 
-@router.get("/dcat.jsonld", response_class=JSONResponse, responses={
+@router.get("/dcat.jsonld", response_class=StreamingResponse, responses={
     200: {"description": "DCAT-AP 3.0, inline @context.", "content": {"application/ld+json": {}}}})
-def dcat(hub: HubDep) -> JSONResponse:
-    """The whole resource directory as DCAT-AP 3.0 JSON-LD, for data portals to harvest."""
-    return JSONResponse(opendata.catalog_jsonld(hub), media_type="application/ld+json")
+def dcat(hub: HubDep) -> StreamingResponse:
+    """The whole resource directory as DCAT-AP 3.0 JSON-LD, for data portals to harvest
+    (streamed: a directory of any size is sent as it is written)."""
+    return StreamingResponse(opendata.catalog_jsonld_stream(hub),
+                             media_type="application/ld+json")
 
 
 @router.get("/dcat.ttl", response_class=Response, responses={

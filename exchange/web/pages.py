@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from catalog import DEPARTMENTS, RESOURCES, Category, Grade, SharingAttribute, UpdateCycle, entries
+from catalog.listing import PAGE_SIZE, page_of
 from catalog.registry import EntryStatus
 from exchange.deps import AuditCtx, HubDep
 from exchange.roles import Action
@@ -26,7 +27,7 @@ from exchange.web.core import (
     secure_cookies,
     sessions,
 )
-from exchange.web.search import Filters, search
+from exchange.web.search import Filters, page_number, pager, search
 from exchange.web.sessions import SignInRefused
 
 __all__ = ["router"]
@@ -96,23 +97,20 @@ def home(user: CurrentUser) -> Response:
     return RedirectResponse("/resources", status_code=303)
 
 
-def _open_revisions(registry) -> dict[str, str]:
-    """The status of each entry's open (draft or submitted) revision."""
-    found = {code: entries.pending(registry, code) for code in RESOURCES}
-    return {code: revision.status for code, revision in found.items() if revision}
-
-
 @router.get("/resources")
 def resources(request: Request, user: CurrentUser, hub: HubDep) -> Response:
-    """Browse and search the resource directory."""
+    """Browse and search the resource directory, a page at a time."""
     require(user, Action.CATALOG_READ)
     filters = Filters.parse(request.query_params)
+    number = page_number(request.query_params)
     registry = hub.store.registry
-    statuses = {code: entries.entry_status(registry, code).value for code in RESOURCES}
+    statuses = {code: s.value for code, s in entries.entry_statuses(registry, RESOURCES).items()}
     rows = search(entries.effective_all(registry).values(), statuses,
-                  _open_revisions(registry), filters)
+                  entries.open_revisions(registry), filters)
+    shown = page_of(rows, number, PAGE_SIZE)
     return page(request, "resources.html", {
-        "rows": rows, "filters": filters, "total": len(RESOURCES),
+        "rows": shown.items, "matching": len(rows), "pager": pager(request, shown),
+        "filters": filters, "total": len(RESOURCES),
         "departments": DEPARTMENTS, "categories": [c.value for c in Category],
         "sharings": [s.value for s in SharingAttribute], "grades": [g.value for g in Grade],
         "cycles": [c.value for c in UpdateCycle], "statuses": [s.value for s in EntryStatus],

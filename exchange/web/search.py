@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
+from urllib.parse import urlencode
+
+from starlette.requests import Request
 
 from catalog import DEPARTMENTS, Category, Grade, Resource, SharingAttribute, UpdateCycle
+from catalog.listing import Page
 from catalog.registry import EntryStatus
 from exchange.errors import ApiError
 
-__all__ = ["Filters", "Row", "highest_grade", "search"]
+__all__ = ["Filters", "Row", "highest_grade", "page_number", "pager", "search"]
 
 _GRADE_RANK = {g: i for i, g in enumerate(Grade)}  # 一般 < 重要 < 核心 (GB/T 43697)
 MAX_TEXT = 100
@@ -65,19 +69,45 @@ class Row:
     revision: str = ""  # the status of its open revision (draft, submitted), if any
 
 
-def _text(resource: Resource) -> str:
+@dataclass(frozen=True)
+class _Facts:
+    """What the filters read of one declaration, worked out once per declaration object."""
+
+    resource: Resource
+    text: str  # code, names, abstract and data items, casefolded, for the free-text search
+    grades: frozenset[str]
+    highest: Grade
+
+
+# Declarations are immutable and kept by the city (a revision makes a new object), so their
+# facts are kept by identity: a search over 10,000 entries then only compares.
+_FACTS: dict[int, _Facts] = {}
+
+
+def _facts(resource: Resource) -> _Facts:
+    found = _FACTS.get(id(resource))
+    if found is not None and found.resource is resource:
+        return found
     parts = [resource.code, resource.name, resource.name_en, resource.abstract]
     for item in resource.items:
         parts += [item.name, item.zh_name]
-    return "\n".join(parts).casefold()
+    if len(_FACTS) > 50_000:  # old cities' declarations: start again
+        _FACTS.clear()
+    made = _facts_of(resource, "\n".join(parts).casefold())
+    _FACTS[id(resource)] = made
+    return made
 
 
-def _matches(row: Row, f: Filters) -> bool:
+def _facts_of(resource: Resource, text: str) -> _Facts:
+    return _Facts(resource, text, frozenset(i.grade.value for i in resource.items),
+                  highest_grade(resource))
+
+
+def _matches(row: Row, facts: _Facts, f: Filters, q: str) -> bool:
     resource = row.resource
-    grades = ({highest_grade(resource).value} if f.grade_of == "highest"
-              else {i.grade.value for i in resource.items})
+    grades = {facts.highest.value} if f.grade_of == "highest" else facts.grades
     return all((
-        not f.q or f.q.casefold() in _text(resource),
+        not q or q in facts.text,
         not f.department or resource.provider.code == f.department,
         not f.category or resource.category.value == f.category,
         not f.sharing or resource.sharing.value == f.sharing,
@@ -91,6 +121,35 @@ def search(resources: Iterable[Resource], statuses: Mapping[str, str],
            revisions: Mapping[str, str], f: Filters) -> list[Row]:
     """The entries matching every filter, by code. `statuses` holds each entry's status,
     `revisions` the status of its open revision; the status filter matches either."""
-    rows = [Row(r, statuses[r.code], highest_grade(r), revisions.get(r.code, ""))
-            for r in sorted(resources, key=lambda r: r.code)]
-    return [row for row in rows if _matches(row, f)]
+    q = f.q.casefold()
+    found = []
+    for r in sorted(resources, key=lambda r: r.code):
+        facts = _facts(r)
+        row = Row(r, statuses[r.code], facts.highest, revisions.get(r.code, ""))
+        if _matches(row, facts, f, q):
+            found.append(row)
+    return found
+
+
+_MAX_PAGE = 1_000_000
+
+
+def page_number(params: Mapping[str, str]) -> int:
+    """The `page` asked for (from 1); anything but a whole number in range is refused (400)."""
+    text = (params.get("page") or "1").strip()
+    if not text.isdigit() or not 1 <= int(text) <= _MAX_PAGE:
+        raise ApiError(400, "invalid_filter", "Page: a whole number from 1.")
+    return int(text)
+
+
+def pager(request: Request, shown: Page) -> dict:
+    """Where the page is in the list, and links to the pages before and after it (the same
+    search and filters)."""
+    def link(number: int) -> str:
+        return f"{request.url.path}?{urlencode({**request.query_params, 'page': number})}"
+
+    first = (shown.number - 1) * shown.size + 1
+    return {"page": shown.number, "pages": shown.pages, "first": first,
+            "last": first + len(shown.items) - 1,
+            "previous": link(shown.number - 1) if shown.number > 1 else None,
+            "next": link(shown.number + 1) if shown.number < shown.pages else None}

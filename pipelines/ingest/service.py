@@ -22,8 +22,8 @@ from pipelines.ingest.landing import Delivery, find_deliveries
 from pipelines.ingest.readers import BatchRejected, write_raw
 from pipelines.ingest.standardise import standardise_batch
 
-__all__ = ["BatchOutcome", "QualityGate", "ingest_raw", "pending_deliveries", "publish",
-           "standardise"]
+__all__ = ["BatchOutcome", "QualityGate", "ingest_raw", "pending_by_resource",
+           "pending_deliveries", "publish", "standardise"]
 
 # A quality gate decides whether a standardised batch may become current: (ok, reason, the
 # reason in Chinese for the department).
@@ -63,6 +63,29 @@ def pending_deliveries(settings: HubSettings, registry: Registry,
     """Complete batches in the landing directory the hub has yet to read: new batch ids, and
     re-deliveries of batches it refused before reading them."""
     return _pending(settings, resource, _known_batches(registry, resource))
+
+
+def pending_by_resource(settings: HubSettings, registry: Registry,
+                        resources: list[Resource]) -> dict[str, list[Delivery]]:
+    """`pending_deliveries` of many resources (those with any, by code, in the order given):
+    each landing folder looked at once, and the registry asked once for the batches of the
+    folders that hold anything — not once per resource (10,000 queries a sensor tick)."""
+    found = {r.code: (r, deliveries) for r in resources
+             if (deliveries := find_deliveries(settings.landing_dir, r))}
+    known: dict[str, dict[str, BatchRecord]] = {code: {} for code in found}
+    codes = list(found)
+    with registry.session() as s:
+        for start in range(0, len(codes), _IN_CHUNK):
+            for batch in s.scalars(select(BatchRecord).where(
+                    BatchRecord.resource_code.in_(codes[start:start + _IN_CHUNK]))):
+                known[batch.resource_code][batch.batch_id] = batch
+    pending = {code: [d for d in deliveries if d.batch_id not in known[code]
+                      or _redelivered(known[code][d.batch_id], d)]
+               for code, (_, deliveries) in found.items()}
+    return {code: found_ for code, found_ in pending.items() if found_}
+
+
+_IN_CHUNK = 500  # codes per IN list: well below every database's limit on parameters
 
 
 def _pending(settings: HubSettings, resource: Resource,

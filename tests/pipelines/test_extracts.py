@@ -13,7 +13,7 @@ import pytest
 from catalog import Publication, extracts, resource
 from exchange.models import AuditEntry
 from pipelines.definitions import build_definitions
-from pipelines.extracts import delivery_key, extract_sensor
+from pipelines.extracts import delivery_key, delivery_op, extract_sensor
 from pipelines.hub_resource import HubResource
 from policies import extract
 from tests.exchange.conftest import make_api
@@ -61,7 +61,8 @@ def test_a_large_extract_is_queued_run_and_downloaded(api):
         delivery["id"], order["id"], [key])
     result = _run(api.settings, request)
     assert result.success
-    [materialization] = result.asset_materializations_for_node(key.to_python_identifier())
+    [materialization] = result.asset_materializations_for_node(
+        delivery_op(resource("sj.enterprises")))
     metadata = {k: v.value for k, v in materialization.metadata.items()}
     assert materialization.partition == order["id"]
     assert _sense(api.settings) == []  # launched once
