@@ -35,10 +35,13 @@ def register_form(request: Request, user: CurrentUser) -> Response:
 
 @router.post("/register")
 async def register(request: Request, user: CurrentUser, hub: HubDep, record: AuditCtx,
-                   sheet: UploadFile, csrf: Annotated[str, Form(max_length=128)] = "") -> Response:
+                   sheet: UploadFile | None = None,
+                   csrf: Annotated[str, Form(max_length=128)] = "") -> Response:
     """Import the uploaded sheet for the officer's department and show what it did."""
-    require(user, Action.CATALOG_PROPOSE)
+    require(user, Action.CATALOG_PROPOSE)  # before anything of the request is looked at
     check_csrf(user, csrf)
+    if sheet is None:
+        raise ApiError(422, "invalid_file", "Choose the directory file to upload.")
     name = Path(sheet.filename or "").name
     if not name.lower().endswith(SUFFIXES):
         raise ApiError(422, "invalid_file", "Upload the directory as .xlsx or .csv.")

@@ -65,6 +65,10 @@ ROUTES = [
      {"cdo": 303}),
     ("POST", "/queue/findings/{finding}/acknowledge", {"note": "已知悉，限期整改"}, "finding",
      {"cdo": 303}),
+    # Registration by upload: a provider's data officer (the reviewer here); the form sent
+    # without a file is refused once allowed (422), the upload itself is in test_register.py.
+    ("GET", "/register", None, None, {"reviewer": 200}),
+    ("POST", "/register", {}, None, {"reviewer": 422}),
     ("GET", "/stats", None, None, HUB_READERS),
     ("GET", "/stats/charts/{chart}.svg", None, None, HUB_READERS),
     ("POST", "/logout", {}, None, {r: 303 for r in PEOPLE}),
