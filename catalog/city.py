@@ -230,25 +230,16 @@ def profile_path(name_or_path: str | Path) -> Path:
     return path
 
 
-_RECHECK_SECONDS = 1.0
-_stamps: dict[Path, tuple[float, tuple[int, int] | None]] = {}
-
-
 def load_city(folder: Path) -> City:
     """The city of a folder, read again only when its files have changed (a published
-    declaration is a new file: `write_declaration`), so every process sees it within a
-    second; this process at once."""
+    declaration is a new file: `write_declaration`)."""
     folder = Path(folder)
-    now = time.monotonic()
-    checked = _stamps.get(folder)
-    if checked is None or now - checked[0] > _RECHECK_SECONDS:
-        try:
-            stamp = ((folder / "city.toml").stat().st_mtime_ns,
-                     (folder / "resources").stat().st_mtime_ns)
-        except OSError:
-            stamp = None
-        checked = _stamps[folder] = (now, stamp)
-    return _load_city(folder, checked[1])
+    try:
+        stamp = ((folder / "city.toml").stat().st_mtime_ns,
+                 (folder / "resources").stat().st_mtime_ns)
+    except OSError:
+        stamp = None
+    return _load_city(folder, stamp)
 
 
 @functools.lru_cache(maxsize=8)
@@ -257,15 +248,13 @@ def _load_city(folder: Path, _stamp: tuple[int, int] | None) -> City:
     # The declarations live as long as the process: kept out of the collector's full passes,
     # which otherwise walk every object of a 10,000-resource directory (~0.5 s pauses that
     # made one request in six slow). Unreachable objects are still freed by reference count;
-    # at exit everything is handed back, so extension modules (DuckDB's) do not report leaks.
+    # at exit everything is handed back (below), so extension modules (DuckDB's) do not
+    # report leaks.
     gc.freeze()
-    if not _UNFREEZE_AT_EXIT:
-        atexit.register(gc.unfreeze)
-        _UNFREEZE_AT_EXIT.append(True)
     return city
 
 
-_UNFREEZE_AT_EXIT: list[bool] = []
+atexit.register(gc.unfreeze)
 
 
 _SERVED: list[Path] = []  # the home whose city this process serves, once a door opened it
@@ -288,12 +277,13 @@ def current_city() -> City:
     return _city_of(get_settings().home)
 
 
+_RECHECK_SECONDS = 1.0
 _folders: dict[Path, tuple[float, City]] = {}
 
 
 def _city_of(home: Path) -> City:
     """The home's city, looked for again at most once a second (every lookup of a resource
-    comes here)."""
+    comes here), so every process sees a publication within a second; its own at once."""
     now = time.monotonic()
     found = _folders.get(home)
     if found is None or now - found[0] > _RECHECK_SECONDS:
@@ -342,8 +332,7 @@ def write_declaration(home: Path, resource: Resource) -> Path:
         os.replace(staged, target)
     path = target / "resources" / f"{resource.code}.json"
     write_json(path, declaration_data(resource))
-    _stamps.pop(target, None)  # this process reads the new directory at once
-    _folders.pop(home, None)
+    _folders.pop(home, None)  # this process reads the new directory at once
     return path
 
 
