@@ -12,12 +12,11 @@ import uuid
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 from sqlalchemy import select
 
 from catalog.current import newest_per_key_sql, recorded_current_rows
 from catalog.homestamp import stamp_views
-from catalog.lake import connect, fsync_path, in_home
+from catalog.lake import connect, fsync_path, in_home, parquet_columns
 from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.originals import shown_originals
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
@@ -69,7 +68,7 @@ def _scan(settings: HubSettings, files: list[str], columns: dict[str, str],
     listed = ", ".join(sql_str(in_home(settings, f)) for f in files)
     shown = shown or {}
     # Files read with an older schema revision lack the items added since: NULL there.
-    present = {name for f in files for name in pq.read_schema(f).names}
+    present = parquet_columns(files)
     cols = ", ".join(f"NULL::{t} AS {ident(c)}" if c not in present
                      else f"{shown[c]} AS {ident(c)}" if c in shown else ident(c)
                      for c, t in columns.items())

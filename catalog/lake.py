@@ -7,11 +7,12 @@ an unlisted directory that the next run replaces.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # imported where a connection is made: the CLI's light comman
     import duckdb
 
 __all__ = ["PASS_COUNTS", "Lake", "connect", "engine_config", "fsync_path", "fsync_tree",
-           "in_home", "write_json"]
+           "in_home", "parquet_columns", "write_json"]
 
 LAYERS = ("raw", "standardised", "quarantine")
 # Beside a batch's accepted file: what the blocking checks need, counted as it was written
@@ -67,6 +68,24 @@ def connect(
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET enable_progress_bar = false")  # it would fill run logs with terminal bars
     return con
+
+
+def parquet_columns(files: Iterable[str | Path]) -> set[str]:
+    """The columns any of these Parquet files holds (files read with an older schema revision
+    lack the items added since). Each footer is read once per version of its file (a batch
+    standardised again is a new file at the same place)."""
+    columns = set()
+    for f in files:
+        info = os.stat(f)
+        columns.update(_footer_columns(str(f), info.st_mtime_ns, info.st_size))
+    return columns
+
+
+@functools.lru_cache(maxsize=65536)
+def _footer_columns(path: str, _mtime_ns: int, _size: int) -> tuple[str, ...]:
+    import pyarrow.parquet as pq
+
+    return tuple(pq.read_schema(path).names)
 
 
 def fsync_tree(path: Path) -> None:

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import great_expectations as gx
-import pyarrow.parquet as pq
 
 from catalog import BatchRecord, BatchStatus, HubSettings, Registry, Resource
 from catalog.current import current_rows
+from catalog.lake import parquet_columns
 from catalog.quality_scores import QualityScore, record_scores
 from quality.context import data_docs_index, gx_context, prune_results, quality_lock
 from quality.docs_offline import localise_data_docs
@@ -60,7 +60,7 @@ def current_files(registry: Registry, resource: Resource) -> tuple[list[BatchRec
 def read_with(resource: Resource, files: list[Path]) -> Resource:
     """The resource as these files were read: without the items a later schema revision added
     (a version is checked against the schema it was read with, until a new one replaces it)."""
-    present = {name for f in files for name in pq.read_schema(f).names}
+    present = parquet_columns(files)
     items = tuple(i for i in resource.items if i.name in present)
     return resource if len(items) == len(resource.items) else \
         resource.model_copy(update={"items": items})
