@@ -7,16 +7,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
-import httpx
 from hubclient import HubClient
 
 from tests.client.conftest import write_profile
 from tests.exchange.conftest import api_settings
-from tests.live import free_port
+from tests.live import hub_serving
 
 HUB = Path(sys.executable).with_name("hub")
 
@@ -37,19 +35,7 @@ def test_a_department_reads_its_grant_from_hub_serve(ingested, tmp_path):
     assert created.returncode == 0, created.stderr
     secret = json.loads(created.stdout)["client_secret"]
 
-    port, log = free_port(), tmp_path / "serve.log"
-    with log.open("wb") as out:  # a file, not a pipe: a chatty server never blocks on it
-        server = subprocess.Popen([str(HUB), "serve", "--host", "127.0.0.1", "--port",
-                                   str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):  # until it answers (or has died)
-            assert server.poll() is None, log.read_text()
-            try:
-                httpx.get(f"{endpoint}/.well-known/oauth-authorization-server", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    with hub_serving(HUB, env, tmp_path / "serve.log") as endpoint:
         profile = write_profile(tmp_path / "profile", endpoint, "mz-reader",
                                 client_secret=secret)
         with HubClient.from_profile(profile) as hub:
@@ -65,6 +51,3 @@ def test_a_department_reads_its_grant_from_hub_serve(ingested, tmp_path):
             manifests = hub.deliveries(order)
             assert [m["rows"] for m in manifests] == [table.num_rows] * 2
             assert hub.order(order)["calls_used"] == 2
-    finally:
-        server.terminate()
-        server.wait(timeout=30)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,7 +16,7 @@ import httpx
 import pytest
 
 from tests.cli import HUB, assert_one_line_error, clean_env, hub
-from tests.live import free_port
+from tests.live import hub_serving
 
 pytestmark = pytest.mark.slow  # hub serve, two materialisations
 
@@ -83,23 +81,9 @@ def served(home: Path, tmp_path_factory) -> Iterator[Hub]:
         made = json.loads(ok("clients", "create", who, "--name", who, "--department",
                              department, "--role", role, env=env))
         secrets[who] = (who, made["client_secret"])
-    port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with log.open("wb") as out:
-        server = subprocess.Popen([str(HUB), "serve", "--host", "127.0.0.1", "--port",
-                                   str(port)], env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        for _ in range(600):
-            assert server.poll() is None, log.read_text()
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/.well-known/jwks.json", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield Hub(f"http://127.0.0.1:{port}", secrets)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with hub_serving(HUB, env, log) as url:
+        yield Hub(url, secrets)
 
 
 def deliver(home: Path, batch: str, lines: list[str]) -> None:
