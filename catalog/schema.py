@@ -100,10 +100,12 @@ def ensure_schema(engine: Engine, schema: Schema) -> None:
     known = _CURRENT.setdefault(schema.name, weakref.WeakSet())
     if engine in known:
         return
-    revision, newest, populated = state(engine, schema)
-    if revision is None and not populated:
+    revision, newest, _ = state(engine, schema)
+    if revision is None:
+        # Read again under the lock: another process opening the same new registry may be
+        # making it right now, and the two reads of `state` are not one snapshot (its version
+        # read before that process committed, its tables after).
         with _locked(engine) as connection:
-            # Another process opening the same new registry may have made it while this waited.
             if _revision(connection, schema) is None and not _tables(connection, schema):
                 command.upgrade(schema.config(connection), "head")
             revision = _revision(connection, schema)
