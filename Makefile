@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: setup chromium demo lint test dev bench lock clean
+.PHONY: setup chromium demo lint test dev bench lock messages clean
 
 setup: $(VENV)/.installed
 
@@ -48,6 +48,9 @@ lock:                ## re-pin requirements.lock from pyproject.toml in a fresh 
 	  echo "# Regenerate after changing pyproject.toml with \`make lock\`."; \
 	  .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock
 	rm -rf .lock-venv
+
+messages: setup      ## extract the shown strings, update every language's catalog, compile them
+	$(BIN)/python -m catalog.messages
 
 clean:
 	rm -rf .hub

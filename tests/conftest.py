@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,11 @@ import pytest
 
 # Tests open the registry as the hub does (`catalog.open_registry`); many import it from here.
 from catalog import HubSettings, get_settings, open_registry  # noqa: F401
+
+# The hub speaks Chinese unless told otherwise (catalog.i18n). The suite's tests read its English
+# text, so every process the suite runs or starts is told English; the tests of the language
+# itself choose theirs explicitly (tests/test_i18n.py, the browser's screenshots).
+os.environ["HUB_LANGUAGE"] = "en"
 
 CITY_PERSONS = 3000
 CITY_SEED = 11
