@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import click
 
-__all__ = ["PAGE_SIZE", "Page", "echo_lines", "page_of"]
+__all__ = ["PAGE_SIZE", "Page", "echo_lines", "echo_table", "page_of"]
 
 PAGE_SIZE = 50
 
@@ -51,4 +51,32 @@ def echo_lines(lines: Iterable[str], none: str) -> int:
         count += 1
     if not count:
         click.echo(none, err=True)
+    return count
+
+
+def echo_table(headers: Sequence[str], rows: Iterable[Sequence[object]], none: str,
+               right: frozenset[int] = frozenset()) -> int:
+    """Print rows under their headers in aligned columns (Rich measures each cell as the
+    terminal draws it, so Chinese characters, two columns wide, keep the columns straight);
+    columns numbered in `right` (numbers) are right-aligned. No rows: `none` on stderr, as
+    `echo_lines`. Never wrapped or cut: a script reading stdout gets whole cells."""
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold")
+    for index, header in enumerate(headers):
+        table.add_column(header, justify="right" if index in right else "left", no_wrap=True)
+    count = 0
+    for row in rows:
+        table.add_row(*("" if cell is None else str(cell) for cell in row))
+        count += 1
+    if not count:
+        click.echo(none, err=True)
+        return 0
+    console = Console(width=100_000, color_system=None, highlight=False, markup=False,
+                      emoji=False)
+    with console.capture() as captured:
+        console.print(table, crop=False)
+    click.echo("\n".join(line.rstrip() for line in captured.get().splitlines()))
     return count

@@ -12,6 +12,7 @@ differ from the source's, a `.mo` older than its `.po`.
 from __future__ import annotations
 
 import io
+import re
 import string
 import sys
 from pathlib import Path
@@ -60,10 +61,12 @@ def _read(lang: str, package: str) -> Catalog:
 
 
 def _fields(text: str) -> set[str]:
+    """The placeholders a message names: `{name}` (Python code) and `%(name)s` (templates)."""
+    named = {f"%({m})" for m in re.findall(r"%\((\w+)\)", text)}
     try:
-        return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name}
+        return named | {n for _lit, n, _spec, _conv in string.Formatter().parse(text) if n}
     except ValueError:
-        return {"<malformed>"}
+        return named | {"<malformed>"}
 
 
 def _texts(message: str | tuple[str, ...]) -> tuple[str, ...]:
