@@ -183,3 +183,18 @@ def test_a_schema_revision_is_reviewed_and_each_batch_records_its_schema(home, s
     # The new item is not in the grant made before it existed: refused, never shown.
     refused = hub("sql", "SELECT colour FROM ga_bicycles", *analyst, env=env)
     assert refused.returncode != 0 and "colour" in refused.stderr
+
+
+def test_the_served_hub_gives_its_open_catalog_in_three_syntaxes(served):
+    """DCAT from `hub serve` itself: JSON-LD, Turtle and RDF/XML are one graph."""
+    import rdflib
+    from rdflib.compare import isomorphic
+
+    graphs = []
+    for path, fmt, media in (("/open/dcat.jsonld", "json-ld", "application/ld+json"),
+                             ("/open/dcat.ttl", "turtle", "text/turtle"),
+                             ("/open/dcat.rdf", "xml", "application/rdf+xml")):
+        response = served.http.get(path)
+        assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+        graphs.append(rdflib.Graph().parse(data=response.content, format=fmt))
+    assert len(graphs[0]) > 10 and all(isomorphic(g, graphs[0]) for g in graphs[1:])
