@@ -146,7 +146,7 @@ def sync_resource(settings: HubSettings, registry: Registry, resource: Resource,
     if published is None or not published.batches:
         return result
     catalog = catalog or open_catalog(settings)
-    table = _load(catalog, resource)
+    table, result.rebuilt = _load(catalog, resource)
     ids = [b for b, _, _ in published.batches]
     done = 0
     if table is not None:
@@ -156,47 +156,51 @@ def sync_resource(settings: HubSettings, registry: Registry, resource: Resource,
         if tagged - {tag_name(b) for b in ids[:done]} or not _located(settings, table):
             # A batch published before one already mirrored, a batch no longer published, or
             # a moved home: the history is rebuilt from the registry.
-            _drop(catalog, table)
+            _drop(settings, catalog, table)
             table, done, result.rebuilt = None, 0, True
     if table is None:
         table = _create(settings, catalog, resource, published.batches[0][1])
     for i in range(done, len(ids)):
         files = _as_of(resource, published.batches, i)
         last = i == len(ids) - 1 and _digest(files) == _digest(published.current)
-        _commit(settings, table, resource, files, published.batches, i,
-                version=published.version if last else None)
-        result.snapshots += 1
+        result.snapshots += _commit(settings, table, resource, files, published.batches, i,
+                                    version=published.version if last else None)
     main = table.current_snapshot()
     if main is None or main.summary.get(_FILES) != _digest(published.current) \
             or table.properties.get(_VERSION) != str(published.version):
-        _commit(settings, table, resource, published.current, published.batches, None,
-                version=published.version)
-        result.snapshots += 1
+        result.snapshots += _commit(settings, table, resource, published.current,
+                                    published.batches, None, version=published.version)
     result.version = published.version
     return result
 
 
-def _load(catalog: SqlCatalog, resource: Resource) -> Table | None:
+def _load(catalog: SqlCatalog, resource: Resource) -> tuple[Table | None, bool]:
+    """The table (or None), and whether an entry was forgotten: one whose metadata file is
+    gone (a home moved since), to be rebuilt."""
     from pyiceberg.exceptions import NoSuchTableError
 
     try:
-        return catalog.load_table(identifier(resource))
+        return catalog.load_table(identifier(resource)), False
     except NoSuchTableError:
-        return None
+        return None, False
+    except FileNotFoundError:
+        catalog.drop_table(identifier(resource))
+        return None, True
 
 
 def _located(settings: HubSettings, table: Table) -> bool:
     return table.location().rstrip("/").startswith(file_uri(warehouse(settings)) + "/")
 
 
-def _drop(catalog: SqlCatalog, table: Table) -> None:
-    """Forget the table and remove its metadata. Never `purge_table`: that would delete the
-    data files, which are the lake's own."""
-    location = table.location()
+def _drop(settings: HubSettings, catalog: SqlCatalog, table: Table) -> None:
+    """Forget the table and remove its metadata and delete files if they are this home's (a
+    copied home's entries name the original's, which stay). Never `purge_table`: that would
+    delete the data files, which are the lake's own."""
     catalog.drop_table(table.name())
-    if location.startswith("file://"):
-        shutil.rmtree(Path(location.removeprefix("file://")) / "metadata", ignore_errors=True)
-        shutil.rmtree(Path(location.removeprefix("file://")) / "deletes", ignore_errors=True)
+    if _located(settings, table):
+        location = Path(table.location().removeprefix("file://"))
+        shutil.rmtree(location / "metadata", ignore_errors=True)
+        shutil.rmtree(location / "deletes", ignore_errors=True)
 
 
 def _nullable(schema):
@@ -219,8 +223,9 @@ def _create(settings: HubSettings, catalog: SqlCatalog, resource: Resource,
 
 
 def _commit(settings: HubSettings, table: Table, resource: Resource, files: list[Path],
-            batches: list[tuple[str, Path, object]], i: int | None, version: int | None) -> None:
-    """One snapshot whose data files are `files`, tagged with the i-th batch (if given)."""
+            batches: list[tuple[str, Path, object]], i: int | None, version: int | None) -> bool:
+    """One snapshot whose data files are `files`, tagged with the i-th batch (if given);
+    False if the current snapshot holds them already (then it gets the tag)."""
     from pyiceberg.io.pyarrow import parquet_file_to_data_file
     from pyiceberg.table import TableProperties
     from pyiceberg.table.update.snapshot import ManageSnapshots
@@ -242,6 +247,14 @@ def _commit(settings: HubSettings, table: Table, resource: Resource, files: list
         deletes = superseded_rows(
             settings, resource, [p for _, p, _ in batches[:i]], batches[i][1],
             Path(table.location().removeprefix("file://")) / "deletes", file_uri)
+    if not added and not removed:
+        with table.transaction() as tx:
+            if i is not None and table.current_snapshot() is not None:
+                ManageSnapshots(tx).create_tag(table.current_snapshot().snapshot_id,
+                                               tag_name(batches[i][0])).commit()
+            if version is not None:
+                tx.set_properties(**{_VERSION: str(version)})
+        return False
     with table.transaction() as tx:
         _evolve(tx, [wanted[uri] for uri in added])
         if tx.table_metadata.name_mapping() is None:  # files without field ids: read by name
@@ -269,6 +282,7 @@ def _commit(settings: HubSettings, table: Table, resource: Resource, files: list
             ManageSnapshots(tx).create_tag(head.snapshot_id, tag_name(batches[i][0])).commit()
         if version is not None:
             tx.set_properties(**{_VERSION: str(version)})
+    return True
 
 
 def _evolve(tx, files: list[Path]) -> None:
