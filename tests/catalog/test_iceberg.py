@@ -12,12 +12,15 @@ from pyiceberg.catalog import load_catalog
 
 from catalog import RESOURCES, HubSettings, Load, Publication, open_registry
 from catalog.analystdb import standardised_columns
-from catalog.iceberg import file_uri, tag_name
+from catalog.iceberg import file_uri, sync_resource, tag_name
 from catalog.lake import connect
 from catalog.originals import shown_originals
+from catalog.registry import Registry, registry_url
 from catalog.sqltext import ident, sql_str
+from tests.catalog.test_registry_postgres import POSTGRES_BIN, postgres_url  # noqa: F401
 from tests.cli import clean_env, hub
 from tests.conftest import run_ingest
+from tests.pipelines.helpers import ingest
 
 NEXT = "20261201T020000"  # a batch after the generated city's newest
 
@@ -50,8 +53,8 @@ def superseded(settings: HubSettings) -> int:
 
 def reader(settings: HubSettings):
     """The catalog as Spark or Trino would open it: its properties only, no hub code."""
-    return load_catalog("hub", type="sql", uri=f"sqlite:///{settings.home}/registry.db",
-                        warehouse=f"file://{settings.home}/iceberg")
+    uri = registry_url(settings.registry_url).render_as_string(hide_password=False)
+    return load_catalog("hub", type="sql", uri=uri, warehouse=f"file://{settings.home}/iceberg")
 
 
 def published_codes(settings: HubSettings) -> list[str]:
@@ -200,3 +203,19 @@ def test_a_moved_home_rebuilds_its_tables_where_they_now_are(settings, tmp_path)
         "rs.social_insurance")
     assert all(f.startswith(file_uri(moved) + "/") for f in data_files(table))
     assert Path(table.location().removeprefix("file://")).is_relative_to(moved)
+
+
+@pytest.mark.skipif(not (POSTGRES_BIN / "initdb").exists(),
+                    reason="PostgreSQL 15 server binaries are not installed")
+def test_the_catalog_lives_in_a_postgresql_registry(settings, postgres_url):  # noqa: F811
+    settings.registry_url = postgres_url
+    registry = Registry(postgres_url)
+    registry.sync_declarations(list(RESOURCES.values()))
+    ingest(settings, registry, "mz.members")
+    synced = sync_resource(settings, registry, RESOURCES["mz.members"])
+    assert (synced.version, synced.snapshots, synced.error) == (1, 1, "")
+    with registry.engine.connect() as con:  # pyiceberg's tables beside the hub's
+        assert con.exec_driver_sql("SELECT table_namespace, table_name FROM iceberg_tables "
+                                   "WHERE catalog_name = 'hub'").all() == [("mz", "members")]
+    assert_mirrors(settings, "mz.members")
+    registry.dispose()
