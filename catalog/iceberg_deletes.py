@@ -51,14 +51,15 @@ def superseded_rows(settings: HubSettings, resource: Resource, earlier: list[Pat
     a lake file as the table's manifests do."""
     if not earlier:
         return None
-    key = ", ".join(ident(k) for k in resource.key)
+    # NULL matches NULL, as in the window that decides the current rows (`catalog.current`).
+    same = " AND ".join(f"e.{ident(k)} IS NOT DISTINCT FROM n.{ident(k)}" for k in resource.key)
     listed = ", ".join(sql_str(str(f)) for f in earlier)
     with connect(settings) as con:
         found = con.execute(
-            f"SELECT filename, file_row_number FROM read_parquet([{listed}], "
-            f"filename = true, file_row_number = true, union_by_name = true) "
-            f"WHERE ({key}) IN (SELECT ({key}) FROM read_parquet({sql_str(str(newest))})) "
-            f"ORDER BY filename, file_row_number").fetchall()
+            f"SELECT e.filename, e.file_row_number FROM read_parquet([{listed}], "
+            f"filename = true, file_row_number = true, union_by_name = true) AS e "
+            f"SEMI JOIN read_parquet({sql_str(str(newest))}) AS n ON {same} "
+            f"ORDER BY e.filename, e.file_row_number").fetchall()
     if not found:
         return None
     table = pa.table({"file_path": [uri(Path(f)) for f, _ in found],

@@ -219,3 +219,23 @@ def test_the_catalog_lives_in_a_postgresql_registry(settings, postgres_url):  # 
                                    "WHERE catalog_name = 'hub'").all() == [("mz", "members")]
     assert_mirrors(settings, "mz.members")
     registry.dispose()
+
+
+def test_a_batch_published_before_one_mirrored_rebuilds_the_history(settings):
+    """A snapshot resource's late batch (an older batch id) changes "as of" in the past: the
+    table is rebuilt from the registry, every tag as the views say."""
+    registry = open_registry(settings)
+    members = RESOURCES["mz.members"]
+    ingest(settings, registry, members.code)
+    first = sync_resource(settings, registry, members)
+    assert (first.snapshots, first.rebuilt) == (1, False)
+    newest = max((settings.landing_dir / members.code).glob("2*"))
+    lines = newest.read_bytes().splitlines(keepends=True)
+    late = newest.with_name("20261015T020000" + newest.suffix)
+    late.write_bytes(b"".join(lines[:-5]))
+    ingest(settings, registry, members.code)
+    assert published_batches(settings, members.code) == ["20261015T020000", newest.stem]
+    again = sync_resource(settings, registry, members)
+    assert (again.snapshots, again.rebuilt) == (2, True)
+    assert_mirrors(settings, members.code)
+    assert sync_resource(settings, registry, members).snapshots == 0
