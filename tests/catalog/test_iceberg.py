@@ -239,3 +239,13 @@ def test_a_batch_published_before_one_mirrored_rebuilds_the_history(settings):
     assert (again.snapshots, again.rebuilt) == (2, True)
     assert_mirrors(settings, members.code)
     assert sync_resource(settings, registry, members).snapshots == 0
+
+
+def test_what_hub_iceberg_properties_prints_opens_the_catalog(ingested):
+    shown = hub("iceberg", "properties", env=clean_env(home=ingested.home, language="en"))
+    assert shown.returncode == 0, shown.stderr
+    properties = dict(line.split("=", 1) for line in shown.stdout.splitlines())
+    assert properties["warehouse"] == file_uri(ingested.home / "iceberg")
+    catalog = load_catalog(properties.pop("name"), **properties)
+    assert catalog.load_table("ga.population").scan().to_arrow().num_rows == len(
+        reader(ingested).load_table("ga.population").scan().to_arrow())
