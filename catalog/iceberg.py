@@ -145,7 +145,12 @@ def sync_resource(settings: HubSettings, registry: Registry, resource: Resource,
     result = IcebergSync(resource.code)
     if published is None or not published.batches:
         return result
-    catalog = catalog or open_catalog(settings)
+    if catalog is None:
+        own = open_catalog(settings)
+        try:
+            return sync_resource(settings, registry, resource, own)
+        finally:
+            own.close()  # its connections to the registry's database
     table, result.rebuilt = _load(catalog, resource)
     ids = [b for b, _, _ in published.batches]
     done = 0
@@ -330,9 +335,12 @@ def sync_all(settings: HubSettings, registry: Registry,
     the others (its error is in its result)."""
     catalog = open_catalog(settings)
     results = []
-    for resource in resources:
-        try:
-            results.append(sync_resource(settings, registry, resource, catalog))
-        except Exception as exc:  # noqa: BLE001 — reported per table, the others go on
-            results.append(IcebergSync(resource.code, error=f"{type(exc).__name__}: {exc}"))
+    try:
+        for resource in resources:
+            try:
+                results.append(sync_resource(settings, registry, resource, catalog))
+            except Exception as exc:  # noqa: BLE001 — reported per table, the others go on
+                results.append(IcebergSync(resource.code, error=f"{type(exc).__name__}: {exc}"))
+    finally:
+        catalog.close()
     return results
