@@ -249,3 +249,19 @@ def test_what_hub_iceberg_properties_prints_opens_the_catalog(ingested):
     catalog = load_catalog(properties.pop("name"), **properties)
     assert catalog.load_table("ga.population").scan().to_arrow().num_rows == len(
         reader(ingested).load_table("ga.population").scan().to_arrow())
+
+
+def test_as_of_a_time_is_the_tag_of_the_newest_batch_delivered_by_then(ingested):
+    """The hub's `_as_of(ts)` (by delivery) maps to a tag through `hub.delivered-at`."""
+    from datetime import datetime, timedelta
+
+    table = reader(ingested).load_table("rs.social_insurance")
+    delivered = sorted((datetime.fromisoformat(s.summary["hub.delivered-at"]), s.snapshot_id)
+                       for s in table.snapshots() if "hub.delivered-at" in s.summary)
+    assert len(delivered) == 3
+    for at, _ in delivered:
+        moment = at + timedelta(hours=1)
+        chosen = [s for w, s in delivered if w <= moment][-1]
+        assert_same_rows(ingested, "rs.social_insurance",
+                         table.scan(snapshot_id=chosen).to_arrow(),
+                         f"history.rs_social_insurance_as_of(TIMESTAMPTZ '{moment.isoformat()}')")
