@@ -61,6 +61,15 @@ class IcebergSync:
     rebuilt: bool = False
     error: str = ""
 
+    def summary(self) -> str:
+        """One line for a run's metadata."""
+        if self.error:
+            return f"{self.code}: not brought up to date ({self.error})"
+        if not self.version:
+            return f"{self.code}: nothing published"
+        return (f"{self.code}: publication v{self.version}, {self.snapshots} snapshot(s) added"
+                + (", history rebuilt" if self.rebuilt else ""))
+
 
 def tag_name(batch_id: str) -> str:
     """The tag of the snapshot holding the table as of a batch."""

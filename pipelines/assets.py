@@ -9,7 +9,7 @@ import dagster as dg
 
 import quality
 from catalog import Resource, delivered_resources
-from catalog.iceberg import identifier, sync_after_publication
+from catalog.iceberg import sync_after_publication
 from pipelines.hub_resource import HubResource
 from pipelines.ingest import BatchOutcome, ingest_raw, publish, standardise
 
@@ -130,9 +130,7 @@ def _published(context: dg.AssetExecutionContext, hub: HubResource,
     iceberg = sync_after_publication(hub.settings, hub.registry, resource)
     metadata: dict = {"refused_batches": [o.batch_id for o in refused],
                       "refused_reasons": [o.reason for o in refused],
-                      "iceberg": iceberg.error or f"{'.'.join(identifier(resource))} "
-                                                  f"v{iceberg.version}, "
-                                                  f"{iceberg.snapshots} snapshot(s) added"}
+                      "iceberg": iceberg.summary()}
     if publication is not None:
         metadata.update({
             "version": publication.version,
