@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.audit_plugins import AUDIT_NAME, AuditFn, reports_dir
 from catalog.findings import AuditFinding, AuditReport, AuditResult, Finding, record_report
+from catalog.iceberg import sync_after_publication
 from catalog.lake import Lake, write_json
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, utcnow
 from catalog.resources import AUDIT_FINDINGS, resource
@@ -164,4 +165,5 @@ def file_report(settings: HubSettings, registry: Registry, audit: str, run: Audi
                            summary=result.summary, checked=result.checked,
                            report_path=str(path))
     version = _publish(settings, registry, audit, report, path)
+    sync_after_publication(settings, registry, resource(AUDIT_FINDINGS))  # never raises
     return FiledReport(report=report, result=result, path=path, version=version)

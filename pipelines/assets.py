@@ -9,6 +9,7 @@ import dagster as dg
 
 import quality
 from catalog import Resource, delivered_resources
+from catalog.iceberg import sync_after_publication
 from pipelines.hub_resource import HubResource
 from pipelines.ingest import BatchOutcome, ingest_raw, publish, standardise
 
@@ -125,8 +126,11 @@ def _published(context: dg.AssetExecutionContext, hub: HubResource,
                                    gate=gate)
     _tell_departments(hub, resource, refused)
     hub.refresh_analyst_db()
+    # The Iceberg table follows the committed publication; a failure only delays it.
+    iceberg = sync_after_publication(hub.settings, hub.registry, resource)
     metadata: dict = {"refused_batches": [o.batch_id for o in refused],
-                      "refused_reasons": [o.reason for o in refused]}
+                      "refused_reasons": [o.reason for o in refused],
+                      "iceberg": iceberg.summary()}
     if publication is not None:
         metadata.update({
             "version": publication.version,

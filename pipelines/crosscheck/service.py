@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import BatchRecord, BatchStatus, HubError, HubSettings, Publication, Registry, resource
+from catalog.iceberg import sync_after_publication
 from catalog.lake import Lake, connect
 from catalog.registry import utcnow
 from catalog.resources import CROSSCHECK_FLAGS
@@ -161,6 +162,7 @@ def run_crosscheck(settings: HubSettings, registry: Registry, run_id: str | None
     flags_file, issues_file = final / "flags.parquet", final / "linkage_issues.parquet"
     rows = sum(done["raised"].values())
     version = _publish(registry, run_id, flags_file, rows)
+    sync_after_publication(settings, registry, resource(CROSSCHECK_FLAGS))  # never raises
     record_run(registry, CrosscheckRun(
         run_id=run_id, reference_month=done["month"], policy_version=config.version,
         flags_path=str(flags_file), issues_path=str(issues_file), rows=rows,
