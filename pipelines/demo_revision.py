@@ -6,6 +6,7 @@ from __future__ import annotations
 from catalog import EntryStatus, Registry, Role
 from catalog.city import current_city
 from catalog.entries import Actor, EntryError, pending, propose, submit
+from catalog.i18n import _
 
 __all__ = ["DEMO_CODE", "DEMO_OFFICER", "submit_demo_revision"]
 
@@ -32,11 +33,12 @@ def submit_demo_revision(registry: Registry) -> str:
     submitted as it is); a line saying what was done."""
     revision = pending(registry, DEMO_CODE)
     if revision is not None and revision.status == EntryStatus.SUBMITTED:
-        return f"{DEMO_CODE}: revision {revision.id} is already submitted"
+        return _("{code}: revision {id} is already submitted", code=DEMO_CODE, id=revision.id)
     if revision is None:
         try:
             revision = propose(registry, DEMO_CODE, _changes(), DEMO_OFFICER)
         except EntryError as exc:  # published by an earlier demo's reviewer: nothing to do
             return f"{DEMO_CODE}: {exc.message}"
     submit(registry, DEMO_CODE, DEMO_OFFICER, "摘要补充险种、缴费基数口径与报送时间")
-    return f"{DEMO_CODE}: revision {revision.id} submitted by {DEMO_OFFICER.name} for review"
+    return _("{code}: revision {id} submitted by {officer} for review", code=DEMO_CODE,
+             id=revision.id, officer=DEMO_OFFICER.name)

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from catalog import HubSettings, open_registry
 from catalog.audit_plugins import scheduled
 from catalog.findings import AuditResult, Finding, Severity
+from catalog.i18n import _, ngettext
 from policies.errors import SECURITY_CODES
 
 __all__ = ["REPEATED", "WINDOW", "gateway_bypass_attempts"]
@@ -52,13 +53,17 @@ def gateway_bypass_attempts(settings: HubSettings, now: datetime) -> AuditResult
         found.append(Finding(
             "gateway_bypass_attempts", Severity.HIGH if len(rows) >= REPEATED else
             Severity.WARNING, f"principal:{subject}",
-            f"{subject} ({rows[0].department}) sent {len(rows)} queries in the last "
-            f"{WINDOW.days} day(s) that tried to get around the SQL gateway "
-            f"({', '.join(kinds)}); every one was refused.",
+            ngettext("{subject} ({department}) sent {n} query in the last {days} day(s) that "
+                     "tried to get around the SQL gateway ({kinds}); it was refused.",
+                     "{subject} ({department}) sent {n} queries in the last {days} day(s) that "
+                     "tried to get around the SQL gateway ({kinds}); every one was refused.",
+                     len(rows), subject=subject, department=rows[0].department,
+                     days=WINDOW.days, kinds=", ".join(kinds)),
             evidence={"attempts": len(rows), "kinds": kinds,
                       "surfaces": sorted({r.surface for r in rows}),
                       "entries": [r.id for r in rows[-20:]],
                       "last": rows[-1].at.isoformat()}))
     return AuditResult(found, {"queries": scanned or 0, "refusals": len(attempts),
                                "principals": len(by_subject)},
-                       f"{len(attempts)} bypass attempts by {len(by_subject)} principals")
+                       _("{attempts} bypass attempts by {principals} principals",
+                         attempts=len(attempts), principals=len(by_subject)))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from catalog import ItemType, Resource
+from catalog.i18n import _
 from policies.errors import PolicyError
 from policies.grants import Grant, GrantMode
 from policies.policy import Decision, Outcome, Policy
@@ -65,34 +66,37 @@ def bind(principal: Principal, grants: Iterable[Grant], resources: Sequence[Reso
         if not usable:
             raise _unusable(candidates, resource, at)
         if len(usable) > 1:
-            raise PolicyError("ambiguous_grant", f"{len(usable)} grants cover {resource.code}; "
-                              "name the one to use")
+            raise PolicyError("ambiguous_grant", _("{n} grants cover {code}; name the one to use",
+                                                   n=len(usable), code=resource.code))
         bindings.append(bind_grant(principal, usable[0], resource, policy, f"hub_k{index}"))
     return bindings
 
 
 def _unusable(candidates: list[Grant], resource: Resource, at: datetime) -> PolicyError:
     if not candidates:
-        return PolicyError("no_grant", f"no active query grant covers {resource.code}")
+        return PolicyError("no_grant", _("no active query grant covers {code}",
+                                         code=resource.code))
     if any(g.call_quota is not None and g.calls_used >= g.call_quota for g in candidates):
         return PolicyError("quota_exhausted")
-    return PolicyError("grant_inactive", f"the grant for {resource.code} is not in force")
+    return PolicyError("grant_inactive", _("the grant for {code} is not in force",
+                                             code=resource.code))
 
 
 def bind_grant(principal: Principal, grant: Grant, resource: Resource, policy: Policy,
                key_name: str = "hub_k0") -> Binding:
     """The binding of one grant the caller already chose (extracts, verification)."""
     if not principal.roles & policy.roles_for(grant.mode):
-        raise PolicyError("role_not_allowed", f"the caller's roles may not use {grant.mode} "
-                          "grants")
+        raise PolicyError("role_not_allowed", _("the caller's roles may not use {mode} grants",
+                                                mode=grant.mode))
     allowed, rule = policy.resource_decision(principal, grant, resource)
     if not allowed:
-        raise PolicyError("denied", f"policy rule {rule} refuses {resource.code}")
+        raise PolicyError("denied", _("policy rule {rule} refuses {code}", rule=rule,
+                                      code=resource.code))
     filters = dict(grant.row_filter)
     if principal.district is not None:
         if DISTRICT_ITEM not in {i.name for i in resource.items}:
-            raise PolicyError("denied", f"{resource.code} has no district to restrict a "
-                              "district officer's rows to")
+            raise PolicyError("denied", _("{code} has no district to restrict a district "
+                                          "officer's rows to", code=resource.code))
         granted = filters.get(DISTRICT_ITEM)
         filters[DISTRICT_ITEM] = tuple(v for v in (granted or (principal.district,))
                                        if v == principal.district)

@@ -29,6 +29,7 @@ import duckdb
 from sqlglot import exp
 
 from catalog import HubSettings, resource
+from catalog.i18n import _
 from catalog.lake import connect, fsync_path
 from policies.binding import GATEWAY_MODES, Binding, bind_grant
 from policies.errors import PolicyError
@@ -70,11 +71,11 @@ def materialise(settings: HubSettings, principal: Principal, grant: Grant, *,
     analysts' database records no publication of the resource, or another build holds it)."""
     policy = policy or default_policy()
     if grant.mode not in GATEWAY_MODES:
-        raise PolicyError("denied", f"a {grant.mode} grant serves no SQL")
+        raise PolicyError("denied", _("a {mode} grant serves no SQL", mode=grant.mode))
     if not grant.is_usable():
         raise PolicyError("grant_inactive")
     if not grant.covers(principal.department, principal.subject):
-        raise PolicyError("no_grant", "the grant is not the caller's")
+        raise PolicyError("no_grant", _("the grant is not the caller's"))
     binding = bind_grant(principal, grant, resource(grant.resource_code), policy)
     return build(settings, binding, policy.version)
 

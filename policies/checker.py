@@ -18,6 +18,7 @@ from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.parser import Parser
 from sqlglot.tokens import TokenType
 
+from catalog.i18n import _
 from policies.allowlist import (
     ALLOWED_NODES,
     ALLOWED_TYPES,
@@ -40,12 +41,13 @@ _MAX_TREE_DEPTH = 400  # operator chains (a + b + …) nest too; the generator r
 def parse_query(sql: str, *, max_chars: int, max_depth: int) -> exp.Query:
     """The one query statement of `sql`, identifiers normalised as DuckDB resolves them."""
     if len(sql) > max_chars:
-        raise PolicyError("query_too_long", f"the query is longer than {max_chars} characters")
+        raise PolicyError("query_too_long", _("the query is longer than {max_chars} characters",
+                                               max_chars=max_chars))
     try:
         tokens = sqlglot.tokenize(sql, read="duckdb")
     except TokenError:
-        raise PolicyError("syntax_error", "the query text could not be read (unclosed quote or "
-                          "comment?)") from None
+        raise PolicyError("syntax_error", _("the query text could not be read (unclosed quote "
+                                            "or comment?)")) from None
     depth = deepest = 0
     for token in tokens:
         if token.token_type in _OPENERS:
@@ -54,18 +56,20 @@ def parse_query(sql: str, *, max_chars: int, max_depth: int) -> exp.Query:
         elif token.token_type in _CLOSERS:
             depth -= 1
     if deepest > max_depth:
-        raise PolicyError("too_deep", f"the query nests deeper than {max_depth} levels")
+        raise PolicyError("too_deep", _("the query nests deeper than {max_depth} levels",
+                                        max_depth=max_depth))
     try:
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
     except ParseError as err:
         where = err.errors[0] if err.errors else {}
-        raise PolicyError("syntax_error", f"syntax error at line {where.get('line', '?')}, "
-                          f"column {where.get('col', '?')}") from None
+        raise PolicyError("syntax_error", _("syntax error at line {line}, column {column}",
+                                            line=where.get("line", "?"),
+                                            column=where.get("col", "?"))) from None
     except (TokenError, RecursionError):
-        raise PolicyError("syntax_error", "the query could not be parsed") from None
+        raise PolicyError("syntax_error", _("the query could not be parsed")) from None
     if len(statements) != 1:
         raise PolicyError("multiple_statements" if statements else "syntax_error",
-                          None if statements else "the query is empty")
+                          None if statements else _("the query is empty"))
     statement = statements[0]
     if not isinstance(statement, exp.Query) or statement.args.get("into"):
         raise PolicyError("not_a_query")
@@ -84,8 +88,8 @@ def _check_type_spellings(tokens: list) -> None:
     (UBIGINT) and DuckDB refuses: the gateway would answer a query DuckDB does not."""
     for before, token in pairwise(tokens):
         if token.text.upper() in _FOREIGN_TYPE_WORDS and before.token_type in TYPE_TOKENS:
-            raise PolicyError("unread_text", f"{token.text.upper()[:10]} is not a DuckDB type "
-                              "spelling")
+            raise PolicyError("unread_text", _("{word} is not a DuckDB type spelling",
+                                               word=token.text.upper()[:10]))
 
 
 def _check_quoted_names_read(tokens: list, statement: exp.Expr) -> None:
@@ -96,8 +100,8 @@ def _check_quoted_names_read(tokens: list, statement: exp.Expr) -> None:
     written = Counter(t.text for t in tokens if t.token_type is TokenType.IDENTIFIER)
     read = Counter(i.this for i in statement.find_all(exp.Identifier) if i.quoted)
     if written - read:
-        raise PolicyError("unread_text", "a quoted name in the query is not read as a name "
-                          "(quoted data types are not allowed)")
+        raise PolicyError("unread_text", _("a quoted name in the query is not read as a name "
+                                           "(quoted data types are not allowed)"))
 
 
 def check_query(query: exp.Query, *, max_depth: int) -> None:
@@ -106,11 +110,12 @@ def check_query(query: exp.Query, *, max_depth: int) -> None:
     while stack:
         node, nesting, depth = stack.pop()
         if depth > _MAX_TREE_DEPTH:
-            raise PolicyError("too_deep", "the query's expressions are chained too deeply")
+            raise PolicyError("too_deep", _("the query's expressions are chained too deeply"))
         if isinstance(node, _NESTING):
             nesting += 1
             if nesting > max_depth:
-                raise PolicyError("too_deep", f"the query nests deeper than {max_depth} levels")
+                raise PolicyError("too_deep", _("the query nests deeper than {max_depth} levels",
+                                                max_depth=max_depth))
         _check_node(node)
         stack.extend((child, nesting, depth + 1) for child in node.iter_expressions())
 
@@ -119,23 +124,25 @@ def _check_node(node: exp.Expr) -> None:
     if isinstance(node, exp.Func) and type(node) not in ALLOWED_NODES:
         if not function_allowed(node):
             name = _function_name(node)
-            raise PolicyError(refused_function_code(name), f"function {name} is not allowed")
+            raise PolicyError(refused_function_code(name),
+                              _("function {name} is not allowed", name=name))
     elif isinstance(node, exp.Placeholder | exp.Parameter | exp.SessionParameter):
-        raise PolicyError("secret_access", "query parameters and variables are not accepted")
+        raise PolicyError("secret_access", _("query parameters and variables are not accepted"))
     elif type(node) not in ALLOWED_NODES:
-        raise PolicyError("not_allowed", f"{_construct(node)} is not allowed")
+        raise PolicyError("not_allowed", _("{construct} is not allowed",
+                                           construct=_construct(node)))
     _check_args(node)
     if isinstance(node, exp.Identifier) and node.name.lower().startswith(RESERVED_PREFIX):
         raise PolicyError("reserved_identifier")
     if isinstance(node, exp.Table):
         _check_table(node)
     if isinstance(node, exp.Column) and (node.args.get("catalog")):
-        raise PolicyError("not_allowed", "column references with a catalog are not allowed")
+        raise PolicyError("not_allowed", _("column references with a catalog are not allowed"))
     if isinstance(node, exp.Interval) and node.args.get("unit") is None:
         # sqlglot reads `INTERVAL 1` as `INTERVAL '1'` (one second); DuckDB refuses it
-        raise PolicyError("unread_text", "an INTERVAL needs its unit (INTERVAL 1 DAY)")
+        raise PolicyError("unread_text", _("an INTERVAL needs its unit (INTERVAL 1 DAY)"))
     if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
-        raise PolicyError("not_allowed", "MATERIALIZED hints are not allowed")
+        raise PolicyError("not_allowed", _("MATERIALIZED hints are not allowed"))
 
 
 def _check_args(node: exp.Expr) -> None:
@@ -154,8 +161,8 @@ def _check_args(node: exp.Expr) -> None:
             raise _unread(node)
         if isinstance(node, exp.DataType) and key == "this":
             if value not in ALLOWED_TYPES:
-                raise PolicyError("unread_text", f"data type {_type_name(value)} is not "
-                                  "allowed")
+                raise PolicyError("unread_text", _("data type {type} is not allowed",
+                                                   type=_type_name(value)))
             continue
         if isinstance(value, int) and not isinstance(value, Enum):
             continue
@@ -177,8 +184,8 @@ def _text_allowed(node: exp.Expr, key: str, text: str) -> bool:
 
 
 def _unread(node: exp.Expr) -> PolicyError:
-    return PolicyError("unread_text", f"the query holds text in {_construct(node)} that the "
-                       "gateway cannot interpret")
+    return PolicyError("unread_text", _("the query holds text in {construct} that the gateway "
+                                         "cannot interpret", construct=_construct(node)))
 
 
 def _type_name(kind: object) -> str:
@@ -192,12 +199,12 @@ def _check_table(table: exp.Table) -> None:
     if not isinstance(table.this, exp.Identifier):
         name = _function_name(table.this) if isinstance(table.this, exp.Func) else ""
         raise PolicyError(refused_function_code(name, default="not_allowed"),
-                          "table functions are not allowed")
+                          _("table functions are not allowed"))
     extra = [k for k, v in table.args.items()
              if v and k not in ("this", "db", "catalog", "alias", "sample")]
     if extra:
-        raise PolicyError("not_allowed", f"table modifiers ({', '.join(sorted(extra))}) are not "
-                          "allowed")
+        raise PolicyError("not_allowed", _("table modifiers ({modifiers}) are not allowed",
+                                           modifiers=", ".join(sorted(extra))))
 
 
 def _function_name(node: exp.Func) -> str:

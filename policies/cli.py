@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from catalog import get_settings
+from catalog.i18n import _, lazy, ngettext
 
 __all__ = ["register"]
 
@@ -30,15 +31,17 @@ def _fail(error) -> None:
 
 
 def _print_table(table) -> None:  # a pyarrow.Table
+    from catalog.listing import echo_table
+
     rows = table.slice(0, _SHOWN_ROWS).to_pylist()
     names = table.column_names
-    cells = [[("" if r[n] is None else str(r[n])) for n in names] for r in rows]
-    widths = [max([len(n)] + [len(c[i]) for c in cells]) for i, n in enumerate(names)]
-    click.echo("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
-    for c in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)))
+    if not echo_table(names, ([r[n] for n in names] for r in rows), _("(0 rows)")):
+        return
     more = table.num_rows - len(rows)
-    click.echo(f"({table.num_rows} rows{f', {more} not shown; use --format csv' if more else ''})")
+    click.echo(ngettext("({n} row)", "({n} rows)", table.num_rows) if not more else
+               ngettext("({n} row, {more} not shown; use --format csv)",
+                        "({n} rows, {more} not shown; use --format csv)", table.num_rows,
+                        more=more))
 
 
 def _principal_options(*, subject: str, department: str, grant: str):
@@ -47,7 +50,8 @@ def _principal_options(*, subject: str, department: str, grant: str):
         click.option("--subject", required=True, help=subject),
         click.option("--department", required=True, help=department),
         click.option("--role", "roles", multiple=True, default=("analyst",), show_default=True),
-        click.option("--district", default=None, help="A district officer's GB/T 2260 code."),
+        click.option("--district", default=None,
+                     help=lazy("A district officer's GB/T 2260 code.")),
         click.option("--grant", "grant_ids", multiple=True, help=grant),
     ]
 
@@ -60,16 +64,17 @@ def _principal_options(*, subject: str, department: str, grant: str):
 
 
 def register(main: click.Group) -> None:
-    @main.command("sql")
+    @main.command("sql", help=lazy("Run QUERY through the governed SQL gateway, as the given "
+                                   "principal (audited)."))
     @click.argument("query")
-    @_principal_options(subject="Who is asking (client or user id).",
-                        department="The caller's department code.",
-                        grant="Use this grant (if several fit).")
+    @_principal_options(subject=lazy("Who is asking (client or user id)."),
+                        department=lazy("The caller's department code."),
+                        grant=lazy("Use this grant (if several fit)."))
     @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "arrow"]),
                   default="table", show_default=True)
-    @click.option("--out", type=click.Path(path_type=Path), help="Write here, not to stdout.")
+    @click.option("--out", type=click.Path(path_type=Path),
+                  help=lazy("Write here, not to stdout."))
     def sql_command(query, subject, department, roles, district, grant_ids, fmt, out) -> None:
-        """Run QUERY through the governed SQL gateway, as the given principal (audited)."""
         from policies.errors import PolicyError
         from policies.gateway import run_query
         from policies.principal import Principal
@@ -89,7 +94,7 @@ def register(main: click.Group) -> None:
         table = result.table
         if fmt == "arrow":
             if out is None:
-                raise click.BadParameter("--format arrow needs --out", param_hint="--out")
+                raise click.BadParameter(_("--format arrow needs --out"), param_hint="--out")
             with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as w:
                 w.write_table(table)
         elif fmt == "csv":
@@ -101,37 +106,39 @@ def register(main: click.Group) -> None:
             out.write_text(text) if out else click.echo(text)
         else:
             _print_table(table)
-        click.echo(f"policy {result.governed.policy_version}; grants "
-                   f"{', '.join(result.governed.grant_ids)}", err=True)
+        click.echo(_("policy {version}; grants {grants}",
+                     version=result.governed.policy_version,
+                     grants=", ".join(result.governed.grant_ids)), err=True)
 
-    @main.group("grants")
+    @main.group("grants", help=lazy("Access grants (the sharing API makes them for approved "
+                                    "orders; admins for analysts)."))
     def grants_group() -> None:
-        """Access grants (the sharing API makes them for approved orders; admins for analysts)."""
+        """Access grants: provision, list, revoke, expire, materialise."""
 
-    @grants_group.command("provision")
+    @grants_group.command("provision", help=lazy("Provision a grant and print it as JSON."))
     @click.option("--resource", "resource_code", required=True)
-    @click.option("--department", required=True, help="Grantee department code.")
-    @click.option("--items", required=True, help="Comma-separated data item names.")
+    @click.option("--department", required=True, help=lazy("Grantee department code."))
+    @click.option("--items", required=True, help=lazy("Comma-separated data item names."))
     @click.option("--purpose", required=True)
     @click.option("--legal-basis", required=True)
     @click.option("--mode", type=click.Choice(["extract", "query", "verify", "aggregate"]),
                   default="query", show_default=True)
     @click.option("--days", type=click.IntRange(1, 3660), default=90, show_default=True,
-                  help="Validity from now.")
-    @click.option("--row-filter", "filters", multiple=True, help="ITEM=VALUE (repeatable).")
-    @click.option("--quota", type=click.IntRange(1), default=None, help="Most calls.")
-    @click.option("--subject", default=None, help="Only this user or client.")
+                  help=lazy("Validity from now."))
+    @click.option("--row-filter", "filters", multiple=True,
+                  help=lazy("ITEM=VALUE (repeatable)."))
+    @click.option("--quota", type=click.IntRange(1), default=None, help=lazy("Most calls."))
+    @click.option("--subject", default=None, help=lazy("Only this user or client."))
     @click.option("--by", "created_by", default="admin", show_default=True)
     def provision(resource_code, department, items, purpose, legal_basis, mode, days, filters,
                   quota, subject, created_by) -> None:
-        """Provision a grant and print it as JSON."""
         from policies.errors import PolicyError
 
         row_filter: dict[str, list[str]] = {}
         for f in filters:
             name, sep, value = f.partition("=")
             if not sep:
-                raise click.BadParameter("use ITEM=VALUE", param_hint="--row-filter")
+                raise click.BadParameter(_("use ITEM=VALUE"), param_hint="--row-filter")
             row_filter.setdefault(name.strip(), []).append(value.strip())
         try:
             grant = _store().provision_grant(
@@ -144,10 +151,10 @@ def register(main: click.Group) -> None:
             _fail(error)
         click.echo(grant.model_dump_json(indent=2))
 
-    @grants_group.command("list")
+    @grants_group.command("list", help=lazy("Every grant (JSON lines), with its effective "
+                                            "status."))
     @click.option("--department", default=None)
     def list_grants(department) -> None:
-        """Every grant (JSON lines), with its effective status."""
         from catalog.listing import echo_lines
 
         def line(grant) -> str:
@@ -156,39 +163,41 @@ def register(main: click.Group) -> None:
             return json.dumps(data, ensure_ascii=False)
 
         echo_lines(map(line, _store().list_grants(department)),
-                   f"no grants{f' of department {department}' if department else ''}")
+                   _("no grants of department {department}", department=department)
+                   if department else _("no grants"))
 
-    @grants_group.command("revoke")
+    @grants_group.command("revoke", help=lazy("Revoke a grant now."))
     @click.argument("grant_id")
     @click.option("--reason", required=True)
     def revoke(grant_id, reason) -> None:
-        """Revoke a grant now."""
         from policies.errors import PolicyError
 
         try:
             grant = _store().revoke_grant(grant_id, reason)
         except PolicyError as error:
             _fail(error)
-        click.echo(f"revoked {grant.id} at {grant.revoked_at}")
+        click.echo(_("revoked {grant} at {at}", grant=grant.id, at=grant.revoked_at))
 
-    @grants_group.command("expire")
+    @grants_group.command("expire", help=lazy("Mark grants past their validity as expired and "
+                                              "delete unusable grants' snapshots."))
     def expire() -> None:
-        """Mark grants past their validity as expired and delete unusable grants' snapshots."""
         from policies.snapshots import prune_snapshots
 
         store = _store()
-        click.echo(f"{store.expire_due()} grants expired")
+        expired = store.expire_due()
+        click.echo(ngettext("{n} grant expired", "{n} grants expired", expired))
         dropped = prune_snapshots(get_settings(), [g.id for g in store.list_grants()
                                                    if g.is_usable()])
-        click.echo(f"snapshots of {len(dropped)} unusable grants deleted")
+        click.echo(ngettext("snapshots of {n} unusable grant deleted",
+                            "snapshots of {n} unusable grants deleted", len(dropped)))
 
-    @grants_group.command("materialise")
-    @_principal_options(subject="Whose queries will read the snapshots.",
-                        department="The principal's department code.",
-                        grant="Only this grant (repeatable).")
+    @grants_group.command("materialise", help=lazy(
+        "Build now the snapshots (masked, filtered tables) the principal's SQL grants read; run "
+        "after a publication so that the first query does not fall back to inline masks."))
+    @_principal_options(subject=lazy("Whose queries will read the snapshots."),
+                        department=lazy("The principal's department code."),
+                        grant=lazy("Only this grant (repeatable)."))
     def materialise_command(subject, department, roles, district, grant_ids) -> None:
-        """Build now the snapshots (masked, filtered tables) the principal's SQL grants read;
-        run after a publication so that the first query does not fall back to inline masks."""
         from catalog.progress import Progress
         from policies.binding import GATEWAY_MODES
         from policies.builds import materialise
@@ -201,7 +210,7 @@ def register(main: click.Group) -> None:
             raise click.BadParameter(str(exc)) from None
         chosen = [g for g in _store().active_grants(principal) if g.mode in GATEWAY_MODES
                   and (not grant_ids or g.id in grant_ids)]
-        with Progress("Snapshots", total=len(chosen)) as progress:
+        with Progress(_("Snapshots"), total=len(chosen)) as progress:
             for done, grant in enumerate(chosen, start=1):
                 line = {"grant": grant.id, "resource": grant.resource_code}
                 try:

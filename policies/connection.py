@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import HubSettings
+from catalog.i18n import _
 from catalog.lake import engine_config
 from policies.errors import PolicyError
 from policies.masks import register_tokens
@@ -36,7 +37,7 @@ def gateway_connection(
     the only files, beside the tables' lake directories, the connection may read; `tokens`
     (key name -> grant id) are the token functions the masked forms call."""
     if not settings.analyst_db.exists():
-        raise PolicyError("unavailable", "the lake has not been published yet")
+        raise PolicyError("unavailable", _("the lake has not been published yet"))
     con = duckdb.connect(":memory:",
                          config=engine_config(settings, memory_limit=settings.gateway_memory_limit))
     try:
@@ -98,18 +99,20 @@ def sanitised(error: duckdb.Error, identifiers: frozenset[str]) -> PolicyError:
             isinstance(error, duckdb.OutOfRangeException):
         return PolicyError("memory_limit")
     if isinstance(error, duckdb.BinderException | duckdb.CatalogException):
-        for pattern, what in ((_COLUMN, "column"), (_FUNCTION, "function")):
+        for pattern, what in ((_COLUMN, _("column {name} is not available to this query")),
+                              (_FUNCTION, _("function {name} is not available to this query"))):
             match = pattern.search(text)
             if match and match.group(1).lower() in identifiers:
-                return PolicyError("invalid_query", f"{what} {match.group(1)} is not available "
-                                   "to this query")
-        return PolicyError("invalid_query", "the query refers to a column, table or function "
-                           "that is not available, or uses one with the wrong types")
+                return PolicyError("invalid_query", what.format(name=match.group(1)))
+        return PolicyError("invalid_query", _("the query refers to a column, table or function "
+                                              "that is not available, or uses one with the "
+                                              "wrong types"))
     if isinstance(error, duckdb.ConversionException):
-        return PolicyError("invalid_query", "a value could not be converted to the requested "
-                           "type")
+        return PolicyError("invalid_query", _("a value could not be converted to the requested "
+                                              "type"))
     if isinstance(error, duckdb.OutOfRangeException):
-        return PolicyError("invalid_query", "a value is out of range for its type")
+        return PolicyError("invalid_query", _("a value is out of range for its type"))
     if isinstance(error, duckdb.PermissionException):
-        return PolicyError("not_allowed", "the query tried to reach something outside the lake")
+        return PolicyError("not_allowed",
+                           _("the query tried to reach something outside the lake"))
     return PolicyError("invalid_query")

@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from catalog.city import current_city
+from catalog.i18n import _
 
 __all__ = ["CROSSCHECK_POLICY", "RULE_NAMES", "CrosscheckConfig", "load_crosscheck_config"]
 
@@ -91,15 +92,17 @@ class CrosscheckConfig(_Section):
     def _districts(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
         for code, amount in value.items():
             if not (len(code) in (6, 9) and code.isdigit()) or amount <= 0:
-                raise ValueError(f"standard {code} = {amount}: a district code (6 digits, or 9 "
-                                 "for a town) and a positive amount are required")
+                raise ValueError(_("standard {code} = {amount}: a district code (6 digits, or 9 "
+                                   "for a town) and a positive amount are required",
+                                   code=code, amount=amount))
         return value
 
     @field_validator("severity")
     @classmethod
     def _every_rule(cls, value: dict[str, str]) -> dict[str, str]:
         if set(value) != set(RULE_NAMES):
-            raise ValueError(f"severity must name exactly the rules {', '.join(RULE_NAMES)}")
+            raise ValueError(_("severity must name exactly the rules {rules}",
+                               rules=", ".join(RULE_NAMES)))
         return value
 
 
@@ -112,4 +115,5 @@ def load_crosscheck_config(path: Path | None = None) -> CrosscheckConfig:
             data["standards"] = dict(current_city().profile.assistance.standards)
         return CrosscheckConfig.model_validate(data)
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
-        raise ValueError(f"cross-check policy {path}: {exc}") from None
+        raise ValueError(_("cross-check policy {path}: {problem}", path=path,
+                           problem=exc)) from None

@@ -22,6 +22,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from catalog import HubSettings, Role, resource
+from catalog.i18n import _
 from policies.binding import Binding, bind, bind_grant
 from policies.checker import check_query, parse_query
 from policies.errors import PolicyError
@@ -82,7 +83,7 @@ def plan(principal: Principal, grants: Sequence[Grant], sql: str, *,
     check_query(query, max_depth=settings.gateway_max_depth)
     refs = classify_tables(query)
     if not refs.resources:  # nothing to authorise against: nothing to run
-        raise PolicyError("no_grant", "the query reads no published table")
+        raise PolicyError("no_grant", _("the query reads no published table"))
     bindings = bind(principal, grants, refs.resources, policy, at or datetime.now(UTC),
                     grant_ids)
     by_code = {b.resource.code: b for b in bindings}
@@ -117,8 +118,8 @@ def _generated(tree: exp.Expr) -> str:
     try:
         return tree.sql(dialect=GatewayDuckDB, unsupported_level=ErrorLevel.RAISE)
     except UnsupportedError:
-        raise PolicyError("unread_text", "the query uses an argument or form the gateway cannot "
-                          "pass on as written") from None
+        raise PolicyError("unread_text", _("the query uses an argument or form the gateway "
+                                           "cannot pass on as written")) from None
 
 
 def _identifiers(sql: str) -> frozenset[str]:
@@ -174,10 +175,11 @@ def _fetch(con: duckdb.DuckDBPyConnection, sql: str, settings: HubSettings) -> p
         rows += batch.num_rows
         size += batch.nbytes
         if rows > limit:
-            raise PolicyError("too_many_rows", f"the result has more than {limit} rows;"
-                              " aggregate or add LIMIT")
+            raise PolicyError("too_many_rows", _("the result has more than {limit} rows; "
+                                                 "aggregate or add LIMIT", limit=limit))
         if size > max_bytes:
-            raise PolicyError("too_large", f"the result is larger than {max_bytes} bytes")
+            raise PolicyError("too_large", _("the result is larger than {max_bytes} bytes",
+                                             max_bytes=max_bytes))
     return pa.Table.from_batches(batches, schema=reader.schema)
 
 
@@ -190,12 +192,13 @@ def _default_principal(grant: Grant) -> Principal:
 def _grant_binding(grant: Grant, mode: GrantMode, principal: Principal | None,
                    policy: Policy | None) -> Binding:
     if grant.mode is not mode:
-        raise PolicyError("denied", f"a {grant.mode} grant cannot be used for {mode}")
+        raise PolicyError("denied", _("a {grant_mode} grant cannot be used for {mode}",
+                                      grant_mode=grant.mode, mode=mode))
     if not grant.is_usable():
         raise PolicyError("grant_inactive")
     principal = principal or _default_principal(grant)
     if not grant.covers(principal.department, principal.subject):
-        raise PolicyError("no_grant", "the grant is not the caller's")
+        raise PolicyError("no_grant", _("the grant is not the caller's"))
     return bind_grant(principal, grant, resource(grant.resource_code),
                       policy or default_policy())
 
@@ -258,7 +261,7 @@ def verify(settings: HubSettings, grant: Grant, records: Sequence[Mapping[str, o
     binding = _grant_binding(grant, GrantMode.VERIFY, principal, policy)
     keys = sorted({k for r in records for k in r})
     if not records or not keys or any(k not in grant.items for k in keys):
-        raise PolicyError("invalid_query", "records must name granted data items only")
+        raise PolicyError("invalid_query", _("records must name granted data items only"))
     compare = replace(binding, decisions=tuple(
         Decision(d.item, Outcome.VISIBLE if d.item in keys else Outcome.ABSENT, "verify-compare")
         for d in binding.decisions))

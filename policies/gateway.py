@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from catalog import HubSettings
+from catalog.i18n import _
 from policies.engine import GovernedQuery, execute, plan
 from policies.errors import PolicyError
 from policies.policy import default_policy
@@ -39,7 +40,7 @@ def run_query(settings: HubSettings, store: GrantStore, principal: Principal, sq
     try:
         grants = store.active_grants(principal)
         if not grants:
-            raise PolicyError("no_grant", "the caller holds no active grant")
+            raise PolicyError("no_grant", _("the caller holds no active grant"))
         governed = plan(principal, grants, sql, settings=settings, grant_ids=grant_ids)
         if authorise is not None:
             authorise(governed)

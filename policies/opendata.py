@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 
 from catalog import HubSettings, Role, resource
+from catalog.i18n import _
 from policies.binding import Binding, bind_grant
 from policies.engine import binding_query, stream_binding
 from policies.errors import PolicyError
@@ -36,7 +37,7 @@ def open_grant(code: str, policy: Policy | None = None) -> Grant:
     try:
         declared = resource(code)
     except KeyError:
-        raise PolicyError("denied", "no such open resource") from None
+        raise PolicyError("denied", _("no such open resource")) from None
     return Grant(id=f"open:{code}", resource_code=code, department=PUBLIC.department,
                  items=tuple(i.name for i in declared.items), purpose=OPEN_PURPOSE,
                  legal_basis=OPEN_LEGAL_BASIS, mode=GrantMode.OPEN, valid_from=_ALWAYS[0],

@@ -23,6 +23,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
+from catalog.i18n import _
 from policies.allowlist import ALLOWED_TYPES, FUNCTIONS, SYNTAX_SAMPLES
 from policies.errors import PolicyError
 from policies.rewrite.tables import ProtectedRead
@@ -53,9 +54,8 @@ def check_engine_parse(sql: str, protected: Iterable[str]) -> None:
     _Walk([_masked_node(p) for p in set(protected)]).statement(_parse(sql))
 
 
-def _refuse(what: str) -> PolicyError:
-    return PolicyError("parser_disagreement", f"the engine would read {what}; the query is "
-                       "refused")
+def _refuse(message: str) -> PolicyError:
+    return PolicyError("parser_disagreement", message)
 
 
 class _Walk:
@@ -70,7 +70,8 @@ class _Walk:
     def statement(self, parsed: dict) -> None:
         statements = parsed.get("statements") or []
         if parsed.get("error") or len(statements) != 1:
-            raise _refuse("something other than one query")
+            raise _refuse(_("the engine would read something other than one query; the query is "
+                            "refused"))
         self.any(statements[0]["node"])
 
     def any(self, item: object) -> None:
@@ -82,16 +83,19 @@ class _Walk:
                 self.expression(item)
             elif "cte_map" in item:
                 if item.get("type") not in _QUERY_NODES:
-                    raise _refuse("a query form the gateway does not know")
+                    raise _refuse(_("the engine would read a query form the gateway does not "
+                                    "know; the query is refused"))
                 for entry in (item.get("cte_map") or {}).get("map", []):
                     if not _PRIVATE_CTE.fullmatch(str(entry.get("key"))):
-                        raise _refuse("a WITH query the gateway did not name")
+                        raise _refuse(_("the engine would read a WITH query the gateway did not "
+                                        "name; the query is refused"))
                 self.children(item)
             elif "sample" in item and "type" in item:
                 self.table(item)
             elif str(item.get("type", "")).endswith("_MODIFIER"):
                 if item["type"] not in _MODIFIERS:
-                    raise _refuse("a query modifier the gateway does not know")
+                    raise _refuse(_("the engine would read a query modifier the gateway does not "
+                                    "know; the query is refused"))
                 self.children(item)
             else:
                 self.children(item)
@@ -104,28 +108,33 @@ class _Walk:
     def expression(self, node: dict) -> None:
         kind = node.get("class")
         if kind not in _EXPRESSIONS:
-            raise _refuse("an expression of a kind the gateway does not allow")
+            raise _refuse(_("the engine would read an expression of a kind the gateway does not "
+                            "allow; the query is refused"))
         if kind == "FUNCTION":
             self.function(node, _engine_functions())
         elif kind == "TYPE":
             if node.get("catalog") or node.get("schema") or \
                     str(node.get("type_name", "")).lower() not in _engine_types():
-                raise _refuse("a data type that is not allowed")
+                raise _refuse(_("the engine would read a data type that is not allowed; the query "
+                                "is refused"))
         self.children(node)
 
     def function(self, node: dict, allowed: frozenset[str]) -> None:
         if node.get("catalog") or node.get("schema") or node.get("export_state") or \
                 str(node.get("function_name", "")).lower() not in allowed:
-            raise _refuse("a function that is not allowed")
+            raise _refuse(_("the engine would read a function that is not allowed; the query is "
+                            "refused"))
 
     def table(self, ref: dict) -> None:
         kind = ref.get("type")
         if kind not in _TABLE_REFS:
-            raise _refuse("a table source the gateway does not allow")
+            raise _refuse(_("the engine would read a table source the gateway does not allow; the "
+                            "query is refused"))
         if kind == "BASE_TABLE":
             if ref.get("catalog_name") or ref.get("schema_name") or ref.get("at_clause") or \
                     not _PRIVATE_CTE.fullmatch(str(ref.get("table_name"))):
-                raise _refuse("a table outside the rewriter's masked reads")
+                raise _refuse(_("the engine would read a table outside the rewriter's masked "
+                                "reads; the query is refused"))
             return
         if kind == "SUBQUERY" and ref["subquery"]["node"] in self.protected:
             self.any(ref.get("sample"))
@@ -154,7 +163,8 @@ def _parse(sql: str) -> dict:
         (text,) = _connection().execute("SELECT json_serialize_sql(?)", [sql]).fetchone()
         return json.loads(_LOCATION.sub("", text))
     except (duckdb.Error, ValueError, RecursionError):
-        raise _refuse("a text it cannot parse") from None
+        raise _refuse(_("the engine would read a text it cannot parse; the query is "
+                        "refused")) from None
 
 
 @functools.lru_cache(maxsize=512)

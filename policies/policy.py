@@ -17,6 +17,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from catalog import RESOURCES, DataItem, Resource
+from catalog.i18n import _
 from policies.grants import Grant, GrantMode
 from policies.masks import DISPLAY_MASKS
 from policies.principal import Principal
@@ -108,16 +109,17 @@ class Policy(BaseModel):
     def _check(self) -> Policy:
         ids = [r.id for r in (*self.resource_rules, *self.item_rules)]
         if len(ids) != len(set(ids)):
-            raise ValueError("rule ids must be unique")
+            raise ValueError(_("rule ids must be unique"))
         for rule in self.item_rules:
             if rule.outcome is not Outcome.DISPLAY:
                 continue
             for res in RESOURCES.values():
                 for item in res.items:
                     if rule.matches_item(item) and item.sensitivity.value not in DISPLAY_MASKS:
-                        raise ValueError(
-                            f"rule {rule.id}: no display mask exists for {res.code}.{item.name} "
-                            f"({item.sensitivity.value}); use token or absent")
+                        raise ValueError(_(
+                            "rule {rule}: no display mask exists for {item} ({sensitivity}); "
+                            "use token or absent", rule=rule.id, item=f"{res.code}.{item.name}",
+                            sensitivity=item.sensitivity.value))
         return self
 
     def roles_for(self, mode: GrantMode) -> frozenset[str]:
@@ -163,7 +165,7 @@ def load_policy(directory: Path = RULES_DIR) -> Policy:
     """Every `*.toml` file of the directory, merged in name order."""
     files = sorted(directory.glob("*.toml"))
     if not files:
-        raise ValueError(f"no policy files in {directory}")
+        raise ValueError(_("no policy files in {directory}", directory=directory))
     merged: dict = {"modes": {}, "resource_rules": [], "item_rules": []}
     digest = hashlib.sha256()
     declared = []
@@ -176,7 +178,8 @@ def load_policy(directory: Path = RULES_DIR) -> Policy:
         merged["resource_rules"] += data.pop("resource_rules", [])
         merged["item_rules"] += data.pop("item_rules", [])
         if data:
-            raise ValueError(f"{path.name}: unknown keys {sorted(data)}")
+            raise ValueError(_("{file}: unknown keys {keys}", file=path.name,
+                               keys=sorted(data)))
     return Policy(version=f"{max(declared)}+{digest.hexdigest()[:12]}", **merged)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from catalog.i18n import _
 from catalog.roles import Role
 
 __all__ = ["ROLES", "Principal"]
@@ -27,8 +28,10 @@ class Principal:
         object.__setattr__(self, "roles", frozenset(self.roles))
         unknown = self.roles - ROLES
         if unknown:
-            raise ValueError(f"unknown roles: {sorted(unknown)}")
+            raise ValueError(_("unknown roles: {roles}", roles=sorted(unknown)))
         if not self.subject or not self.department:
-            raise ValueError("a principal needs a subject and a department")
-        if self.district is not None and not (len(self.district) in (6, 9) and self.district.isdigit()):
-            raise ValueError("district must be a six-digit GB/T 2260 code (or a town's nine-digit code)")
+            raise ValueError(_("a principal needs a subject and a department"))
+        if self.district is not None and not (len(self.district) in (6, 9)
+                                              and self.district.isdigit()):
+            raise ValueError(_("district must be a six-digit GB/T 2260 code (or a town's "
+                               "nine-digit code)"))

@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from catalog import RESOURCES, Resource
+from catalog.i18n import _
 from policies.errors import PolicyError
 
 __all__ = ["CATALOG_NAME", "PUBLISHED_SCHEMA", "TableRefs", "classify_tables"]
@@ -47,12 +48,14 @@ def classify_tables(query: exp.Query) -> TableRefs:
     for cte in query.find_all(exp.CTE):
         if cte.alias_or_name in tables:
             raise PolicyError("cte_shadows_table",
-                              f"WITH name {cte.alias_or_name} is the name of a published table")
+                              _("WITH name {name} is the name of a published table",
+                                name=cte.alias_or_name))
     seen: set[int] = set()
     try:
         scopes = list(traverse_scope(query))
     except Exception:  # noqa: BLE001 (sqlglot raises several types for queries it cannot scope)
-        raise PolicyError("not_allowed", "the query's structure could not be analysed") from None
+        raise PolicyError("not_allowed",
+                          _("the query's structure could not be analysed")) from None
     for scope in scopes:
         for table in scope.tables:
             if id(table) in seen:
@@ -64,8 +67,8 @@ def classify_tables(query: exp.Query) -> TableRefs:
             else:
                 refs.protected.append((table, _resource_of(table)))
     if any(id(t) not in seen for t in query.find_all(exp.Table)):
-        raise PolicyError("not_allowed", "a table reference is in a position the gateway does "
-                          "not support")
+        raise PolicyError("not_allowed", _("a table reference is in a position the gateway "
+                                           "does not support"))
     return refs
 
 
@@ -93,17 +96,19 @@ def _recursive_cte_of(table: exp.Table) -> exp.CTE | None:
 def _resource_of(table: exp.Table) -> Resource:
     schema = table.db
     if table.catalog not in ("", CATALOG_NAME) or (table.catalog and schema != PUBLISHED_SCHEMA):
-        raise PolicyError("unknown_table", f"{_shown(table)} is not a published table")
+        raise PolicyError("unknown_table", _("{table} is not a published table",
+                                             table=_shown(table)))
     if _FILE_NAME.search(table.name):  # DuckDB reads a quoted path in FROM as a file
-        raise PolicyError("file_access", "the query names a file; query published tables")
+        raise PolicyError("file_access", _("the query names a file; query published tables"))
     tables = _tables()
     if schema not in ("", PUBLISHED_SCHEMA) or table.name not in tables:
-        raise PolicyError("unknown_table", f"{_shown(table)} is not a published table; "
-                          f"query published.<resource table>, e.g. published.ga_population")
+        raise PolicyError("unknown_table", _("{table} is not a published table; query "
+                                             "published.<resource table>, e.g. "
+                                             "published.ga_population", table=_shown(table)))
     return tables[table.name]
 
 
 def _shown(table: exp.Table) -> str:
     """The name as written when it is a plain identifier; never echo paths or odd strings."""
     name = ".".join(p for p in (table.catalog, table.db, table.name) if p)
-    return name if _PLAIN.fullmatch(name) else "the table"
+    return name if _PLAIN.fullmatch(name) else _("the table")

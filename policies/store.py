@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Integer, String, Text, select, update
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from catalog import DEPARTMENTS, HubSettings, Registry, resource
+from catalog.i18n import _
 from catalog.model import ItemType, SharingAttribute
 from catalog.schema import Schema, ensure_schema
 from catalog.tables import UTCDateTime
@@ -151,11 +152,11 @@ class GrantStore:
     def revoke_grant(self, grant_id: str, reason: str) -> Grant:
         """Revoke now; revoking twice keeps the first time and reason."""
         if not reason.strip():
-            raise PolicyError("invalid_grant", "a revocation needs a reason")
+            raise PolicyError("invalid_grant", _("a revocation needs a reason"))
         with self.registry.session() as s:
             record = s.get(GrantRecord, grant_id)
             if record is None:
-                raise PolicyError("invalid_grant", "no such grant")
+                raise PolicyError("invalid_grant", _("no such grant"))
             if record.status != GrantStatus.REVOKED.value:
                 record.status = GrantStatus.REVOKED.value
                 record.revoked_at = _now()
@@ -236,9 +237,9 @@ def _parse_mode(mode: GrantMode | str) -> GrantMode:
     try:
         parsed = GrantMode(mode)
     except ValueError:
-        raise PolicyError("invalid_grant", f"mode must be one of {modes}") from None
+        raise PolicyError("invalid_grant", _("mode must be one of {modes}", modes=modes)) from None
     if parsed is GrantMode.OPEN:  # open data is the open policy's to decide, for everyone
-        raise PolicyError("invalid_grant", f"mode must be one of {modes}")
+        raise PolicyError("invalid_grant", _("mode must be one of {modes}", modes=modes))
     return parsed
 
 
@@ -248,25 +249,27 @@ def _validate(code: str, department: str, items, purpose: str, legal_basis: str,
     try:
         declared = resource(code)
     except KeyError:
-        raise PolicyError("invalid_grant", "unknown resource") from None
+        raise PolicyError("invalid_grant", _("unknown resource")) from None
     if department not in DEPARTMENTS:  # a grantee is one of the city's departments, never "public"
-        raise PolicyError("invalid_grant", f"unknown department {department!r}: one of "
-                          f"{', '.join(sorted(DEPARTMENTS))}")
+        raise PolicyError("invalid_grant", _("unknown department {department}: one of {known}",
+                                             department=repr(department),
+                                             known=", ".join(sorted(DEPARTMENTS))))
     if declared.sharing is SharingAttribute.NOT_SHARED:
-        raise PolicyError("invalid_grant", "the resource is not shared (不予共享)")
+        raise PolicyError("invalid_grant", _("the resource is not shared (不予共享)"))
     names = {item.name for item in declared.items}
     if not items or any(item not in names for item in items):
-        raise PolicyError("invalid_grant", "items must be data items of the resource")
+        raise PolicyError("invalid_grant", _("items must be data items of the resource"))
     if not purpose.strip():
-        raise PolicyError("invalid_grant", "a grant needs a purpose")
+        raise PolicyError("invalid_grant", _("a grant needs a purpose"))
     if declared.sharing is SharingAttribute.CONDITIONAL and not legal_basis.strip():
-        raise PolicyError("invalid_grant", "a conditional resource needs a legal basis")
+        raise PolicyError("invalid_grant", _("a conditional resource needs a legal basis"))
     for name, values in filters.items():
         if name not in names or declared.item(name).type not in _FILTERABLE or not values:
-            raise PolicyError("invalid_grant", "row filters name code items and their values")
+            raise PolicyError("invalid_grant",
+                              _("row filters name code items and their values"))
     if valid_from.tzinfo is None or valid_until.tzinfo is None:
-        raise PolicyError("invalid_grant", "validity times must carry a time zone")
+        raise PolicyError("invalid_grant", _("validity times must carry a time zone"))
     if valid_until <= valid_from:
-        raise PolicyError("invalid_grant", "valid_until must be after valid_from")
+        raise PolicyError("invalid_grant", _("valid_until must be after valid_from"))
     if call_quota is not None and call_quota < 1:
-        raise PolicyError("invalid_grant", "call_quota must be positive")
+        raise PolicyError("invalid_grant", _("call_quota must be positive"))

@@ -11,11 +11,13 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import duckdb
 
+from catalog.i18n import _
 from policies.crosscheck_config import RULE_NAMES
 
-__all__ = ["RuleScore", "read_flag_pairs", "read_truth", "score", "score_lines"]
+__all__ = ["RuleScore", "echo_score", "read_flag_pairs", "read_truth", "score"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ def read_truth(path: Path) -> set[tuple[str, str]]:
         reader = csv.DictReader(f)
         missing = {"case_no", "rule"} - set(reader.fieldnames or ())
         if missing:
-            raise ValueError(f"{path}: the truth needs the columns case_no and rule "
-                             f"(missing: {', '.join(sorted(missing))})")
+            raise ValueError(_("{path}: the truth needs the columns case_no and rule (missing: "
+                               "{missing})", path=path, missing=", ".join(sorted(missing))))
         return {(row["case_no"].strip(), row["rule"].strip()) for row in reader}
 
 
@@ -67,24 +69,24 @@ def score(flagged: set[tuple[str, str]], truth: set[tuple[str, str]]) -> list[Ru
     return scores
 
 
-def score_lines(scores: list[RuleScore], examples: int = 3) -> list[str]:
-    """A table of precision and recall per rule, with a few misses named."""
-    lines = [f"{'rule':16} {'expected':>8} {'flagged':>8} {'correct':>8} "
-             f"{'precision':>9} {'recall':>7}"]
-    for s in scores:
-        lines.append(f"{s.rule:16} {s.expected:>8} {s.flagged:>8} {s.true_positives:>8} "
-                     f"{s.precision:>9.3f} {s.recall:>7.3f}")
+def echo_score(scores: list[RuleScore], examples: int = 3) -> None:
+    """Print a table of precision and recall per rule, then a few misses named."""
+    from catalog.listing import echo_table
+
+    rows = [(s.rule, s.expected, s.flagged, s.true_positives, f"{s.precision:.3f}",
+             f"{s.recall:.3f}") for s in scores]
     total_tp = sum(s.true_positives for s in scores)
     total_flagged = sum(s.flagged for s in scores)
     total_expected = sum(s.expected for s in scores)
-    lines.append(f"{'all':16} {total_expected:>8} {total_flagged:>8} {total_tp:>8} "
-                 f"{(total_tp / total_flagged if total_flagged else 1.0):>9.3f} "
-                 f"{(total_tp / total_expected if total_expected else 1.0):>7.3f}")
+    rows.append((_("all"), total_expected, total_flagged, total_tp,
+                 f"{(total_tp / total_flagged if total_flagged else 1.0):.3f}",
+                 f"{(total_tp / total_expected if total_expected else 1.0):.3f}"))
+    echo_table([_("rule"), _("expected"), _("flagged"), _("correct"), _("precision"),
+                _("recall")], rows, "", right=frozenset(range(1, 6)))
     for s in scores:
         if s.false_positives:
-            lines.append(f"  {s.rule}: flagged, not expected: "
-                         f"{', '.join(s.false_positives[:examples])}")
+            click.echo("  " + _("{rule}: flagged, not expected: {cases}", rule=s.rule,
+                                cases=", ".join(s.false_positives[:examples])))
         if s.false_negatives:
-            lines.append(f"  {s.rule}: expected, not flagged: "
-                         f"{', '.join(s.false_negatives[:examples])}")
-    return lines
+            click.echo("  " + _("{rule}: expected, not flagged: {cases}", rule=s.rule,
+                                cases=", ".join(s.false_negatives[:examples])))

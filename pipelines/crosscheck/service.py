@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import BatchRecord, BatchStatus, HubError, HubSettings, Publication, Registry, resource
+from catalog.i18n import _
 from catalog.iceberg import sync_after_publication
 from catalog.lake import Lake, connect
 from catalog.registry import utcnow
@@ -93,8 +94,8 @@ def _compute(con: duckdb.DuckDBPyConnection, settings: HubSettings, registry: Re
     infos = create_sources(con, config.sources.salvage_quarantined)
     missing = [code for code in REQUIRED if infos[code].version is None]
     if missing:
-        raise CrosscheckError(f"cannot cross-check before {', '.join(missing)} "
-                              "is published")
+        raise CrosscheckError(_("cannot cross-check before {resources} is published",
+                                resources=", ".join(missing)))
     lap("sources")
     create_linkage(con)
     lap("linkage")
@@ -146,7 +147,7 @@ def run_crosscheck(settings: HubSettings, registry: Registry, run_id: str | None
     config = config or load_crosscheck_config()
     run_id = run_id or new_run_id()
     if not settings.analyst_db.exists():
-        raise CrosscheckError("nothing is published yet: materialise the resources first")
+        raise CrosscheckError(_("nothing is published yet: materialise the resources first"))
     lake = Lake(settings)
     with lake.staging() as staged:
         con = connect(settings)

@@ -5,13 +5,17 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catalog import Resource, SourceFormat
+from babel.support import LazyProxy
 
-__all__ = ["Delivery", "find_deliveries", "unknown_folders"]
+from catalog import Resource, SourceFormat
+from catalog.i18n import _, lazy, use
+
+__all__ = ["Delivery", "find_deliveries", "in_both", "unknown_folders"]
 
 _EXTENSIONS = {
     SourceFormat.CSV: (".csv",),
@@ -81,25 +85,42 @@ _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _MAX_BATCH_ID = 100
 
 
+def in_both(said: LazyProxy | Callable[[], str]) -> tuple[str, str]:
+    """A message (`lazy(...)`, or a function wording one) in English and in Chinese: a
+    refusal's English is the registry's record (the hub's staff read it, whatever the hub's
+    language, and a refused batch's hash is of it); its Chinese goes to the department's
+    feedback file."""
+    say = said.__str__ if isinstance(said, LazyProxy) else said
+    with use("en"):
+        english = say()
+    with use("zh_Hans"):
+        chinese = say()
+    return english, chinese
+
+
 def _unreadable(entry: Path) -> tuple[str, str]:
     """Why an entry is not read at all (in English and Chinese): the hub reads regular files
     and directories that are in the landing directory, never links (which may point anywhere)
     or special files (a FIFO or a device would block or never end)."""
     if entry.is_symlink():
-        return (f"{entry.name} is a symbolic link: deliver the file itself",
-                f"{entry.name} 是符号链接：请报送文件本身")
+        return in_both(lazy("{name} is a symbolic link: deliver the file itself",
+                            name=entry.name))
     if not (entry.is_file() or entry.is_dir()):
-        return f"{entry.name} is not a regular file", f"{entry.name} 不是普通文件"
+        return in_both(lazy("{name} is not a regular file", name=entry.name))
     return "", ""
 
 
-def _odd_part(part: Path) -> tuple[str, str]:
+def _odd_part(part: Path) -> Callable[[], str] | None:
     """Why an entry inside a batch directory is not read (a link, a special file or a
-    directory), in English and Chinese; empty when it is an ordinary file."""
-    why = _unreadable(part)
-    if not why[0] and part.is_dir():
-        return "a directory", f"{part.name} 是目录"
-    return why
+    directory), worded in the language of the moment; None when it is an ordinary file."""
+    if part.is_symlink():
+        return lambda: _("{name}: {name} is a symbolic link: deliver the file itself",
+                         name=part.name)
+    if not (part.is_file() or part.is_dir()):
+        return lambda: _("{name}: {name} is not a regular file", name=part.name)
+    if part.is_dir():
+        return lambda: _("{name}: a directory", name=part.name)
+    return None
 
 
 def _batch_id(entry: Path, extensions: tuple[str, ...]) -> str:
@@ -145,15 +166,14 @@ def _delivery(resource: Resource, batch_id: str, entries: list[Path],
     refused, refused_zh = _unreadable(entry)
     if len(entries) > 1:
         names = ", ".join(e.name for e in entries)
-        refused = (f"batch {batch_id} was delivered as {len(entries)} entries ({names}): "
-                   "deliver it once")
-        refused_zh = f"批次 {batch_id} 被报送为 {len(entries)} 份（{names}）：同一批次只能报送一份"
+        refused, refused_zh = in_both(lazy(
+            "batch {batch} was delivered as {n} entries ({names}): deliver it once",
+            batch=batch_id, n=len(entries), names=names))
     elif not _BATCH_ID.fullmatch(batch_id) or len(batch_id) > _MAX_BATCH_ID:
         shown = entry.name if len(entry.name) <= 60 else entry.name[:60] + "…"
-        refused = (f"{shown}: a batch id may use only letters, digits, '.', '_' and '-', "
-                   f"at most {_MAX_BATCH_ID} characters")
-        refused_zh = (f"{shown}：批次号只能使用字母、数字、“.”、“_”和“-”，"
-                      f"最多 {_MAX_BATCH_ID} 个字符")
+        refused, refused_zh = in_both(lazy(
+            "{name}: a batch id may use only letters, digits, '.', '_' and '-', at most {most} "
+            "characters", name=shown, most=_MAX_BATCH_ID))
     if refused:
         return Delivery(resource.code, _recorded_id(batch_id), entry, (), refused=refused,
                         refused_zh=refused_zh)
@@ -161,12 +181,12 @@ def _delivery(resource: Resource, batch_id: str, entries: list[Path],
         inside = [p for p in entry.iterdir() if not p.name.startswith(".")]
         if any(p.name.endswith(_INCOMPLETE) for p in inside):
             return None  # still being written
-        odd = sorted((p.name, *why) for p in inside if (why := _odd_part(p))[0])
+        odd = [say for p in sorted(inside) if (say := _odd_part(p)) is not None]
         if odd:
-            return Delivery(
-                resource.code, batch_id, entry, (),
-                refused="the batch directory holds " + "; ".join(f"{n}: {en}" for n, en, _ in odd),
-                refused_zh="批次目录中有无法读取的内容：" + "；".join(zh for _, _, zh in odd))
+            refused, refused_zh = in_both(lambda: _(
+                "the batch directory holds {parts}", parts=_("; ").join(say() for say in odd)))
+            return Delivery(resource.code, batch_id, entry, (), refused=refused,
+                            refused_zh=refused_zh)
         parts = sorted(inside)
         files = tuple(p for p in parts if p.suffix.lower() in extensions)
         other = tuple(p for p in parts if p.suffix.lower() not in extensions)

@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from catalog import BatchRecord, BatchStatus, HubSettings, Load, Publication, Registry, Resource
 from catalog.current import current_row_count, current_rows
+from catalog.i18n import _, language, lazy
 from catalog.lake import Lake, connect
 from catalog.notify import HUB_DEPARTMENT, emit
 from catalog.registry import ResourceEntry, utcnow
 from catalog.sqlfunctions import register_fallbacks, unregister_functions
-from pipelines.ingest.landing import Delivery, find_deliveries
+from pipelines.ingest.landing import Delivery, find_deliveries, in_both
 from pipelines.ingest.readers import BatchRejected, write_raw
 from pipelines.ingest.standardise import standardise_batch
 
@@ -239,8 +240,8 @@ def standardise(settings: HubSettings, registry: Registry, resource: Resource) -
             reason_zh = ""
             if result.accepted == 0:
                 row.status = BatchStatus.REJECTED
-                row.reason = "no record of the batch could be accepted (see quarantine)"
-                reason_zh = "没有一条记录可以入库（每条记录的问题见下）"
+                row.reason, reason_zh = in_both(lazy(
+                    "no record of the batch could be accepted (see quarantine)"))
             else:
                 row.status = BatchStatus.STANDARDISED
             _notify(s, settings, row, reason_zh)
@@ -274,12 +275,14 @@ def publish(
                 ok, reason, reason_zh = gate(resource, batch)
                 if not ok:
                     batch.status = BatchStatus.REJECTED
-                    batch.reason = f"quality gate: {reason}"
-                    notices.append((batch, f"未通过入库质量关卡：{reason_zh}"))
+                    # The gate words its reason in both languages itself (`quality`).
+                    batch.reason, told = in_both(lambda reason=reason, reason_zh=reason_zh: _(
+                        "quality gate: {reason}",
+                        reason=reason_zh if language() == "zh_Hans" else reason))
+                    notices.append((batch, told))
                     refused.append(BatchOutcome(
                         batch.batch_id, "rejected", batch.rows_in, batch.rows_accepted,
-                        batch.rows_quarantined, reason=batch.reason,
-                        reason_zh=f"未通过入库质量关卡：{reason_zh}"))
+                        batch.rows_quarantined, reason=batch.reason, reason_zh=told))
         live = [b for b in batches if b.status in (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)]
         if not live:
             _tell(s, settings, notices)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from catalog.i18n import _
 from policies.allowlist import AGGREGATE_MODE_FUNCTIONS, ANONYMOUS_AGGREGATES
 from policies.errors import PolicyError
 from policies.rewrite.context import RewriteContext
@@ -24,31 +25,33 @@ _REFUSED = (exp.Window, exp.Filter, exp.Qualify, exp.Subquery, exp.With, exp.Joi
 
 def check_aggregate_shape(query: exp.Query, refs: TableRefs) -> None:
     """Refuse an aggregate-only read whose shape could reveal a single person."""
-    def refuse(why: str) -> PolicyError:
-        return PolicyError("aggregate_only", f"an aggregate-only grant {why}")
+    def refuse(message: str) -> PolicyError:
+        return PolicyError("aggregate_only", message)
 
     if not isinstance(query, exp.Select) or len(refs.protected) != 1 or refs.cte_refs:
-        raise refuse("allows one SELECT over its one table")
+        raise refuse(_("an aggregate-only grant allows one SELECT over its one table"))
     if any(query.find_all(*_REFUSED)) or len(list(query.find_all(exp.Select))) != 1:
-        raise refuse("allows no joins, subqueries, WITH, windows, FILTER, UNNEST or sampling")
+        raise refuse(_("an aggregate-only grant allows no joins, subqueries, WITH, windows, "
+                       "FILTER, UNNEST or sampling"))
     aggregates = list(query.find_all(exp.AggFunc))
     for agg in aggregates:
         if type(agg) not in AGGREGATE_MODE_FUNCTIONS:
-            raise refuse("allows COUNT, SUM and AVG only")
+            raise refuse(_("an aggregate-only grant allows COUNT, SUM and AVG only"))
         arg = agg.this
         if isinstance(arg, exp.Distinct):
             arg = arg.expressions[0] if len(arg.expressions) == 1 else None
         if not (isinstance(arg, exp.Column) or (isinstance(arg, exp.Star)
                                                  and isinstance(agg, exp.Count))):
-            raise refuse("aggregates plain columns only")
+            raise refuse(_("an aggregate-only grant aggregates plain columns only"))
     for func in query.find_all(exp.Anonymous):
         if str(func.this).lower() in ANONYMOUS_AGGREGATES:
-            raise refuse("allows COUNT, SUM and AVG only")
+            raise refuse(_("an aggregate-only grant allows COUNT, SUM and AVG only"))
     for star in query.find_all(exp.Star):
         if not isinstance(star.parent, exp.Count):
-            raise refuse("cannot select * (only count(*))")
+            raise refuse(_("an aggregate-only grant cannot select * (only count(*))"))
     if not aggregates and not query.args.get("group"):
-        raise refuse("answers aggregate queries only (GROUP BY or COUNT/SUM/AVG)")
+        raise refuse(_("an aggregate-only grant answers aggregate queries only (GROUP BY or "
+                       "COUNT/SUM/AVG)"))
 
 
 def enforce_min_group(query: exp.Query, context: RewriteContext) -> exp.Query:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from catalog.i18n import _
 from policies.errors import PolicyError
 from policies.rewrite.context import PROTECTED_META
 
@@ -18,6 +19,6 @@ def verify_rewritten(query: exp.Query) -> None:
         if isinstance(node, exp.Table):
             if not (node.name.startswith("__hub_cte_") and not node.args.get("db")
                     and not node.args.get("catalog")):
-                raise PolicyError("not_allowed", "the query could not be protected")
+                raise PolicyError("not_allowed", _("the query could not be protected"))
         elif isinstance(node, (exp.Placeholder, exp.Parameter)) or node.meta.get(PROTECTED_META) and node.key != "protectedread":
-            raise PolicyError("not_allowed", "the query could not be protected")
+            raise PolicyError("not_allowed", _("the query could not be protected"))

@@ -15,7 +15,8 @@ HUB = [sys.executable, "-c", "from catalog.cli import main; main()"]
 
 
 def _hub(home: Path, landing: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "PYTHONPATH": str(Path.cwd())}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "PYTHONPATH": str(Path.cwd()),
+           "HUB_LANGUAGE": "en"}
     return subprocess.run([*HUB, "--home", str(home), "--landing", str(landing), *args], env=env,
                           capture_output=True, text=True, timeout=300, cwd=Path.cwd(),
                           check=False)
@@ -40,6 +41,6 @@ def test_critical_findings_make_the_run_fail(tmp_path):
     failed = _run(home, landing)
     assert failed.returncode == 3, (failed.stdout, failed.stderr)
     assert "critical" in failed.stdout
-    assert "1 open finding(s) at critical or above" in failed.stderr
+    assert "1 open finding at critical or above" in failed.stderr
     assert "Traceback" not in failed.stderr
     assert _run(home, landing, "--fail-on", "never").returncode == 0

@@ -23,10 +23,11 @@ ATTEMPTS = [
 MISTAKES = ["SELECT FROM WHERE", "SELECT no_such_column FROM sj_enterprises"]
 
 
-def _hub(settings, *args: str) -> subprocess.CompletedProcess:
+def _hub(settings, *args: str, language: str | None = "en") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env |= {"HUB_HOME": str(settings.home), "HUB_REGISTRY_URL": settings.registry_url,
             "HUB_LANDING": str(settings.landing_dir)}
+    env |= {"HUB_LANGUAGE": language} if language else {}
     return subprocess.run([str(Path(sys.executable).parent / "hub"), *args], env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 
@@ -51,6 +52,12 @@ def test_attempts_are_logged_and_become_a_high_finding(api, audit_settings) -> N
         assert out.returncode == 0, out.stderr
         assert "3 bypass attempts by 1 principals" in out.stdout
         (finding,) = findings(registry, audit="gateway_bypass_attempts")
+        assert "tried to get around the SQL gateway" in finding.message
+        # A hub told no language writes its findings in Chinese (catalog.i18n).
+        again = _hub(audit_settings, "audits", "run", "gateway_bypass_attempts", language=None)
+        assert "1 个主体共 3 次绕过尝试" in again.stdout, again.stdout
+        (chinese,) = findings(registry, audit="gateway_bypass_attempts")
+        assert "试图绕过 SQL 网关的查询" in chinese.message and chinese.id == finding.id
     finally:
         registry.dispose()
     subject = logged[-1][0]

@@ -335,7 +335,7 @@ def test_cli_materialises_and_expiry_deletes(own, monkeypatch) -> None:
     assert lines[1]["error"]["code"] == "denied"
     time.sleep(3)
     out = runner.invoke(hub_main, ["grants", "expire"], catch_exceptions=False)
-    assert out.output.splitlines() == ["1 grants expired",
+    assert out.output.splitlines() == ["1 grant expired",
                                        "snapshots of 0 unusable grants deleted"]
     assert own.snapshots() == []
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import Resource, SourceFormat
+from catalog.i18n import lazy
 from pipelines.ingest.landing import Delivery
 from pipelines.ingest.readers import csv, jsonl, parquet, xlsx
 from pipelines.ingest.readers.common import BatchRejected, RawResult, ReadContext
@@ -43,18 +44,18 @@ def write_raw(
 ) -> RawResult:
     """Write the raw layer of one delivery into `out` (a staging directory)."""
     if delivery.refused:
-        raise BatchRejected(delivery.refused, delivery.refused_zh)
+        raise BatchRejected((delivery.refused, delivery.refused_zh))
     if delivery.unexpected:
         names = ", ".join(p.name for p in delivery.unexpected)
-        raise BatchRejected(f"unexpected file type for a {resource.format} resource: {names}",
-                            f"文件类型不符：本资源按规范报送 {resource.format} 文件，收到 {names}")
+        raise BatchRejected(lazy("unexpected file type for a {format} resource: {names}",
+                                 format=resource.format, names=names))
     if not delivery.files:
-        raise BatchRejected("the batch holds no files", "批次中没有任何文件")
+        raise BatchRejected(lazy("the batch holds no files"))
     ctx = ReadContext(con, resource, delivery, sha256, landing, out)
     result = RawResult()
     for file in delivery.files:
         if file.stat().st_size == 0:
-            raise BatchRejected(f"{file.name} is empty", f"文件 {file.name} 为空")
+            raise BatchRejected(lazy("{name} is empty", name=file.name))
         reader = READERS[resource.format]
         rows_before = result.rows
         try:
@@ -62,12 +63,10 @@ def write_raw(
         except (duckdb.IOException, duckdb.OutOfMemoryException):
             raise  # the hub's disk or memory, not the delivery
         except duckdb.Error as exc:  # the file's content broke a cast or the Parquet reader
-            raise BatchRejected(f"{file.name} could not be read: {_first_line(exc)}",
-                                f"文件 {file.name} 无法读取（内容与规范的格式不符）："
-                                f"{_first_line(exc)}") from None
+            raise BatchRejected(lazy("{name} could not be read: {error}", name=file.name,
+                                     error=_first_line(exc))) from None
         if result.rows == rows_before:
-            raise BatchRejected(f"{file.name} holds no records",
-                                f"文件 {file.name} 没有任何记录（只有表头或全为空行）")
+            raise BatchRejected(lazy("{name} holds no records", name=file.name))
     return result
 
 

@@ -4,16 +4,19 @@ rejected whole, and the writing of raw parts with their lineage."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+from babel.support import LazyProxy
 
 from catalog import Resource
+from catalog.i18n import _
 from pipelines.ingest.fields import sql_str
-from pipelines.ingest.landing import Delivery
+from pipelines.ingest.landing import Delivery, in_both
 
 __all__ = ["LINEAGE", "REPLACEMENT", "BatchRejected", "RawResult", "ReadContext", "blank_filtered",
            "copy_part", "csv_header", "lineage_sql", "listed", "relative"]
@@ -27,13 +30,16 @@ def _printable(text: str) -> str:
 
 
 class BatchRejected(Exception):
-    """The whole batch breaks the contract: `reason` for the hub's staff and registry, `zh`
-    the same in Chinese for the department's feedback file.
+    """The whole batch breaks the contract. `say` words why in the language of the moment
+    (`lazy(...)` from the catalogs, or a function wording it); it is said in English, the exception's text, for the hub's staff and
+    the registry, and in Chinese, `zh`, for the department's feedback file (`in_both`).
+    A refusal already worded (a refused delivery's) is given as the pair.
 
     Control characters from the delivery (a NUL in a header, say) are shown as `�`: the
     reason is stored in the registry, and PostgreSQL's text refuses a NUL."""
 
-    def __init__(self, reason: str, zh: str) -> None:
+    def __init__(self, say: LazyProxy | Callable[[], str] | tuple[str, str]) -> None:
+        reason, zh = say if isinstance(say, tuple) else in_both(say)
         super().__init__(_printable(reason))
         self.zh = _printable(zh)
 
@@ -78,14 +84,15 @@ def lineage_sql(ctx: ReadContext, file: Path, record_no: str) -> str:
     )
 
 
-def listed(names: list[str], most: int = 5, *, zh: bool = False) -> str:
-    """Column names for a reason: an empty one shown as "", long ones cut, at most `most`
-    (a file that is not what it claims would otherwise put its data in the reason)."""
+def listed(names: list[str], most: int = 5) -> str:
+    """Column names for a reason, in the language of the moment: an empty one shown as "",
+    long ones cut, at most `most` (a file that is not what it claims would otherwise put its
+    data in the reason)."""
     shown = [f'"{n}"' if not n else n if len(n) <= 40 else n[:40] + "…" for n in names[:most]]
     rest = len(names) - most
-    if zh:
-        return "、".join(shown) + (f" 等 {len(names)} 个" if rest > 0 else "")
-    return ", ".join(shown) + (f" and {rest} more" if rest > 0 else "")
+    if rest > 0:
+        return _("{names} and {rest} more", names=_(", ").join(shown), rest=rest)
+    return _(", ").join(shown)
 
 
 def csv_header(resource: Resource, header_line: str) -> dict[str, int]:
@@ -96,22 +103,18 @@ def csv_header(resource: Resource, header_line: str) -> dict[str, int]:
     missing = [h for h in expected if h not in present]
     unknown = [h for h in names if h not in set(expected)]
     duplicated = sorted(h for h, n in counts.items() if n > 1)
-    problems, zh = [], []
-    if missing:
-        problems.append(f"missing column(s) {listed(missing)}")
-        zh.append(f"缺少列 {listed(missing, zh=True)}")
-    if unknown:
-        problems.append(f"unexpected column(s) {listed(unknown)}")
-        zh.append(f"多出列 {listed(unknown, zh=True)}（列名被改动或不在规范内）")
-    if duplicated:
-        problems.append(f"repeated column(s) {listed(duplicated)}")
-        zh.append(f"列 {listed(duplicated, zh=True)} 重复出现")
-    if problems:
-        raise BatchRejected(
-            "header does not match the contract: " + "; ".join(problems)
-            + f" (expected {resource.delimiter.join(expected)})",
-            "表头与数据规范不符：" + "；".join(zh) + f"（应为 {resource.delimiter.join(expected)}）",
-        )
+    if missing or unknown or duplicated:
+        def problems() -> str:
+            said = [_("missing column(s) {columns}", columns=listed(missing)) if missing else "",
+                    _("unexpected column(s) {columns}", columns=listed(unknown))
+                    if unknown else "",
+                    _("repeated column(s) {columns}", columns=listed(duplicated))
+                    if duplicated else ""]
+            return _("; ").join(s for s in said if s)
+
+        raise BatchRejected(lambda: _(
+            "header does not match the contract: {problems} (expected {header})",
+            problems=problems(), header=resource.delimiter.join(expected)))
     return {item.name: names.index(item.source) for item in resource.items}
 
 

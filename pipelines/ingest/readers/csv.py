@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from catalog.i18n import lazy
 from pipelines.ingest.fields import csv_split_sql
 from pipelines.ingest.readers.common import (
     REPLACEMENT,
@@ -49,4 +50,4 @@ def read(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int) -> N
         ctx.con.unregister("chunk")
         result.rows += table.num_rows
     if positions is None:
-        raise BatchRejected(f"{file.name} is empty", f"文件 {file.name} 为空")
+        raise BatchRejected(lazy("{name} is empty", name=file.name))

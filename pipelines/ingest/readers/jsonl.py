@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from catalog import ItemType, Resource
+from catalog.i18n import _
 from pipelines.ingest.fields import json_path, sql_str
 from pipelines.ingest.readers.common import (
     REPLACEMENT,
@@ -98,5 +99,5 @@ def _check_json_fields(ctx: ReadContext) -> None:
         return  # no valid record at all: every line is quarantined as malformed
     missing = [item.source for item, ok in zip(ctx.resource.items, present[1:]) if not ok]
     if missing:
-        raise BatchRejected(f"field(s) {', '.join(missing)} missing from every record",
-                            f"所有记录都缺少字段 {'、'.join(missing)}（字段名被改动或遗漏）")
+        raise BatchRejected(lambda: _("field(s) {fields} missing from every record",
+                                      fields=_(", ").join(missing)))

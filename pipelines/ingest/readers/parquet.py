@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from catalog import ItemType
+from catalog.i18n import _, lazy
 from pipelines.ingest.fields import ident, sql_str
 from pipelines.ingest.readers.common import (
     BatchRejected,
@@ -43,18 +44,18 @@ def read(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int) -> N
     try:
         described = ctx.con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
     except duckdb.Error as exc:
-        raise BatchRejected(f"{file.name} is not a readable Parquet file ({exc})",
-                            f"文件 {file.name} 不是可读取的 Parquet 文件") from None
+        raise BatchRejected(lazy("{name} is not a readable Parquet file ({error})",
+                                 name=file.name, error=str(exc))) from None
     columns = [row[0] for row in described if row[0] != "file_row_number"]
     csv_header(resource, resource.delimiter.join(columns))
     types = {row[0]: row[1] for row in described}
-    wrong = [f"{item.source} is {types[item.source]}" for item in resource.items
+    wrong = [(item.source, types[item.source]) for item in resource.items
              if not _fits(item.type, types[item.source])]
     if wrong:
-        raise BatchRejected(f"{file.name}: column type(s) the contract cannot hold: "
-                            + "; ".join(wrong) + " (values, or a list of values for ID lists)",
-                            f"文件 {file.name} 中列的类型与规范不符：" + "；".join(wrong)
-                            + "（应为单个值；身份证号码列表应为值的列表）")
+        raise BatchRejected(lambda: _(
+            "{name}: column type(s) the contract cannot hold: {columns} (values, or a list of "
+            "values for ID lists)", name=file.name, columns=_("; ").join(
+                _("{column} is {type}", column=column, type=kind) for column, kind in wrong)))
     values = []
     for item in resource.items:
         col = ident(item.source)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
+from catalog.i18n import _, lazy
 from pipelines.ingest.fields import ident
 from pipelines.ingest.readers.common import (
     BatchRejected,
@@ -51,15 +52,14 @@ def read(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int) -> N
                   if any(any(v != "" for v in row)
                          for row in workbook.get_sheet_by_index(i).to_python())]
     except Exception as exc:  # noqa: BLE001 (calamine raises its own types for damaged workbooks)
-        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})",
-                            f"文件 {file.name} 不是可读取的 XLSX 工作簿（{exc}）") from None
+        raise BatchRejected(lazy("{name} is not a readable XLSX workbook ({error})",
+                                 name=file.name, error=str(exc))) from None
     if others:
-        raise BatchRejected(f"{file.name} holds data in sheet(s) {listed(others)} besides the "
-                            "first: the contract has one sheet (split a batch over files)",
-                            f"文件 {file.name} 除第一个工作表外，工作表 {listed(others, zh=True)} "
-                            "中也有数据：规范只允许一个工作表（数据多时请分成多个文件报送）")
+        raise BatchRejected(lambda: _(
+            "{name} holds data in sheet(s) {sheets} besides the first: the contract has one "
+            "sheet (split a batch over files)", name=file.name, sheets=listed(others)))
     if not rows:
-        raise BatchRejected(f"{file.name} is empty", f"文件 {file.name} 为空")
+        raise BatchRejected(lazy("{name} is empty", name=file.name))
     header = [(_cell_text(v) or "").strip() for v in rows[0]]
     while header and not header[-1]:
         header.pop()
@@ -103,8 +103,8 @@ def _check_extent(file: Path) -> None:
                     with archive.open(name) as sheet:
                         heads.append((name, sheet.read(4096)))  # no more: it may be a bomb
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise BatchRejected(f"{file.name} is not a readable XLSX workbook ({exc})",
-                            f"文件 {file.name} 不是可读取的 XLSX 工作簿（{exc}）") from None
+        raise BatchRejected(lazy("{name} is not a readable XLSX workbook ({error})",
+                                 name=file.name, error=str(exc))) from None
     for name, head in heads:
         found = _DIMENSION.search(head)
         if not found:
@@ -115,12 +115,10 @@ def _check_extent(file: Path) -> None:
             width = width * 26 + ord(letter) - ord("A") + 1
         if width * row > _MAX_CELLS:
             sheet = name.rsplit('/', 1)[-1]
-            raise BatchRejected(
-                f"{file.name}: {sheet} spans A1:{column}{row} "
-                f"({width} columns × {row} rows), more than a sheet of this contract can hold; "
-                "clear the cells outside the data",
-                f"文件 {file.name} 的 {sheet} 使用范围为 A1:{column}{row}（{width} 列 × {row} 行），"
-                "超出规范的工作表所能容纳的范围：请清除数据区域以外的单元格")
+            raise BatchRejected(lazy(
+                "{name}: {sheet} spans A1:{cell} ({width} columns × {rows} rows), more than a "
+                "sheet of this contract can hold; clear the cells outside the data",
+                name=file.name, sheet=sheet, cell=f"{column}{row}", width=width, rows=row))
 
 
 def _last_filled(cells: list[str | None]) -> int:
