@@ -67,7 +67,8 @@ def _item_expectations(item: DataItem, today: date) -> list[Expectation]:
                        problem=f"必填数据项“{zh}”为空", blocking=True))
     match item.type:
         case ItemType.ID_NUMBER:
-            out.append(tag(ExpectColumnValuesToBeValidIdNumber(column=c), "id_valid", c,
+            out.append(tag(ExpectColumnValuesToBeValidIdNumber(column=c, valid_column=f"{c}_valid"),
+                           "id_valid", c,
                            D.VALIDITY, f"“{zh}”符合 GB 11643（18 位，校验码正确）",
                            problem=f"“{zh}”不符合 GB 11643 校验（应为 18 位且校验码正确）"))
         case ItemType.USCC:

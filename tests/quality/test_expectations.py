@@ -38,9 +38,25 @@ def test_valid_id_number(validate, values, unexpected):
     assert result.success is (unexpected == 0)
 
 
+def test_valid_id_number_reads_the_verdict_the_pass_stored(validate):
+    """With `valid_column` (the lake's `<item>_valid`), the stored verdict is what is counted:
+    the row holding a well-formed number marked invalid fails, NULL numbers are not judged."""
+    rows = (f"SELECT * FROM (VALUES ('{MAN}', true), ('{WOMAN}', false), ('{WRONG}', false), "
+            "(NULL, NULL), ('', false)) t(v, v_valid)")
+    result = validate(ExpectColumnValuesToBeValidIdNumber(column="v", valid_column="v_valid"),
+                      rows)
+    assert result.result["unexpected_count"] == 3
+    assert result.result["element_count"] == 5
+
+
+BAD_USCC = USCC_OK[:17] + ("0" if USCC_OK[17] != "0" else "1")
+
+
 @pytest.mark.parametrize(("values", "unexpected"), [
     ([USCC_OK], 0),
-    ([USCC_OK, USCC_OK[:17] + ("0" if USCC_OK[17] != "0" else "1"), USCC, "I" + USCC_OK[1:]], 3),
+    ([USCC_OK, BAD_USCC, USCC, "I" + USCC_OK[1:]], 3),
+    # Judged once per distinct value, counted on every row that holds it.
+    ([BAD_USCC, USCC_OK, BAD_USCC, None, USCC_OK, BAD_USCC], 3),
 ])
 def test_valid_uscc(validate, values, unexpected):
     result = validate(ExpectColumnValuesToBeValidUscc(column="v"), _values("v", values))
