@@ -23,7 +23,7 @@ from catalog.quality_scores import QualityScore, record_scores
 from quality.context import data_docs_index, gx_context, prune_results, quality_lock
 from quality.docs_offline import localise_data_docs
 from quality.feedback import write_feedback
-from quality.folded import folded_outcome
+from quality.folded import counted_key_duplicates, folded_outcome
 from quality.pii import PiiFinding, discover_pii
 from quality.runner import ValidationOutcome, validate_files
 from quality.scores import compute_scores, quarantine_counts
@@ -80,8 +80,9 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
     if not files:
         return QualityReport(resource.code, run_id, None, None)
     resource = read_with(resource, files)
-    suite = build_suite(resource)
     checked = current_rows(settings, resource, files)
+    suite = build_suite(resource, counted_duplicates=counted_key_duplicates(
+        settings, resource, files, checked))
     # The same files under the same suite: GX's verdicts of the last run stand (`validated`).
     print_ = fingerprint(suite, checked, publication.version if publication else None)
     kept = recall(settings, resource, print_) if reuse else None

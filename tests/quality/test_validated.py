@@ -55,3 +55,28 @@ def test_an_unchanged_version_keeps_its_verdicts_and_a_new_one_is_validated(
     newer = run_quality(settings, registry, members, run_id="run4", reuse=True)
     assert "mz.members-run4" in _stored(settings)
     assert _id_valid(newer) == (1, 0)
+
+
+def test_the_key_count_the_suite_is_given_is_what_the_rows_hold(tmp_path: Path, monkeypatch):
+    """`counted_key_duplicates` reads the pass counts of a snapshot's batch and the publication's
+    decision for an append resource's batches; GX's own GROUP BY agrees."""
+    from catalog.current import current_rows
+    from quality.folded import counted_key_duplicates
+    from quality.runner import validate_files
+    from quality.service import current_files
+    from quality.suites import build_suite
+
+    settings = make_settings(tmp_path / "home", tmp_path / "landing", monkeypatch)
+    registry = open_registry(settings)
+    members = resource("mz.members")
+    deliver(settings, members.code, "20261001T020000.csv",
+            f"{MEMBERS_HEADER}\nMZ2026000001,{WRONG},张三,本人\n"
+            f"MZ2026000001,{VALID},李四,配偶\n".encode("gbk"))
+    ingest(settings, registry, members.code)
+    _, files = current_files(registry, members)
+    checked = current_rows(settings, members, files)
+    counted = counted_key_duplicates(settings, members, files, checked)
+    assert counted == 0
+    outcome = validate_files(settings, members, build_suite(members), checked)
+    (unique,) = [c for c in outcome.checks if c.rule == "key_unique"]
+    assert unique.unexpected == counted
