@@ -73,7 +73,7 @@ def remember(settings: HubSettings, resource: Resource, validated: Validated) ->
     """Keep a run's verdicts (written whole, then renamed over the last ones)."""
     path = _path(settings, resource)
     path.parent.mkdir(parents=True, exist_ok=True)
-    staged = path.with_name(f".{path.name}.tmp")
+    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # runs may overlap
     staged.write_text(json.dumps({
         "fingerprint": validated.fingerprint,
         "outcome": dataclasses.asdict(validated.outcome),
