@@ -83,8 +83,9 @@ def csv_source(resource, file: Path, transcoded: Path) -> tuple[str, list[str]]:
     return source, header
 
 
-def bare_convert(city: Path, out: Path) -> tuple[float, float]:
-    """The baseline: every delivered file to Parquet, no standardisation, no governance.
+def bare_convert(city: Path, out: Path, only: str | None = None) -> tuple[float, float]:
+    """The baseline: every delivered file (of resource `only`, if given) to Parquet, no
+    standardisation, no governance.
 
     Returns (wall seconds, CPU seconds): on a shared machine CPU time is the steadier figure.
     """
@@ -92,7 +93,8 @@ def bare_convert(city: Path, out: Path) -> tuple[float, float]:
     out.mkdir(parents=True)
     started, cpu = time.perf_counter(), _cpu_seconds()
     con = _duckdb()
-    files = sorted(p for p in (city / "landing").rglob("*") if p.is_file()
+    landing = city / "landing" / only if only else city / "landing"
+    files = sorted(p for p in landing.rglob("*") if p.is_file()
                    and not p.name.endswith(".part"))
     for n, file in enumerate(files):
         resource = RESOURCES[file.relative_to(city / "landing").parts[0]]

@@ -25,7 +25,8 @@ from catalog.model import Load, Resource
 from catalog.settings import HubSettings
 from catalog.sqltext import ident, sql_str
 
-__all__ = ["current_row_count", "current_rows", "newest_per_key_sql", "recorded_current_rows"]
+__all__ = ["current_row_count", "current_rows", "newest_per_key_sql", "recorded_current_rows",
+           "recorded_recurring_keys"]
 
 _KEEP = 2  # decisions kept per table: the current one and the one older readers may still use
 # Older ones are kept for a day too: a quality run or an analyst's session that began before
@@ -76,6 +77,16 @@ def recorded_current_rows(settings: HubSettings, resource: Resource,
         return None
     newest = decided / "newest.parquet"
     return [newest] if newest.exists() else files
+
+
+def recorded_recurring_keys(settings: HubSettings, resource: Resource,
+                            files: list[Path]) -> int | None:
+    """How many keys occur more than once in these files, as the recorded decision found;
+    None when no decision is needed or none was recorded."""
+    if resource.load is not Load.APPEND or len(files) < 2:
+        return None
+    decided = _decision_dir(settings, resource, files) / "keys.json"
+    return json.loads(decided.read_text()).get("recurring_keys") if decided.exists() else None
 
 
 def current_row_count(settings: HubSettings, resource: Resource, files: list[Path]) -> int | None:

@@ -79,8 +79,10 @@ def _checks_for(department: str, resources: list[Resource]) -> dg.AssetChecksDef
         selected = {k.asset_key for k in context.selected_asset_check_keys}
         for key, resource in by_key.items():
             if key in selected:
+                # A version already judged under today's suite keeps its verdicts.
                 report = quality.run_quality(hub.settings, hub.registry, resource,
-                                     run_id=context.op_execution_context.run_id[:12])
+                                             run_id=context.op_execution_context.run_id[:12],
+                                             reuse=True)
                 yield from _verdicts(resource, report)
 
     return check

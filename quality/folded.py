@@ -16,13 +16,36 @@ from pathlib import Path
 import great_expectations as gx
 from great_expectations.expectations.expectation import Expectation
 
-from catalog import Resource
+from catalog import HubSettings, Load, Resource
+from catalog.current import recorded_recurring_keys
 from catalog.lake import PASS_COUNTS
 from quality.expectations import ExpectKeyToBeUnique
 from quality.runner import CheckOutcome, ValidationOutcome
 from quality.tagging import describe_check, is_blocking
 
-__all__ = ["folded_outcome"]
+__all__ = ["counted_key_duplicates", "folded_outcome"]
+
+
+def counted_key_duplicates(settings: HubSettings, resource: Resource, files: list[Path],
+                           checked: list[Path]) -> int | None:
+    """The rows beyond the first of a repeated key among the current rows (`checked`, read
+    from the published batches' accepted `files`), from what was counted when they were
+    written; None when nothing counted exactly these rows.
+
+    One batch: its pass counts. Several batches of an append resource: publishing decided
+    whether a key recurs across them (`catalog.current`); if none does, no key repeats, and if
+    one does, the current rows are the newest row of each key, written once per key."""
+    if resource.load is Load.APPEND and len(files) > 1:
+        if checked != files:
+            return 0
+        return 0 if recorded_recurring_keys(settings, resource, files) == 0 else None
+    if len(files) != 1 or checked != files:
+        return None
+    counts_file = files[0].parent / PASS_COUNTS
+    if not counts_file.is_file():
+        return None
+    counts = json.loads(counts_file.read_text())
+    return counts["key_duplicates"] if counts.get("key") == list(resource.key) else None
 
 
 def folded_outcome(resource: Resource, suite: gx.ExpectationSuite,

@@ -54,7 +54,9 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         yield self._connection
 
     def close(self) -> None:
-        """Close the kept connection and the engine's pool (releases the DuckDB database)."""
+        """Close the kept connection and the engine's pool (releases the DuckDB database), and
+        forget the answers kept for this validation (`quality.expectations`)."""
+        self.__dict__.pop("_hub_key_duplicates", None)
         if self._connection is not None:
             self._connection.close()
             self._connection = None

@@ -9,6 +9,7 @@ standardisation pass kept (`quality.folded`), or with GX when a check needs more
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,11 +23,12 @@ from catalog.quality_scores import QualityScore, record_scores
 from quality.context import data_docs_index, gx_context, prune_results, quality_lock
 from quality.docs_offline import localise_data_docs
 from quality.feedback import write_feedback
-from quality.folded import folded_outcome
+from quality.folded import counted_key_duplicates, folded_outcome
 from quality.pii import PiiFinding, discover_pii
 from quality.runner import ValidationOutcome, validate_files
 from quality.scores import compute_scores, quarantine_counts
 from quality.suites import build_suite
+from quality.validated import Validated, fingerprint, recall, remember
 
 __all__ = ["QualityReport", "current_files", "quality_gate", "run_quality"]
 
@@ -67,16 +69,39 @@ def read_with(resource: Resource, files: list[Path]) -> Resource:
 
 
 def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
-                run_id: str | None = None) -> QualityReport:
-    """Validate the current version, record scores, write feedback and Data Docs, scan for PII."""
+                run_id: str | None = None, *, reuse: bool = False) -> QualityReport:
+    """Validate the current version, record scores, write feedback and Data Docs, scan for PII.
+
+    With `reuse`, a version already validated under the same suite is not validated again: the
+    last run's verdicts stand (`quality.validated`; the asset checks of every job run)."""
     run_id = run_id or uuid.uuid4().hex[:12]
     publication = registry.current_publication(resource.code)
     batches, files = current_files(registry, resource)
     if not files:
         return QualityReport(resource.code, run_id, None, None)
     resource = read_with(resource, files)
-    suite = build_suite(resource)
     checked = current_rows(settings, resource, files)
+    suite = build_suite(resource, counted_duplicates=counted_key_duplicates(
+        settings, resource, files, checked))
+    # The same files under the same suite: GX's verdicts of the last run stand (`validated`).
+    print_ = fingerprint(suite, checked, publication.version if publication else None)
+    kept = recall(settings, resource, print_) if reuse else None
+    if kept is None:
+        kept = _validate(settings, resource, suite, batches, files, checked, run_id)
+        remember(settings, resource, dataclasses.replace(kept, fingerprint=print_))
+    delivered = [b for b in registry.batches(resource.code) if b.status is not BatchStatus.DUPLICATE]
+    scores = compute_scores(resource, kept.outcome, quarantine_counts(settings, batches),
+                            delivered, publication, run_id)
+    record_scores(registry, scores)
+    return QualityReport(resource.code, run_id, publication.version if publication else None,
+                         kept.outcome, scores, kept.feedback, kept.pii, data_docs_index(settings))
+
+
+def _validate(settings: HubSettings, resource: Resource, suite: gx.ExpectationSuite,
+              batches: list[BatchRecord], files: list[Path], checked: list[Path],
+              run_id: str) -> Validated:
+    """Validate with the whole suite (stored, with its Data Docs page), then write feedback
+    files (every failing row of the warnings, GX's COMPLETE format) and scan for PII."""
     with quality_lock(settings):
         context = gx_context(settings)
         prune_results(context, suite.name, settings.quality_results_kept)
@@ -91,13 +116,7 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
     # A rejected batch's file was written when it was rejected (`write_rejection`), with the
     # reason: it stays until the department delivers the batch again.
     feedback = write_feedback(settings, resource, batches, detailed)
-    delivered = [b for b in registry.batches(resource.code) if b.status is not BatchStatus.DUPLICATE]
-    scores = compute_scores(resource, outcome, quarantine_counts(settings, batches), delivered,
-                            publication, run_id)
-    record_scores(registry, scores)
-    return QualityReport(resource.code, run_id, publication.version if publication else None,
-                         outcome, scores, feedback, discover_pii(settings, resource, files),
-                         data_docs_index(settings))
+    return Validated("", outcome, feedback, discover_pii(settings, resource, files))
 
 
 def _subset(suite: gx.ExpectationSuite, names: set[str]) -> gx.ExpectationSuite:

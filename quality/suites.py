@@ -41,7 +41,7 @@ _NAME_LENGTH = (1, 50)
 D = Dimension
 
 
-def _structure(resource: Resource) -> list[Expectation]:
+def _structure(resource: Resource, counted_duplicates: int | None = None) -> list[Expectation]:
     out = [tag(gx.expectations.ExpectColumnToExist(column=item.name), "column_present", item.name,
                D.VALIDITY, f"数据项“{item.zh_name}”（{item.name}）存在",
                problem=f"缺少数据项“{item.zh_name}”（{item.name}）", blocking=True)
@@ -52,7 +52,8 @@ def _structure(resource: Resource) -> list[Expectation]:
                        name, D.COMPLETENESS, f"主键“{zh}”不为空", problem=f"主键“{zh}”为空",
                        blocking=True))
     key = list(resource.key)
-    out.append(tag(ExpectKeyToBeUnique(key=key), "key_unique", None, D.UNIQUENESS,
+    out.append(tag(ExpectKeyToBeUnique(key=key, counted_duplicates=counted_duplicates),
+                   "key_unique", None, D.UNIQUENESS,
                    f"主键（{', '.join(key)}）唯一", problem=f"主键（{', '.join(key)}）重复",
                    blocking=True))
     return out
@@ -67,7 +68,8 @@ def _item_expectations(item: DataItem, today: date) -> list[Expectation]:
                        problem=f"必填数据项“{zh}”为空", blocking=True))
     match item.type:
         case ItemType.ID_NUMBER:
-            out.append(tag(ExpectColumnValuesToBeValidIdNumber(column=c), "id_valid", c,
+            out.append(tag(ExpectColumnValuesToBeValidIdNumber(column=c, valid_column=f"{c}_valid"),
+                           "id_valid", c,
                            D.VALIDITY, f"“{zh}”符合 GB 11643（18 位，校验码正确）",
                            problem=f"“{zh}”不符合 GB 11643 校验（应为 18 位且校验码正确）"))
         case ItemType.USCC:
@@ -108,14 +110,17 @@ def _item_expectations(item: DataItem, today: date) -> list[Expectation]:
 
 
 def build_suite(resource: Resource, *, today: date | None = None, blocking_only: bool = False,
-                current_rows: int | None = None) -> gx.ExpectationSuite:
+                current_rows: int | None = None,
+                counted_duplicates: int | None = None) -> gx.ExpectationSuite:
     """The resource's suite: structure and keys, each data item's rules, then its extensions.
 
     `blocking_only` gives the quality gate's suite; with `current_rows` (the rows of the current
     version of a snapshot resource) it also refuses a batch that shrank below `MIN_ROWS_RATIO`.
+    `counted_duplicates`: the repeated keys the standardisation pass counted in the rows the
+    suite will judge (see `ExpectKeyToBeUnique`).
     """
     today = today or date.today()
-    expectations = _structure(resource)
+    expectations = _structure(resource, counted_duplicates)
     for item in resource.items:
         expectations += _item_expectations(item, today)
     expectations += extensions_for(resource, today)

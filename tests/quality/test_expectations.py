@@ -38,9 +38,25 @@ def test_valid_id_number(validate, values, unexpected):
     assert result.success is (unexpected == 0)
 
 
+def test_valid_id_number_reads_the_verdict_the_pass_stored(validate):
+    """With `valid_column` (the lake's `<item>_valid`), the stored verdict is what is counted:
+    the row holding a well-formed number marked invalid fails, NULL numbers are not judged."""
+    rows = (f"SELECT * FROM (VALUES ('{MAN}', true), ('{WOMAN}', false), ('{WRONG}', false), "
+            "(NULL, NULL), ('', false)) t(v, v_valid)")
+    result = validate(ExpectColumnValuesToBeValidIdNumber(column="v", valid_column="v_valid"),
+                      rows)
+    assert result.result["unexpected_count"] == 3
+    assert result.result["element_count"] == 5
+
+
+BAD_USCC = USCC_OK[:17] + ("0" if USCC_OK[17] != "0" else "1")
+
+
 @pytest.mark.parametrize(("values", "unexpected"), [
     ([USCC_OK], 0),
-    ([USCC_OK, USCC_OK[:17] + ("0" if USCC_OK[17] != "0" else "1"), USCC, "I" + USCC_OK[1:]], 3),
+    ([USCC_OK, BAD_USCC, USCC, "I" + USCC_OK[1:]], 3),
+    # Judged once per distinct value, counted on every row that holds it.
+    ([BAD_USCC, USCC_OK, BAD_USCC, None, USCC_OK, BAD_USCC], 3),
 ])
 def test_valid_uscc(validate, values, unexpected):
     result = validate(ExpectColumnValuesToBeValidUscc(column="v"), _values("v", values))
@@ -92,3 +108,14 @@ def test_key_unique_counts_extra_rows_and_names_repeated_keys(validate):
     assert result.result["partial_unexpected_list"] == [{"k1": "a", "k2": 1}, {"k1": "b", "k2": 1}]
     assert validate(ExpectKeyToBeUnique(key=["k1", "k2"]),
                     "SELECT range AS k1, 1 AS k2 FROM range(5)").success is True
+
+
+def test_key_unique_trusts_only_a_count_of_zero(validate):
+    """A count of 0 kept by the standardisation pass spares the GROUP BY; any other count is
+    checked again on the rows."""
+    rows = "SELECT * FROM (VALUES ('a', 1), ('a', 2), ('b', 3)) t(k, v)"
+    again = validate(ExpectKeyToBeUnique(key=["k"], counted_duplicates=5), rows)
+    assert again.result["unexpected_count"] == 1 and not again.success
+    trusted = validate(ExpectKeyToBeUnique(key=["k"], counted_duplicates=0),
+                       "SELECT * FROM (VALUES ('a', 1), ('b', 3)) t(k, v)")
+    assert trusted.result["unexpected_count"] == 0 and trusted.success
