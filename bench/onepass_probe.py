@@ -50,7 +50,14 @@ def one_pass(settings, res, delivery, sha256: str, out: Path) -> tuple[int, int]
     std_mod = importlib.import_module("pipelines.ingest.standardise")  # (the package exports a function of that name)
     from pipelines.ingest.fields import csv_split_sql, delivered_fields_sql, sql_str
     from pipelines.ingest.readers.common import (
-        REPLACEMENT, RawResult, ReadContext, blank_filtered, csv_header, lineage_sql, relative)
+        REPLACEMENT,
+        RawResult,
+        ReadContext,
+        blank_filtered,
+        csv_header,
+        lineage_sql,
+        relative,
+    )
     from pipelines.ingest.readers.text import line_table, lines_of, read_ahead
 
     out.mkdir(parents=True, exist_ok=True)
