@@ -6,10 +6,12 @@ from fastapi import FastAPI
 
 from catalog import HubSettings
 from catalog.city import current_city
+from catalog.i18n import _
 from exchange.access import TokenVerifier
 from exchange.apidocs import install as install_docs
 from exchange.context import Hub
 from exchange.errors import install_error_handlers
+from exchange.language import LanguageMiddleware
 from exchange.middleware import HubMiddleware
 from exchange.notifier import install as install_notifier
 from exchange.oauth import HubAuthorizationServer
@@ -48,7 +50,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     hub = Hub.build(settings)
     hub.keys.signing_keys()  # creates the first signing key if there is none
     city = current_city().profile
-    app = FastAPI(title=f"{city.short_name} Data-Sharing Hub API", version="1",
+    app = FastAPI(title=_("{city} Data-Sharing Hub API", city=city.short_name), version="1",
                   description=DESCRIPTION.replace("{title}", city.title),
                   docs_url=None, redoc_url=None)
     install_docs(app)  # Swagger UI from the files the hub ships (offline)
@@ -65,4 +67,5 @@ def create_app(settings: HubSettings) -> FastAPI:
     install_notifier(app, hub)  # after each change's response: `catalog.notify_delivery`
     app.add_middleware(HubMiddleware, settings=settings, audit=hub.audit,
                        limits=app.state.limits)
+    app.add_middleware(LanguageMiddleware)  # outermost: every answer speaks the request's
     return app

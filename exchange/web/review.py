@@ -12,6 +12,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from catalog import RESOURCES, EntryStatus, entries, findings
+from catalog.i18n import _
 from catalog.registry import utcnow
 from exchange import orders
 from exchange.deps import AuditCtx, HubDep
@@ -81,7 +82,7 @@ def entry_action(user: CurrentUser, hub: HubDep, record: AuditCtx, code: Code,
     require(user, Action.CATALOG_REVIEW)
     check_csrf(user, csrf)
     if action not in ENTRY_ACTIONS:
-        raise ApiError(404, "not_found", "No such action on a catalog entry.")
+        raise ApiError(404, "not_found", _("No such action on a catalog entry."))
     run, word = ENTRY_ACTIONS[action]  # an unknown entry is `catalog.entries`' not_found
     record.detail = {"catalog": action, "entry": code}  # a catalog change, not a use of data
     run(hub.store.registry, code, _actor(user), reason)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from catalog import RESOURCES, OpenAttribute
+from catalog.i18n import _
 from catalog.reviews import latest_run
 from exchange.deps import HubDep
 from exchange.errors import ApiError
@@ -52,5 +53,5 @@ def statistics_chart(user: CurrentUser, hub: HubDep,
     require(user, Action.STATS_READ)
     figure = platform_figure(hub, name)
     if figure is None:
-        raise ApiError(404, "not_found", "No such chart.")
+        raise ApiError(404, "not_found", _("No such chart."))
     return chart_response(figure)

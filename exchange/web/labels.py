@@ -1,0 +1,35 @@
+"""The words a page shows for the hub's status values (entries, revisions, orders, batches,
+freshness, severities, trends): the value stays the code (CSS classes, filters, the API), the
+person reads it in their language. A value with no label here is shown as it is."""
+
+from __future__ import annotations
+
+from catalog.i18n import lazy
+
+__all__ = ["LABELS", "label"]
+
+LABELS = {
+    # catalog entries and their revisions
+    "draft": lazy("draft"), "submitted": lazy("submitted"), "published": lazy("published"),
+    "retired": lazy("retired"),
+    # orders
+    "compliance_review": lazy("compliance review"), "provider_review": lazy("provider review"),
+    "approved": lazy("approved"), "rejected": lazy("rejected"), "refused": lazy("refused"),
+    "cancelled": lazy("cancelled"), "expired": lazy("expired"), "revoked": lazy("revoked"),
+    # batches
+    "raw": lazy("raw"), "standardised": lazy("standardised"), "duplicate": lazy("duplicate"),
+    # freshness against the update cycle
+    "fresh": lazy("fresh"), "overdue": lazy("overdue"), "never delivered": lazy("never delivered"),
+    # audit findings' severity
+    "info": lazy("info"), "warning": lazy("warning"), "high": lazy("high"),
+    "critical": lazy("critical"),
+    # quality trends
+    "better": lazy("better"), "worse": lazy("worse"), "steady": lazy("steady"),
+    "new": lazy("new"),
+}
+
+
+def label(value: object) -> str:
+    """What a person reads for a status value (module doc)."""
+    found = LABELS.get(str(value))
+    return str(found) if found is not None else str(value)
