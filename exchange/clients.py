@@ -95,7 +95,7 @@ def _check(client_id: str, department: str, roles: list[str], district: str | No
     if district is not None and district not in current_city().profile.districts:
         raise ClientError(_("unknown district {district!r}", district=district))
     if auth_method not in AUTH_METHODS:
-        raise ClientError(_("auth method must be one of {AUTH_METHODS}", AUTH_METHODS=AUTH_METHODS))
+        raise ClientError(_("auth method must be one of {methods}", methods=AUTH_METHODS))
     if auth_method == "private_key_jwt":
         try:
             keys = KeySet.import_key_set(public_jwks or {})

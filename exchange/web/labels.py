@@ -26,6 +26,18 @@ LABELS = {
     # quality trends
     "better": lazy("better"), "worse": lazy("worse"), "steady": lazy("steady"),
     "new": lazy("new"),
+    # GB/T 36344 quality dimensions
+    "completeness": lazy("completeness"), "validity": lazy("validity"),
+    "accuracy": lazy("accuracy"), "consistency": lazy("consistency"),
+    "uniqueness": lazy("uniqueness"), "timeliness": lazy("timeliness"),
+    # kinds of interface call (`exchange.web.figures.call_kind`)
+    "token": lazy("token"), "open data": lazy("open data"), "verification": lazy("verification"),
+    "sql gateway": lazy("SQL gateway"), "extract": lazy("extract"), "orders": lazy("orders"),
+    "catalog": lazy("catalog"), "audit": lazy("audit"), "cross-check": lazy("cross-check"),
+    "other": lazy("other"),
+    # cross-check flags
+    "raised": lazy("raised"), "suppressed": lazy("suppressed"), "confirmed": lazy("confirmed"),
+    "dismissed": lazy("dismissed"),
 }
 
 

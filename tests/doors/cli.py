@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ def run_hub(*args: str, home: Path, landing: Path | None = None,
             timeout: float = 300) -> subprocess.CompletedProcess:
     """`hub --home HOME [--landing LANDING] ARGS…`; its output as text, whatever the exit code."""
     env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "LANG": "C.UTF-8"}
+    if "HUB_LANGUAGE" in os.environ:  # the suite's language (tests/conftest.py), as a user sets it
+        env["HUB_LANGUAGE"] = os.environ["HUB_LANGUAGE"]
     options = ["--home", str(home), *(["--landing", str(landing)] if landing else [])]
     return subprocess.run([str(HUB), *options, *args], env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)
