@@ -36,7 +36,7 @@ def test_help_and_output_are_chinese_by_default(home):
                "mz", "--role", "requester", env=_env(home, None))
     assert made.returncode == 0, made.stderr
     listed = hub("clients", "list", env=_env(home, None))
-    header, rule, row = listed.stdout.splitlines()
+    header, _rule, row = listed.stdout.splitlines()
     assert header.split() == ["客户端", "类型", "部门", "状态", "认证方式", "角色"]
     assert row.split() == ["mz-check", "client", "mz", "启用", "client_secret_basic", "requester"]
     # Columns line up as a terminal draws them: a Chinese character is two columns wide.

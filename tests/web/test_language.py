@@ -34,7 +34,8 @@ def _lang(html: str) -> str:
 
 
 def _h1(html: str) -> str:
-    return re.sub(r"<[^>]+>", "", re.search(r"<h1>(.*?)</h1>", html, re.S).group(1)).strip()
+    inner = re.search(r"<h1>(.*?)</h1>", html, re.DOTALL).group(1)
+    return re.sub(r"<[^>]+>", "", inner).strip()
 
 
 def _sign_in(client: httpx.Client, role: str = "cdo") -> None:
