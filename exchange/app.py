@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from catalog import HubSettings
 from catalog.city import current_city
-from catalog.i18n import _
+from catalog.i18n import _, lazy
 from exchange.access import TokenVerifier
 from exchange.apidocs import install as install_docs
 from exchange.context import Hub
@@ -35,14 +35,15 @@ from exchange.web import install as install_web
 
 __all__ = ["create_app"]
 
-DESCRIPTION = """\
+# The API's description in the hub's configured language (read when the app is built).
+DESCRIPTION = lazy("""\
 {title} sharing API. Obtain a token at `/oauth/token` (client credentials), order a
 resource, follow its review, then download extracts, query through the SQL gateway or ask
 verification (核验) questions under the approved order. Every request is audited.
 
 Errors have one shape: `{"error": {"code": "...", "message": "..."}}` — except the token
 endpoint, which answers in the OAuth2 shape of RFC 6749 §5.2 as OAuth2 client libraries expect.
-"""
+""")
 
 
 def create_app(settings: HubSettings) -> FastAPI:
@@ -51,7 +52,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     hub.keys.signing_keys()  # creates the first signing key if there is none
     city = current_city().profile
     app = FastAPI(title=_("{city} Data-Sharing Hub API", city=city.short_name), version="1",
-                  description=DESCRIPTION.replace("{title}", city.title),
+                  description=str(DESCRIPTION).replace("{title}", city.title),
                   docs_url=None, redoc_url=None)
     install_docs(app)  # Swagger UI from the files the hub ships (offline)
     app.state.hub = hub
