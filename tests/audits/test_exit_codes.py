@@ -15,7 +15,8 @@ HUB = [sys.executable, "-c", "from catalog.cli import main; main()"]
 
 
 def _hub(home: Path, landing: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "PYTHONPATH": str(Path.cwd())}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "PYTHONPATH": str(Path.cwd()),
+           "HUB_LANGUAGE": "en"}
     return subprocess.run([*HUB, "--home", str(home), "--landing", str(landing), *args], env=env,
                           capture_output=True, text=True, timeout=300, cwd=Path.cwd(),
                           check=False)
