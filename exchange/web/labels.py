@@ -35,6 +35,9 @@ LABELS = {
     "sql gateway": lazy("SQL gateway"), "extract": lazy("extract"), "orders": lazy("orders"),
     "catalog": lazy("catalog"), "audit": lazy("audit"), "cross-check": lazy("cross-check"),
     "other": lazy("other"),
+    # what happened to an order (its events), and its modes
+    "placed": lazy("placed"), "compliance_passed": lazy("compliance check passed"),
+    "verify": lazy("verify"), "query": lazy("query"), "aggregate": lazy("aggregate"),
     # cross-check flags
     "raised": lazy("raised"), "suppressed": lazy("suppressed"), "confirmed": lazy("confirmed"),
     "dismissed": lazy("dismissed"),

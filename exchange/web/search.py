@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from catalog import DEPARTMENTS, Category, Grade, Resource, SharingAttribute, UpdateCycle
-from catalog.i18n import _
+from catalog.i18n import _, lazy
 from catalog.listing import Page
 from catalog.registry import EntryStatus
 from exchange.errors import ApiError
@@ -18,6 +18,10 @@ __all__ = ["Filters", "Row", "highest_grade", "page_number", "pager", "search"]
 
 _GRADE_RANK = {g: i for i, g in enumerate(Grade)}  # 一般 < 重要 < 核心 (GB/T 43697)
 MAX_TEXT = 100
+# Each filter as a refusal names it.
+FILTER_NAMES = {"department": lazy("department"), "category": lazy("category"),
+                "sharing": lazy("sharing"), "grade": lazy("grade"), "grade_of": lazy("grade of"),
+                "cycle": lazy("cycle"), "status": lazy("status")}
 
 
 def highest_grade(resource: Resource) -> Grade:
@@ -52,8 +56,9 @@ class Filters:
                                                     n=MAX_TEXT))
         for name, codes in allowed.items():
             if values[name] and values[name] not in codes:
+                shown = str(FILTER_NAMES[name])
                 raise ApiError(400, "invalid_filter", _("Unknown {filter}: choose one from "
-                                                        "the list.", filter=name.replace("_", " ")))
+                                                        "the list.", filter=shown))
         values["grade_of"] = values["grade_of"] or "any"
         return cls(**values)
 
