@@ -122,6 +122,13 @@ def test_an_api_caller_gets_a_chinese_refusal_from_its_own_token(site):
     assert chinese.status_code == english.status_code == 404
     assert chinese.json() == {"error": {"code": "not_found", "message": "没有此数据申请。"}}
     assert english.json() == {"error": {"code": "not_found", "message": "No such order."}}
+    # The schema's refusal keeps its fields (pydantic's own words stay as they are).
+    with _client(base, {**ZH, **auth}) as zh, _client(base, {**EN, **auth}) as en:
+        chinese, english = zh.post("/v1/orders", json={}), en.post("/v1/orders", json={})
+    assert chinese.status_code == english.status_code == 422
+    assert chinese.json()["error"]["code"] == english.json()["error"]["code"] == "invalid_request"
+    assert chinese.json()["error"]["message"] == "请求不符合接口规范。"
+    assert chinese.json()["error"]["fields"] == english.json()["error"]["fields"] != []
 
 
 def test_the_switch_sets_a_preference_that_beats_the_browser(site):
