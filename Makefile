@@ -25,13 +25,14 @@ lint: setup          ## ruff, and the import layers (both pinned; rules in pypro
 test: setup chromium ## the whole test suite (what CI runs)
 	$(BIN)/python -m pytest
 
-# The web app's browser test drives Debian's headless Chromium (never a downloaded browser).
-chromium:            ## install Debian's chromium and chromium-driver if they are missing
-	@if [ ! -x /usr/bin/chromium ]; then \
+# The web app's browser test drives Debian's headless Chromium (never a downloaded browser), with
+# a CJK font: without one Chromium draws every Chinese character as a box.
+chromium:            ## install Debian's chromium, chromium-driver and fonts-noto-cjk if missing
+	@if [ ! -x /usr/bin/chromium ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
 	  if [ "$$(id -u)" -eq 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium chromium-driver; \
+	    chromium chromium-driver fonts-noto-cjk; \
 	fi
 
 dev: setup           ## the Dagster UI on the demo's hub home

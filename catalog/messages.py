@@ -28,7 +28,8 @@ __all__ = ["PACKAGES", "check", "extract", "update"]
 
 ROOT = LOCALE_DIR.parent.parent
 PACKAGES = ("catalog", "exchange", "quality", "pipelines", "policies")  # each its own catalog
-KEYWORDS = {"_": None, "lazy": None, "ngettext": (1, 2)}
+# `gettext`: what Jinja makes of a template's `{% trans %}` block (one without `{% pluralize %}`).
+KEYWORDS = {"_": None, "lazy": None, "ngettext": (1, 2), "gettext": None}
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 

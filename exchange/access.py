@@ -18,6 +18,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import ColumnElement, bindparam, false, or_, select, true
 
 from catalog import RESOURCES, HubSettings, Resource
+from catalog.i18n import _
 from exchange.errors import ApiError
 from exchange.keys import KeyRing
 from exchange.models import AuditEntry, ClientRecord, Order, OrderStatus
@@ -61,17 +62,17 @@ class _Validator(JWTBearerTokenValidator):
         try:
             header = jws.extract_compact(token.encode()).headers()
         except (JoseError, ValueError, UnicodeError):
-            raise _unauthorized("The access token is malformed.") from None
+            raise _unauthorized(_("The access token is malformed.")) from None
         # RFC 9068 §4: the resource server MUST check `typ` is at+jwt.
         if header.get("typ") not in ("at+jwt", "application/at+jwt"):
-            raise _unauthorized("The access token is not an RFC 9068 JWT access token.")
+            raise _unauthorized(_("The access token is not an RFC 9068 JWT access token."))
         kid = header.get("kid")
         self._kid = kid if isinstance(kid, str) else None
         try:
             claims = self.authenticate_token(token)
             self.validate_token(claims, None, None)
         except (InvalidTokenError, InsufficientScopeError, JoseError, ValueError):
-            raise _unauthorized("The access token is invalid or expired.") from None
+            raise _unauthorized(_("The access token is invalid or expired.")) from None
         return claims
 
 
@@ -91,28 +92,28 @@ class TokenVerifier:
 
     def __call__(self, authorization: str | None) -> Caller:
         if not authorization or not authorization.startswith("Bearer "):
-            raise _unauthorized("A bearer access token is required.", "invalid_request")
+            raise _unauthorized(_("A bearer access token is required."), "invalid_request")
         token = authorization[len("Bearer "):].strip()
         if not token or len(token) > 8192:
-            raise _unauthorized("The access token is malformed.")
+            raise _unauthorized(_("The access token is malformed."))
         claims = _Validator(self._settings, self._keys).claims_of(token)
         scope = claims.get("scope") or ""
         scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
         roles = claims.get("roles")
         if not scopes or not scopes <= SCOPES:
-            raise _unauthorized("The access token carries an unknown scope.")
+            raise _unauthorized(_("The access token carries an unknown scope."))
         if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-            raise _unauthorized("The access token carries no roles.")
+            raise _unauthorized(_("The access token carries no roles."))
         with self._store.registry.engine.connect() as c:  # one Core query: the hot path
             record = c.execute(_CLIENT, {"client_id": claims["client_id"]}).first()
         if record is None or not record.active:
-            raise _unauthorized("The client is not active.")
+            raise _unauthorized(_("The client is not active."))
         version = claims.get("cv")
         # An exact integer match, never a clock comparison: `iat` has whole seconds, and a
         # token issued in the second of a rotation would otherwise outlive it.
         if type(version) is not int or version != record.credential_version:
-            raise _unauthorized("The access token was issued before the client's credentials "
-                                "changed.")
+            raise _unauthorized(_("The access token was issued before the client's credentials "
+                                "changed."))
         # Roles and department come from the registry, not the token: a role removed since the
         # token was issued is removed now.
         return Caller(client_id=record.client_id, department=record.department,
@@ -177,21 +178,22 @@ def visible_usage(caller: Caller) -> ColumnElement[bool]:
 def authorize(caller: Caller, action: Action, order: Order | None = None) -> None:
     """The one authorization check: role, token scope, then the object's department."""
     if not role_may(caller.roles, action):
-        raise ApiError(403, "forbidden", f"Your roles do not allow {action.value}.")
+        raise ApiError(403, "forbidden", _("Your roles do not allow {action}.",
+                                           action=action.value))
     if ACTIONS[action] not in caller.scopes:
         raise ApiError(403, "insufficient_scope",
-                       f"The access token lacks the scope {ACTIONS[action]}.",
+                       _("The access token lacks the scope {scope}.", scope=ACTIONS[action]),
                        headers={"WWW-Authenticate": f'Bearer error="insufficient_scope", '
                                                     f'scope="{ACTIONS[action]}"'})
     if order is None:
         return
     if not visible(caller, order):
-        raise ApiError(404, "not_found", "No such order.")
+        raise ApiError(404, "not_found", _("No such order."))
     uses = action in (Action.DATA_EXTRACT, Action.DATA_QUERY, Action.DATA_VERIFY,
                       Action.ORDER_CANCEL)
     if uses and caller.department != order.department:
-        raise ApiError(404, "not_found", "No such order.")
+        raise ApiError(404, "not_found", _("No such order."))
     if action is Action.ORDER_REVIEW or action is Action.ORDER_REVOKE:
         if not may_review(caller, order):
-            raise ApiError(403, "forbidden", "Only the provider's reviewers or the chief data "
-                                             "officer review this order.")
+            raise ApiError(403, "forbidden", _("Only the provider's reviewers or the chief data "
+                                             "officer review this order."))

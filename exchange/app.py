@@ -6,10 +6,12 @@ from fastapi import FastAPI
 
 from catalog import HubSettings
 from catalog.city import current_city
+from catalog.i18n import _, lazy
 from exchange.access import TokenVerifier
 from exchange.apidocs import install as install_docs
 from exchange.context import Hub
 from exchange.errors import install_error_handlers
+from exchange.language import LanguageMiddleware
 from exchange.middleware import HubMiddleware
 from exchange.notifier import install as install_notifier
 from exchange.oauth import HubAuthorizationServer
@@ -33,14 +35,15 @@ from exchange.web import install as install_web
 
 __all__ = ["create_app"]
 
-DESCRIPTION = """\
+# The API's description in the hub's configured language (read when the app is built).
+DESCRIPTION = lazy("""\
 {title} sharing API. Obtain a token at `/oauth/token` (client credentials), order a
 resource, follow its review, then download extracts, query through the SQL gateway or ask
 verification (核验) questions under the approved order. Every request is audited.
 
 Errors have one shape: `{"error": {"code": "...", "message": "..."}}` — except the token
 endpoint, which answers in the OAuth2 shape of RFC 6749 §5.2 as OAuth2 client libraries expect.
-"""
+""")
 
 
 def create_app(settings: HubSettings) -> FastAPI:
@@ -48,8 +51,8 @@ def create_app(settings: HubSettings) -> FastAPI:
     hub = Hub.build(settings)
     hub.keys.signing_keys()  # creates the first signing key if there is none
     city = current_city().profile
-    app = FastAPI(title=f"{city.short_name} Data-Sharing Hub API", version="1",
-                  description=DESCRIPTION.replace("{title}", city.title),
+    app = FastAPI(title=_("{city} Data-Sharing Hub API", city=city.short_name), version="1",
+                  description=str(DESCRIPTION).replace("{title}", city.title),
                   docs_url=None, redoc_url=None)
     install_docs(app)  # Swagger UI from the files the hub ships (offline)
     app.state.hub = hub
@@ -65,4 +68,5 @@ def create_app(settings: HubSettings) -> FastAPI:
     install_notifier(app, hub)  # after each change's response: `catalog.notify_delivery`
     app.add_middleware(HubMiddleware, settings=settings, audit=hub.audit,
                        limits=app.state.limits)
+    app.add_middleware(LanguageMiddleware)  # outermost: every answer speaks the request's
     return app

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from catalog import HubSettings
 from catalog.audit_plugins import reports_dir, scheduled
 from catalog.findings import AuditResult, Finding, Severity
+from catalog.i18n import _, ngettext
 from catalog.lake import write_json
 from exchange.models import Order, OrderStatus, SigningKey
 from exchange.order_notices import remind_expiring, remind_reviews
@@ -66,9 +67,11 @@ def _break_findings(breaks: list[ChainBreak], count: int) -> list[Finding]:
         by_seq.setdefault(b.seq, []).append(b.problem)
     seqs = sorted(by_seq)
     return [Finding("audit_chain", Severity.CRITICAL, "audit-log",
-                    f"Audit-log entry {seq}: {'; '.join(by_seq[seq])}"
-                    + (f" (the first break of {len(seqs)} in {count} entries)."
-                       if seq == seqs[0] else "."),
+                    _("Audit-log entry {seq}: {problems} (the first break of {breaks} in "
+                      "{count} entries).", seq=seq, problems="; ".join(by_seq[seq]),
+                      breaks=len(seqs), count=count) if seq == seqs[0] else
+                    _("Audit-log entry {seq}: {problems}.", seq=seq,
+                      problems="; ".join(by_seq[seq])),
                     key=f"seq:{seq}",
                     evidence={"seq": seq, "problems": by_seq[seq], "first_bad_seq": seqs[0],
                               "broken_entries": len(seqs), "entries": count})
@@ -92,22 +95,26 @@ def audit_chain(settings: HubSettings, now: datetime) -> AuditResult:
                 marks.append(mark)
             else:
                 found.append(Finding("audit_chain", Severity.CRITICAL, "audit-log",
-                                     f"The witnessed checkpoint {path} is not signed by the "
-                                     "hub's keys: it was edited or replaced.", key="witness"))
+                                     _("The witnessed checkpoint {path} is not signed by the "
+                                       "hub's keys: it was edited or replaced.", path=path),
+                                     key="witness"))
         count, breaks = hub.audit.verify(marks)
         found += _break_findings(breaks, count)
         if not found and count:  # advance the witness only over an intact chain
             write_json(path, hub.audit.checkpoint(hub.keys))
     finally:
         hub.store.dispose()
-    state = "intact" if not breaks else f"broken at entry {min(b.seq for b in breaks)}"
-    return AuditResult(found, {"entries": count, "checkpoints": len(marks)},
-                       f"{count} entries, {state}")
+    summary = (ngettext("{n} entry, intact", "{n} entries, intact", count) if not breaks else
+               ngettext("{n} entry, broken at entry {seq}", "{n} entries, broken at entry {seq}",
+                        count, seq=min(b.seq for b in breaks)))
+    return AuditResult(found, {"entries": count, "checkpoints": len(marks)}, summary)
 
 
 def _span(delta: timedelta) -> str:
     days = delta.total_seconds() / 86400
-    return f"{days:.1f} days" if days >= 1 else f"{delta.total_seconds() / 3600:.1f} hours"
+    if days >= 1:
+        return _("{days} days", days=f"{days:.1f}")
+    return _("{hours} hours", hours=f"{delta.total_seconds() / 3600:.1f}")
 
 
 def _local(moment: datetime) -> str:
@@ -141,11 +148,16 @@ def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
         late = now - order.stage_due
         severity = (Severity.CRITICAL if late > STALE_AFTER else
                     Severity.HIGH if order.escalated else Severity.WARNING)
+        values = {"id": order.id, "department": order.department,
+                  "resource": order.resource_code, "status": order.status.value,
+                  "due": _local(order.stage_due), "late": _span(late)}
         found.append(Finding(
             "overdue_reviews", severity, f"order:{order.id}",
-            f"Order {order.id} ({order.department} → {order.resource_code}) is in "
-            f"{order.status.value}; its deadline {_local(order.stage_due)} passed {_span(late)} "
-            f"ago{'; escalated to the chief data officer' if order.escalated else ''}.",
+            _("Order {id} ({department} → {resource}) is in {status}; its deadline {due} "
+              "passed {late} ago; escalated to the chief data officer.", **values)
+            if order.escalated else
+            _("Order {id} ({department} → {resource}) is in {status}; its deadline {due} "
+              "passed {late} ago.", **values),
             key=order.status.value,
             evidence={"status": order.status.value, "stage_due": order.stage_due.isoformat(),
                       "overdue_days": round(late.total_seconds() / 86400, 2),
@@ -154,8 +166,10 @@ def overdue_reviews(settings: HubSettings, now: datetime) -> AuditResult:
                       "resource": order.resource_code,
                       "placed_at": order.created_at.isoformat()}))
     return AuditResult(found, {"orders_in_review": len(waiting), "reminded": reminded},
-                       f"{len(found)} of {len(waiting)} orders in review are overdue "
-                       f"({len(due)} escalated now)")
+                       ngettext("{overdue} of {n} order in review is overdue ({escalated} "
+                                "escalated now)", "{overdue} of {n} orders in review are overdue "
+                                "({escalated} escalated now)", len(waiting), overdue=len(found),
+                                escalated=len(due)))
 
 
 def _expire_orders(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
@@ -170,9 +184,11 @@ def _expire_orders(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
         ended = datetime.combine(order.valid_until + timedelta(days=1), time(0), BEIJING)
         found.append(Finding(
             "expired_grants", Severity.INFO, f"order:{order.id}",
-            f"Order {order.id} ({order.department} → {order.resource_code}) was valid until "
-            f"{order.valid_until.isoformat()}: expired and its grant {order.grant_id} revoked "
-            f"{_span(now - ended)} later.",
+            _("Order {id} ({department} → {resource}) was valid until {until}: expired and "
+              "its grant {grant} revoked {late} later.", id=order.id,
+              department=order.department, resource=order.resource_code,
+              until=order.valid_until.isoformat(), grant=order.grant_id,
+              late=_span(now - ended)),
             key="expired",
             evidence={"valid_until": order.valid_until.isoformat(), "grant_id": order.grant_id,
                       "department": order.department, "resource": order.resource_code}))
@@ -197,20 +213,23 @@ def _orphans(hub: Hub, now: datetime) -> tuple[list[Finding], int]:
             if grant.valid_until <= now:
                 found.append(Finding(
                     "expired_grants", Severity.INFO, f"grant:{grant.id}",
-                    f"Grant {grant.id} ({grant.department} → {grant.resource_code}, no order) "
-                    f"ended {_local(grant.valid_until)}: marked expired.", key="expired",
+                    _("Grant {id} ({department} → {resource}, no order) ended {ended}: marked "
+                      "expired.", id=grant.id, department=grant.department,
+                      resource=grant.resource_code, ended=_local(grant.valid_until)),
+                    key="expired",
                     evidence={"valid_until": grant.valid_until.isoformat(),
                               "department": grant.department, "resource": grant.resource_code}))
             continue
         if grant.id in live or (grant.created_at and grant.created_at > now - ORPHAN_GRACE):
             continue
         status = statuses.get(grant.order_id)
-        hub.grants.revoke_grant(grant.id, "orphan grant: no live approved order (audit)")
+        hub.grants.revoke_grant(grant.id, _("orphan grant: no live approved order (audit)"))
         found.append(Finding(
             "expired_grants", Severity.HIGH, f"grant:{grant.id}",
-            f"Grant {grant.id} ({grant.department} → {grant.resource_code}) was active without "
-            f"a live approved order (order {grant.order_id} is "
-            f"{status.value if status else 'missing'}): revoked.",
+            _("Grant {id} ({department} → {resource}) was active without a live approved order "
+              "(order {order} is {status}): revoked.", id=grant.id,
+              department=grant.department, resource=grant.resource_code, order=grant.order_id,
+              status=status.value if status else _("missing")),
             key="orphan",
             evidence={"order_id": grant.order_id, "order_status": status.value if status else None,
                       "department": grant.department, "resource": grant.resource_code,
@@ -235,5 +254,6 @@ def expired_grants(settings: HubSettings, now: datetime) -> AuditResult:
     revoked = sum(1 for f in orphans if f.key == "orphan")
     return AuditResult(found, {"orders_past_validity": approved_due, "active_grants": active,
                                "expiring_reminded": expiring},
-                       f"{approved_due} orders expired, {revoked} orphan grants revoked")
+                       _("{expired} orders expired, {revoked} orphan grants revoked",
+                         expired=approved_due, revoked=revoked))
 

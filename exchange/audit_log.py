@@ -20,6 +20,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.i18n import _
 from catalog.registry import utcnow
 from catalog.timefmt import beijing_iso
 from exchange.keys import ALGORITHM, KeyRing
@@ -116,7 +117,7 @@ class AuditLog:
         If `before` raises, nothing is written and the exception propagates. Two processes
         racing for the same `seq` collide on the primary key; the loser retries.
         """
-        for _ in range(_RETRIES):
+        for _attempt in range(_RETRIES):
             with self._lock:
                 try:
                     with self._store.session() as s:
@@ -147,17 +148,21 @@ class AuditLog:
             for entry in self.entries(s):
                 count += 1
                 if entry.seq != expected:
-                    findings.append(ChainBreak(entry.seq, f"sequence jumps from {expected - 1} "
-                                                          f"to {entry.seq}: entries missing"))
+                    findings.append(ChainBreak(entry.seq, _(
+                        "sequence jumps from {last} to {seq}: entries missing",
+                        last=expected - 1, seq=entry.seq)))
                 if entry.prev_hash != prev:
-                    findings.append(ChainBreak(entry.seq, "does not link to the entry before it"))
+                    findings.append(ChainBreak(entry.seq,
+                                               _("does not link to the entry before it")))
                 if entry_hash(entry.prev_hash, entry) != entry.hash:
-                    findings.append(ChainBreak(entry.seq, "content does not match its hash"))
+                    findings.append(ChainBreak(entry.seq, _("content does not match its hash")))
                 if entry.seq in wanted and wanted.pop(entry.seq) != entry.hash:
-                    findings.append(ChainBreak(entry.seq, "differs from the witnessed checkpoint"))
+                    findings.append(ChainBreak(entry.seq,
+                                               _("differs from the witnessed checkpoint")))
                 prev, expected = entry.hash, entry.seq + 1
         for seq in sorted(wanted):
-            findings.append(ChainBreak(seq, "witnessed checkpoint entry is missing: log truncated"))
+            findings.append(ChainBreak(seq, _("witnessed checkpoint entry is missing: log "
+                                             "truncated")))
         return count, findings
 
     def checkpoint(self, keys: KeyRing) -> dict:

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from catalog import DEPARTMENTS
 from catalog.city import current_city
 from catalog.errors import HubError
+from catalog.i18n import _
 from catalog.registry import utcnow
 from exchange.models import ClientRecord
 from exchange.roles import Role
@@ -84,23 +85,24 @@ def verify_secret(secret: str, stored: str | None) -> bool:
 def _check(client_id: str, department: str, roles: list[str], district: str | None,
            auth_method: str, public_jwks: dict | None) -> None:
     if not _ID.match(client_id):
-        raise ClientError("client id: 3–64 of a-z 0-9 _ . - starting with a letter or digit")
+        raise ClientError(_("client id: 3–64 of a-z 0-9 _ . - starting with a letter or digit"))
     if department not in DEPARTMENTS:
-        raise ClientError(f"unknown department {department!r}; one of {sorted(DEPARTMENTS)}")
+        raise ClientError(_("unknown department {department!r}; one of {known}",
+                            department=department, known=sorted(DEPARTMENTS)))
     unknown = [r for r in roles if r not in {x.value for x in Role}]
     if not roles or unknown:
-        raise ClientError(f"roles must be some of {[r.value for r in Role]}")
+        raise ClientError(_("roles must be some of {roles}", roles=[r.value for r in Role]))
     if district is not None and district not in current_city().profile.districts:
-        raise ClientError(f"unknown district {district!r}")
+        raise ClientError(_("unknown district {district!r}", district=district))
     if auth_method not in AUTH_METHODS:
-        raise ClientError(f"auth method must be one of {AUTH_METHODS}")
+        raise ClientError(_("auth method must be one of {methods}", methods=AUTH_METHODS))
     if auth_method == "private_key_jwt":
         try:
             keys = KeySet.import_key_set(public_jwks or {})
         except Exception as exc:
-            raise ClientError("private_key_jwt needs a valid public JWKS") from exc
+            raise ClientError(_("private_key_jwt needs a valid public JWKS")) from exc
         if not keys.keys or any(k.is_private for k in keys.keys):
-            raise ClientError("the JWKS must hold public keys only")
+            raise ClientError(_("the JWKS must hold public keys only"))
 
 
 def create_client(store: Store, client_id: str, name: str, department: str, roles: list[str],
@@ -111,13 +113,13 @@ def create_client(store: Store, client_id: str, name: str, department: str, role
     A user (a person) may be given a chosen password instead; it is not returned."""
     _check(client_id, department, roles, district, auth_method, public_jwks)
     if kind not in ("client", "user"):
-        raise ClientError("kind must be client or user")
+        raise ClientError(_("kind must be client or user"))
     if password is not None:
         _check_password(kind, auth_method, password)
     secret = None if auth_method == "private_key_jwt" else secrets.token_urlsafe(32)
     with store.session() as s:
         if s.get(ClientRecord, client_id) is not None:
-            raise ClientExists(f"client {client_id!r} exists")
+            raise ClientExists(_("client {client_id!r} exists", client_id=client_id))
         s.add(ClientRecord(
             client_id=client_id, name=name, kind=kind, department=department,
             district=district, roles=sorted(set(roles)), auth_method=auth_method,
@@ -129,9 +131,9 @@ def create_client(store: Store, client_id: str, name: str, department: str, role
 
 def _check_password(kind: str, auth_method: str, password: str) -> None:
     if kind != "user" or auth_method == "private_key_jwt":
-        raise ClientError("only users (people) with a secret have a chosen password")
+        raise ClientError(_("only users (people) with a secret have a chosen password"))
     if not MIN_PASSWORD <= len(password) <= 256 or not password.strip():
-        raise ClientError(f"a password has {MIN_PASSWORD} to 256 characters")
+        raise ClientError(_("a password has {n} to 256 characters", n=MIN_PASSWORD))
 
 
 def _new_credentials(s, record: ClientRecord) -> None:
@@ -155,7 +157,7 @@ def set_password(store: Store, client_id: str, password: str) -> None:
 def _existing(s, client_id: str) -> ClientRecord:
     record = s.get(ClientRecord, client_id)
     if record is None:
-        raise UnknownClient(f"no client {client_id!r}")
+        raise UnknownClient(_("no client {client_id!r}", client_id=client_id))
     return record
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from catalog.i18n import _
 from exchange.access import Caller, TokenVerifier
 from exchange.audit_log import AuditRecord
 from exchange.context import Hub
@@ -37,8 +38,9 @@ def current_caller(request: Request,
     wait = request.app.state.limits.client(caller.client_id)
     if wait is not None:
         record.detail = {"rate_limit": "client"}
-        raise ApiError(429, "rate_limited", f"Too many requests from this client: retry after "
-                                            f"{wait} s.", headers={"Retry-After": str(wait)})
+        raise ApiError(429, "rate_limited", _("Too many requests from this client: retry after "
+                                              "{wait} s.", wait=wait),
+                       headers={"Retry-After": str(wait)})
     return caller
 
 

@@ -10,6 +10,7 @@ internals of a failed dependency; the full exception goes to the server log only
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from catalog.errors import HubError
+from catalog.i18n import _, lazy
 
 __all__ = ["ApiError", "error_body", "install_error_handlers"]
 
@@ -27,6 +29,18 @@ _STATUS_CODES = {
     405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "body_too_large",
     415: "unsupported_media_type", 422: "invalid_request", 429: "quota_exhausted",
     500: "internal_error", 503: "unavailable", 504: "timeout",
+}
+# What a person reads for HTTP's own refusals (no route, wrong method...), where Starlette's
+# detail is only the status's English reason phrase.
+_STATUS_MESSAGES = {
+    400: lazy("The request is not valid."), 401: lazy("Sign-in or a token is required."),
+    403: lazy("Not allowed."), 404: lazy("Not found."),
+    405: lazy("This method is not allowed here."), 406: lazy("No acceptable answer."),
+    409: lazy("Not possible now."), 413: lazy("The body is too large."),
+    415: lazy("Unsupported media type."), 422: lazy("The request is not valid."),
+    429: lazy("Too many requests."), 500: lazy("The hub could not complete the request."),
+    503: lazy("The hub is unavailable: try again later."),
+    504: lazy("The request took too long."),
 }
 
 
@@ -61,7 +75,9 @@ async def _hub_error(_request: Request, exc: HubError) -> JSONResponse:
 
 async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = _STATUS_CODES.get(exc.status_code, "error")
-    message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+    message = exc.detail if isinstance(exc.detail, str) else ""
+    if not message or message == HTTPStatus(exc.status_code).phrase:
+        message = str(_STATUS_MESSAGES.get(exc.status_code, message or code.replace("_", " ")))
     return _respond(exc.status_code, code, message, getattr(exc, "headers", None))
 
 
@@ -69,13 +85,13 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     # Only the location, the type and pydantic's own message: never the input echoed back.
     fields = [{"field": _field(tuple(e.get("loc", ()))), "type": e.get("type", ""),
                "message": str(e.get("msg", ""))[:200]} for e in exc.errors()[:20]]
-    return _respond(422, "invalid_request", "The request does not match the API schema.",
+    return _respond(422, "invalid_request", _("The request does not match the API schema."),
                     fields=fields)
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return _respond(500, "internal_error", "The hub could not complete the request.")
+    return _respond(500, "internal_error", _("The hub could not complete the request."))
 
 
 def install_error_handlers(app: FastAPI) -> None:

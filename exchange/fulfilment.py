@@ -20,6 +20,7 @@ from sqlalchemy import select
 from catalog import extracts, resource
 from catalog.extracts import PreparedExtract
 from catalog.formats import Encoded, encode_then
+from catalog.i18n import _
 from catalog.registry import utcnow
 from exchange import grants, orders
 from exchange.access import Caller
@@ -58,7 +59,7 @@ def _too_large(hub: Hub, code: str) -> bool:
 def _queue(hub: Hub, order: Order, grant_id: str, fmt: str,
            record: AuditRecord) -> PreparedExtract:
     if order.calls_used >= order.quota_calls:
-        raise ApiError(429, "quota_exhausted", "The order's call quota is used up.")
+        raise ApiError(429, "quota_exhausted", _("The order's call quota is used up."))
     record.decision, record.status = "allow", 202
     with hub.store.session() as s:
         item = extracts.queue(s, order_id=order.id, grant_id=grant_id,
@@ -124,7 +125,7 @@ def delivery(hub: Hub, caller: Caller, delivery_id: str) -> Delivery | PreparedE
             item = s.get(Delivery, delivery_id)
         item = item or extracts.get(hub.store.registry, delivery_id)
     if item is None:
-        raise ApiError(404, "not_found", "No such delivery.")
+        raise ApiError(404, "not_found", _("No such delivery."))
     orders.find(hub, caller, item.order_id)
     return item
 
@@ -142,11 +143,11 @@ def download(hub: Hub, caller: Caller, delivery_id: str, record: AuditRecord) ->
     SHA-256 of the file) before it is sent."""
     item = extracts.get(hub.store.registry, delivery_id) if len(delivery_id) <= 32 else None
     if item is None:
-        raise ApiError(404, "not_found", "No such delivery.")
+        raise ApiError(404, "not_found", _("No such delivery."))
     record.order_id = item.order_id
     order = orders.usable(hub, caller, item.order_id, Action.DATA_EXTRACT)
     if item.status != "complete":
-        raise ApiError(409, "not_ready", f"The delivery is {item.status}.")
+        raise ApiError(409, "not_ready", _("The delivery is {status}.", status=item.status))
     record.purpose, record.resource_code = order.purpose, order.resource_code
     record.items, record.rows, record.result_sha256 = list(order.items), item.rows, item.sha256
     record.decision, record.status = "allow", 200

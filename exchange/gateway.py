@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import select
 
+from catalog.i18n import _
 from catalog.spreadsheet import neutralise
 from exchange import grants, orders
 from exchange.access import Caller, authorize
@@ -94,8 +95,8 @@ def _ordered(hub: Hub, caller: Caller, governed: GovernedQuery) -> None:
             Order.id.in_([u for u in used if u]), Order.department == caller.department,
             Order.status == OrderStatus.APPROVED)))
     if not used or any(u not in mine for u in used):
-        raise PolicyError("no_grant", "the query reads a resource no approved order of your "
-                          "department covers")
+        raise PolicyError("no_grant", _("the query reads a resource no approved order of your "
+                          "department covers"))
 
 
 def _ipc(table: pa.Table) -> bytes:

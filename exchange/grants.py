@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from catalog.i18n import _
 from exchange.access import Caller
 from exchange.errors import ApiError
 from exchange.models import Order
@@ -53,6 +54,6 @@ def ensure_usable(store: GrantStore, grant_id: str | None):
     """The order's grant, if the policy store still holds it usable; refuses otherwise."""
     grant = store.get_grant(grant_id) if grant_id else None
     if grant is None or not grant.is_usable():
-        raise ApiError(403, "grant_inactive", "The order's grant is revoked, expired or not "
-                                              "yet valid.")
+        raise ApiError(403, "grant_inactive", _("The order's grant is revoked, expired or not "
+                                              "yet valid."))
     return grant

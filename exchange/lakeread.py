@@ -14,6 +14,7 @@ import threading
 import duckdb
 
 from catalog import HubSettings
+from catalog.i18n import _
 from catalog.lake import engine_config
 from exchange.errors import ApiError
 
@@ -40,7 +41,7 @@ class LakeReader:
         try:
             info = os.stat(self._settings.analyst_db)
         except FileNotFoundError:
-            raise ApiError(503, "unavailable", "Nothing has been published yet.") from None
+            raise ApiError(503, "unavailable", _("Nothing has been published yet.")) from None
         key = (info.st_ino, info.st_mtime_ns)
         with self._lock:
             if self._generation is None or self._generation[0] != key:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
+from catalog.i18n import _
 from exchange.audit_log import AuditRecord
 from exchange.errors import ApiError
 from exchange.models import Order, OrderStatus
@@ -37,7 +38,7 @@ def consume(session: Session, order_id: str, record: AuditRecord | None = None) 
     request's audit record, if given, remembers the charge (so a 5xx can give it back)."""
     left = session.execute(_CONSUME, {"order_id": order_id}).scalar_one_or_none()
     if left is None:
-        raise ApiError(429, "quota_exhausted", "The order's call quota is used up.")
+        raise ApiError(429, "quota_exhausted", _("The order's call quota is used up."))
     if record is not None and order_id not in record.charged:
         record.charged.append(order_id)
     return left

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from catalog import HubSettings
+from catalog.i18n import _
 from exchange.audit_log import AuditLog, AuditRecord
 from exchange.errors import error_body
 from exchange.metering import refund
@@ -40,7 +41,7 @@ class _TooLarge(HTTPException):
     """An HTTPException, so FastAPI's body parsing re-raises it instead of calling it a 400."""
 
     def __init__(self, limit: int) -> None:
-        super().__init__(413, f"Bodies are limited to {limit} bytes.")
+        super().__init__(413, _("Bodies are limited to {limit} bytes.", limit=limit))
 
 
 def _finish(record: AuditRecord, status: int) -> None:
@@ -77,14 +78,16 @@ class HubMiddleware:
         if wait is not None:
             record.detail = {"rate_limit": "address"}
             await self._append(record, scope, 429)
-            await self._reply(send, 429, "rate_limited", "Too many requests from this address: "
-                              f"retry after {wait} s.", [(b"retry-after", str(wait).encode())])
+            await self._reply(send, 429, "rate_limited",
+                              _("Too many requests from this address: retry after {wait} s.",
+                                wait=wait), [(b"retry-after", str(wait).encode())])
             return
         limit = self.settings.max_body_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             await self._append(record, scope, 413)
-            await self._reply(send, 413, "body_too_large", f"Bodies are limited to {limit} bytes.")
+            await self._reply(send, 413, "body_too_large",
+                              _("Bodies are limited to {limit} bytes.", limit=limit))
             return
         received = 0
         started = False
@@ -121,18 +124,18 @@ class HubMiddleware:
             if not started:
                 await self._append(record, scope, 413)
                 await self._reply(send, 413, "body_too_large",
-                                  f"Bodies are limited to {limit} bytes.")
+                                  _("Bodies are limited to {limit} bytes.", limit=limit))
         except TimeoutError:
             if not started:
                 await self._failed(record, scope, 504)
-                await self._reply(send, 504, "timeout", "The request took too long.")
+                await self._reply(send, 504, "timeout", _("The request took too long."))
         except Exception:
             log.exception("unhandled error")
             if started:  # a streamed body broke off: nothing can be said any more
                 raise
             await self._failed(record, scope, 500)
             await self._reply(send, 500, "internal_error",
-                              "The hub could not complete the request.")
+                              _("The hub could not complete the request."))
 
     async def _failed(self, record: AuditRecord, scope: Scope, status: int) -> None:
         """Audit a request that failed on the server (500, or 504 out of time); give back

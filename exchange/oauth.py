@@ -28,6 +28,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy.exc import IntegrityError
 
 from catalog import HubSettings
+from catalog.i18n import _
 from exchange.clients import verify_secret
 from exchange.keys import ALGORITHM, KeyRing
 from exchange.lockout import Lockout, dummy_hash
@@ -144,7 +145,7 @@ class _ClientAssertion(JWTBearerClientAssertion):
 
     def resolve_client_public_key(self, client: OAuthClient) -> KeySet:
         if not client.record.public_jwks:
-            raise InvalidClientError(description="The client has no registered keys.")
+            raise InvalidClientError(description=_("The client has no registered keys."))
         return KeySet.import_key_set(client.record.public_jwks)
 
     def validate_jti(self, claims: dict, jti: str) -> bool:

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from catalog import RESOURCES, OpenAttribute, Publication, Resource, entries
 from catalog.dcat import OPEN_FORMATS, dcat_catalog, dcat_stream, download_path, landing_path
 from catalog.formats import FORMATS, Encoded, encode
+from catalog.i18n import _, lazy
 from catalog.lake import connect, write_json
 from catalog.timefmt import beijing_iso
 from exchange.audit_log import AuditRecord
@@ -45,7 +46,7 @@ from policies import (
 __all__ = ["OpenDownload", "catalog_jsonld", "catalog_jsonld_stream", "open_download",
            "open_resource", "open_resources"]
 
-_NOT_OPEN = "No such open dataset."
+_NOT_OPEN = lazy("No such open dataset.")
 _CHUNK = 1 << 20
 
 
@@ -134,7 +135,7 @@ def open_resource(hub: Hub, code: str) -> dict:
     """One open dataset (404 for a resource that is not open, or unknown)."""
     found = _open(hub, code)
     if found is None:
-        raise ApiError(404, "not_found", _NOT_OPEN)
+        raise ApiError(404, "not_found", str(_NOT_OPEN))
     return _describe(found)
 
 
@@ -167,9 +168,10 @@ def open_download(hub: Hub, code: str, fmt: str, record: AuditRecord) -> OpenDow
     record.resource_code, record.purpose = code[:64], OPEN_PURPOSE
     found = _open(hub, code)
     if found is None:
-        raise ApiError(404, "not_found", _NOT_OPEN)
+        raise ApiError(404, "not_found", str(_NOT_OPEN))
     if fmt not in OPEN_FORMATS:
-        raise ApiError(404, "not_found", f"No such format: use {' or '.join(OPEN_FORMATS)}.")
+        raise ApiError(404, "not_found", _("No such format: use one of {formats}.",
+                                                     formats=", ".join(OPEN_FORMATS)))
     encoded = _encoded(hub, found, fmt)
     policy_version = default_policy().version
     record.items = [d.item for d in found.published]

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, func, select
 
 from catalog import EntryStatus, Resource, SharingAttribute, entries, extracts, resource
 from catalog.city import current_city
+from catalog.i18n import _
 from catalog.registry import utcnow
 from exchange import grants
 from exchange.access import Caller, authorize, may_review, visible_orders
@@ -57,18 +58,20 @@ def _due(hub: Hub, days: int, now: datetime) -> datetime:
 def _items(declared: Resource, body: OrderCreate) -> list[str]:
     if body.mode == "verify":
         if body.items:
-            raise ApiError(422, "invalid_order", "Verification orders name no data items: the "
-                                                 "items each check reads are recorded for you.")
+            raise ApiError(422, "invalid_order", _("Verification orders name no data items: the "
+                                                 "items each check reads are recorded for you."))
         checks = [c for c in CHECKS.values() if c.resource == declared.code]
         if not checks:
-            raise ApiError(422, "invalid_order", f"{declared.code} answers no verification.")
+            raise ApiError(422, "invalid_order", _("{code} answers no verification.",
+                                                   code=declared.code))
         return sorted({i for c in checks for i in c.items})
     if not body.items:
-        raise ApiError(422, "invalid_order", "Name the data items you need.")
+        raise ApiError(422, "invalid_order", _("Name the data items you need."))
     known = {i.name for i in declared.items}
     unknown = sorted(set(body.items) - known)
     if unknown:
-        raise ApiError(422, "unknown_item", f"{declared.code} has no data item {unknown[0]}.")
+        raise ApiError(422, "unknown_item", _("{code} has no data item {item}.",
+                                               code=declared.code, item=unknown[0]))
     return sorted(set(body.items))
 
 
@@ -76,18 +79,20 @@ def _validate(body: OrderCreate, now: datetime) -> tuple[Resource, list[str]]:
     try:
         declared = resource(body.resource)
     except KeyError:
-        raise ApiError(422, "unknown_resource", "No such resource in the catalog.") from None
+        raise ApiError(422, "unknown_resource", _("No such resource in the catalog.")) from None
     items = _items(declared, body)
     start = body.valid_from or today(now)
     if start < today(now) or body.valid_until < start:
-        raise ApiError(422, "invalid_order", "The validity period must start today or later "
-                                             "and end on or after its start.")
+        raise ApiError(422, "invalid_order", _("The validity period must start today or later "
+                                             "and end on or after its start."))
     if (body.valid_until - start).days >= _MAX_DAYS:
-        raise ApiError(422, "invalid_order", f"An order is valid for at most {_MAX_DAYS} days.")
+        raise ApiError(422, "invalid_order", _("An order is valid for at most {days} days.",
+                                               days=_MAX_DAYS))
     if body.row_scope.district_codes and "district_code" not in {i.name for i in declared.items}:
-        raise ApiError(422, "invalid_order", f"{declared.code} has no district to scope by.")
+        raise ApiError(422, "invalid_order", _("{code} has no district to scope by.",
+                                               code=declared.code))
     if body.subscribe and body.mode != "extract":
-        raise ApiError(422, "invalid_order", "Only extract orders can subscribe.")
+        raise ApiError(422, "invalid_order", _("Only extract orders can subscribe."))
     return declared, items
 
 
@@ -98,8 +103,9 @@ def place(hub: Hub, caller: Caller, body: OrderCreate) -> Order:
     declared, items = _validate(body, now)
     status = entries.entry_status(hub.store.registry, declared.code)
     if status is not EntryStatus.PUBLISHED:  # retired by the CDO: catalog.entries
-        raise ApiError(409, f"resource_{status.value}", f"{declared.code} is {status.value} in "
-                       "the catalog: it cannot be ordered.")
+        raise ApiError(409, f"resource_{status.value}", _(
+            "{code} is {status} in the catalog: it cannot be ordered.", code=declared.code,
+            status=status.value))
     order = Order(
         id="ord_" + secrets.token_hex(8), department=caller.department,
         requested_by=caller.client_id, resource_code=declared.code,
@@ -153,7 +159,7 @@ def _end(hub: Hub, s, order: Order, status: OrderStatus, actor: str, action: str
 def _load(s, order_id: str) -> Order:
     order = s.get(Order, order_id) if len(order_id) <= 32 else None
     if order is None:
-        raise ApiError(404, "not_found", "No such order.")
+        raise ApiError(404, "not_found", _("No such order."))
     return order
 
 
@@ -182,8 +188,8 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
             reason = reason + _separation(hub, caller, order)
         if order.status is OrderStatus.COMPLIANCE_REVIEW:
             if not may_review(caller, order, order.status):
-                raise ApiError(403, "forbidden", "The compliance check is the chief data "
-                                                 "officer's.")
+                raise ApiError(403, "forbidden", _("The compliance check is the chief data "
+                                                 "officer's."))
             if approve:
                 order.status, order.escalated = OrderStatus.PROVIDER_REVIEW, False
                 order.stage_due = _due(hub, hub.settings.review_days_provider, now)
@@ -193,13 +199,14 @@ def review(hub: Hub, caller: Caller, order_id: str, approve: bool, reason: str) 
                 return order
         elif order.status is OrderStatus.PROVIDER_REVIEW:
             if not may_review(caller, order, order.status):
-                raise ApiError(403, "forbidden", "The provider's reviewers decide this order "
-                                                 "until it is escalated.")
+                raise ApiError(403, "forbidden", _("The provider's reviewers decide this order "
+                                                 "until it is escalated."))
             if approve:
                 _approve(hub, s, order, caller.client_id, reason, now)
                 return order
         else:
-            raise ApiError(409, "not_in_review", f"The order is {order.status.value}.")
+            raise ApiError(409, "not_in_review", _("The order is {status}.",
+                                                   status=order.status.value))
         _end(hub, s, order, OrderStatus.REJECTED, caller.client_id, "rejected", reason)
         _notify(s, order, "order.rejected")
         return order
@@ -209,13 +216,13 @@ def _separation(hub: Hub, caller: Caller, order: Order) -> str:
     """Refuse a review that would decide one's own order or (unless allowed) one's own
     department's; an allowed own-department decision returns the note its event carries."""
     if caller.client_id == order.requested_by:
-        raise ApiError(403, "separation_of_duties", "You placed this order: someone else "
-                                                    "decides it.")
+        raise ApiError(403, "separation_of_duties", _("You placed this order: someone else "
+                                                    "decides it."))
     if caller.department != order.department:
         return ""
     if order.department not in hub.settings.review_own_departments:
-        raise ApiError(403, "separation_of_duties", "This order is your own department's: "
-                                                    "another department decides it.")
+        raise ApiError(403, "separation_of_duties", _("This order is your own department's: "
+                                                    "another department decides it."))
     return " [own department's order: decided under HUB_REVIEW_OWN_DEPARTMENTS]"
 
 
@@ -224,7 +231,8 @@ def cancel(hub: Hub, caller: Caller, order_id: str, reason: str) -> Order:
     with hub.store.session() as s:
         order = _load(s, order_id)
         if not (order.status.in_review or order.status is OrderStatus.APPROVED):
-            raise ApiError(409, "not_cancellable", f"The order is {order.status.value}.")
+            raise ApiError(409, "not_cancellable", _("The order is {status}.",
+                                                     status=order.status.value))
         _end(hub, s, order, OrderStatus.CANCELLED, caller.client_id, "cancelled", reason)
         return order
 
@@ -234,7 +242,8 @@ def revoke(hub: Hub, caller: Caller, order_id: str, reason: str) -> Order:
     with hub.store.session() as s:
         order = _load(s, order_id)
         if order.status is not OrderStatus.APPROVED:
-            raise ApiError(409, "not_active", f"The order is {order.status.value}.")
+            raise ApiError(409, "not_active", _("The order is {status}.",
+                                                status=order.status.value))
         _end(hub, s, order, OrderStatus.REVOKED, caller.client_id, "revoked", reason)
         return order
 
@@ -297,22 +306,23 @@ def usable(hub: Hub, caller: Caller, order_id: str, action: Action,
     with hub.store.session() as s:
         found = s.execute(_USABLE, {"order_id": order_id[:64]}).first()
     if found is None:
-        raise ApiError(404, "not_found", "No such order.")
+        raise ApiError(404, "not_found", _("No such order."))
     order, grant_status, grant_until = found
     authorize(caller, action, order)
     if order.status is OrderStatus.APPROVED and order.valid_until < today(now):
         sweep(hub, order_id, now)
-        raise ApiError(403, "order_expired", "The order is expired.")
+        raise ApiError(403, "order_expired", _("The order is expired."))
     mode = {Action.DATA_EXTRACT: ("extract",), Action.DATA_VERIFY: ("verify",),
             Action.DATA_QUERY: ("query", "aggregate")}[action]
     if order.mode not in mode:
-        raise ApiError(403, "wrong_mode", f"This order is for {order.mode}, not {mode[0]}.")
+        raise ApiError(403, "wrong_mode", _("This order is for {mode}, not {wanted}.",
+                                             mode=order.mode, wanted=mode[0]))
     if order.status is not OrderStatus.APPROVED:
         code = "order_expired" if order.status is OrderStatus.EXPIRED else "order_not_active"
-        raise ApiError(403, code, f"The order is {order.status.value}.")
+        raise ApiError(403, code, _("The order is {status}.", status=order.status.value))
     if today(now) < order.valid_from:
         raise ApiError(403, "order_not_yet_valid",
-                       f"The order is valid from {order.valid_from.isoformat()}.")
+                       _("The order is valid from {start}.", start=order.valid_from.isoformat()))
     if grant_status != "active" or grant_until <= now:
-        raise ApiError(403, "grant_inactive", "The order's grant is revoked or expired.")
+        raise ApiError(403, "grant_inactive", _("The order's grant is revoked or expired."))
     return order

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from catalog import HubSettings
 from catalog.audit_plugins import scheduled
 from catalog.findings import AuditResult, Finding, Severity
+from catalog.i18n import _
 from exchange.models import AuditEntry, Order, OrderEvent
 from exchange.workdays import BEIJING, today
 
@@ -117,9 +118,10 @@ def _rate(order: Order, use: _Usage, marks: dict[str, datetime], now: datetime) 
     if last <= RATE_FACTOR * max(normal, 1):
         return None
     return Finding("usage_anomalies", Severity.HIGH, f"order:{order.id}",
-                   f"Order {order.id} ({order.department} → {order.resource_code}) had {last} "
-                   f"calls in the last day; its median over the {len(days)} days before was "
-                   f"{normal:g}.", key="rate",
+                   _("Order {id} ({department} → {resource}) had {calls} calls in the last "
+                     "day; its median over the {days} days before was {median}.", id=order.id,
+                     department=order.department, resource=order.resource_code, calls=last,
+                     days=len(days), median=f"{normal:g}"), key="rate",
                    evidence={"calls_last_day": last, "median": normal, "baseline_days": len(days),
                              "factor": RATE_FACTOR, "daily": [use.daily[k] for k in days]})
 
@@ -131,12 +133,18 @@ def _outside(order: Order, use: _Usage, marks: dict[str, datetime]) -> Finding |
     if not seqs:
         return None
     seq, at = seqs[0]
+    values = {"id": order.id, "department": order.department, "resource": order.resource_code,
+              "uses": len(seqs), "start": order.valid_from.isoformat(),
+              "end": order.valid_until.isoformat(),
+              "first": f"{at.astimezone(BEIJING):%Y-%m-%d %H:%M}", "seq": seq}
     return Finding("usage_anomalies", Severity.CRITICAL, f"order:{order.id}",
-                   f"Order {order.id} ({order.department} → {order.resource_code}): {len(seqs)} "
-                   f"data uses allowed outside its validity ({order.valid_from.isoformat()} to "
-                   f"{order.valid_until.isoformat()}"
-                   f"{', ended ' + ended.isoformat() if ended else ''}), the first at "
-                   f"{at.astimezone(BEIJING):%Y-%m-%d %H:%M} Beijing time (entry {seq}).",
+                   _("Order {id} ({department} → {resource}): {uses} data uses allowed outside "
+                     "its validity ({start} to {end}, ended {ended}), the first at {first} "
+                     "Beijing time (entry {seq}).", **values, ended=ended.isoformat())
+                   if ended else
+                   _("Order {id} ({department} → {resource}): {uses} data uses allowed outside "
+                     "its validity ({start} to {end}), the first at {first} Beijing time "
+                     "(entry {seq}).", **values),
                    key="outside_validity",
                    evidence={"seqs": [s for s, _ in seqs[:50]], "count": len(seqs),
                              "valid_from": order.valid_from.isoformat(),
@@ -147,17 +155,21 @@ def _outside(order: Order, use: _Usage, marks: dict[str, datetime]) -> Finding |
 def _order_findings(order: Order, use: _Usage, marks: dict[str, datetime], ever: int,
                     now: datetime) -> list[Finding]:
     subject = f"order:{order.id}"
-    who = f"Order {order.id} ({order.department} → {order.resource_code})"
+    who = {"id": order.id, "department": order.department, "resource": order.resource_code}
     found = []
     if use.refused:
         found.append(Finding("usage_anomalies", Severity.WARNING, subject,
-                             f"{who}: {use.refused} calls refused in the last day, its quota of "
-                             f"{order.quota_calls} calls used up.", key="quota_refused",
+                             _("Order {id} ({department} → {resource}): {refused} calls "
+                               "refused in the last day, its quota of {quota} calls used up.",
+                               **who, refused=use.refused, quota=order.quota_calls),
+                             key="quota_refused",
                              evidence={"refused": use.refused, "quota": order.quota_calls}))
     if max(ever, order.calls_used) > order.quota_calls:
         found.append(Finding("usage_anomalies", Severity.CRITICAL, subject,
-                             f"{who}: {max(ever, order.calls_used)} calls allowed against a "
-                             f"quota of {order.quota_calls}.", key="beyond_quota",
+                             _("Order {id} ({department} → {resource}): {calls} calls "
+                               "allowed against a quota of {quota}.", **who,
+                               calls=max(ever, order.calls_used), quota=order.quota_calls),
+                             key="beyond_quota",
                              evidence={"logged_calls": ever, "metered": order.calls_used,
                                        "quota": order.quota_calls}))
     found += [f for f in (_rate(order, use, marks, now), _outside(order, use, marks)) if f]
@@ -186,12 +198,13 @@ def usage_anomalies(settings: HubSettings, now: datetime) -> AuditResult:
         if order is None:
             if usage[order_id].calls:
                 found.append(Finding("usage_anomalies", Severity.CRITICAL, f"order:{order_id}",
-                                     f"{len(usage[order_id].calls)} data uses allowed under "
-                                     f"order {order_id}, which does not exist.",
+                                     _("{uses} data uses allowed under order {id}, which does "
+                                       "not exist.", uses=len(usage[order_id].calls),
+                                       id=order_id),
                                      key="outside_validity"))
             continue
         found += _order_findings(order, usage[order_id], marks.get(order_id, {}),
                                  ever[order_id], now)
     return AuditResult(found, {"entries": scanned, "orders": len(ids)},
-                       f"{len(found)} anomalies in the use of {len(ids)} orders over "
-                       f"{BASELINE_DAYS + 1} days")
+                       _("{found} anomalies in the use of {orders} orders over {days} days",
+                         found=len(found), orders=len(ids), days=BASELINE_DAYS + 1))

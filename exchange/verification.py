@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from catalog.i18n import _
 from catalog.identifiers import is_valid_id, normalise_name, standardise_id
 from exchange import orders
 from exchange.access import Caller
@@ -42,14 +43,15 @@ def answer(hub: Hub, caller: Caller, check: Check, order_id: str, id_number: str
     record.purpose, record.resource_code = order.purpose, order.resource_code
     record.items = list(check.items)
     if order.resource_code != check.resource:
-        raise ApiError(403, "wrong_check", f"This order is for {order.resource_code}; the "
-                                           f"{check.name} check reads {check.resource}.")
+        raise ApiError(403, "wrong_check", _(
+            "This order is for {ordered}; the {check} check reads {resource}.",
+            ordered=order.resource_code, check=check.name, resource=check.resource))
     standard = standardise_id(id_number)
     if not standard or not is_valid_id(standard):
-        raise ApiError(422, "invalid_id_number", "id_number is not a valid GB 11643 number.")
+        raise ApiError(422, "invalid_id_number", _("id_number is not a valid GB 11643 number."))
     normal = normalise_name(name) if check.needs_name else None
     if check.needs_name and not normal:
-        raise ApiError(422, "invalid_name", "name is empty.")
+        raise ApiError(422, "invalid_name", _("name is empty."))
     result = _lookup(hub, check, standard, normal, order.row_scope.get("district_codes", []))
     record.decision, record.status, record.rows = "allow", 200, 0
     record.result_sha256 = hashlib.sha256(json.dumps(

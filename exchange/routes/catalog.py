@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from catalog import RESOURCES, Resource, entries
 from catalog.directory import describe
+from catalog.i18n import _
 from exchange.access import authorize
 from exchange.checks import CHECKS
 from exchange.deps import CurrentCaller, HubDep
@@ -61,7 +62,7 @@ def get_resource(caller: CurrentCaller, hub: HubDep,
     """One catalog entry in full: metadata, data items, versions, freshness, lineage."""
     authorize(caller, Action.CATALOG_READ)
     if code not in RESOURCES:
-        raise ApiError(404, "not_found", "No such resource.")
+        raise ApiError(404, "not_found", _("No such resource."))
     registry = hub.store.registry
     described = describe(registry, RESOURCES[code])
     summary = _summary(entries.effective(RESOURCES[code], registry), described["status"])

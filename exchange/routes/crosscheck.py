@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
+from catalog.i18n import _
 from catalog.reviews import (
     FlagKey,
     flags_of_case,
@@ -47,7 +48,7 @@ def _civil_affairs(caller: Caller, action: Action) -> None:
     authorize(caller, action)
     oversight = action is Action.CROSSCHECK_READ and caller.has(Role.CDO)
     if caller.department != CIVIL_AFFAIRS and not oversight:
-        raise ApiError(403, "forbidden", "Cross-check flags are for civil affairs (民政) only.")
+        raise ApiError(403, "forbidden", _("Cross-check flags are for civil affairs (民政) only."))
 
 
 def _flags(hub, caller: Caller, case_no: str) -> list[dict]:
@@ -74,7 +75,7 @@ def _review(hub, caller: Caller, body: ReviewIn):
     if caller.district:
         shown = {(r["rule"], r["id_number"]) for r in _flags(hub, caller, body.case_no)}
         if (body.rule, body.id_number) not in shown:
-            raise ApiError(404, "not_found", "No such flag in the current cross-check.")
+            raise ApiError(404, "not_found", _("No such flag in the current cross-check."))
     return review_flag(hub.store.registry, hub.lake.cursor(),
                        FlagKey(body.case_no, body.rule, body.id_number), body.decision,
                        body.note, caller.client_id)

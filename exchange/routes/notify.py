@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from catalog import notify
+from catalog.i18n import _
 from exchange.access import authorize
 from exchange.deps import AuditCtx, CurrentCaller, HubDep
 from exchange.errors import ApiError
@@ -96,7 +97,7 @@ def _add(hub, body: SubscriptionCreate, actor: str) -> dict:
     if body.user is not None:
         with hub.store.session() as s:
             if s.get(ClientRecord, body.user) is None:
-                raise ApiError(422, "invalid_subscription", "No such user.")
+                raise ApiError(422, "invalid_subscription", _("No such user."))
     sub = notify.add_subscription(hub.store.registry, body.channel, body.target, body.events,
                                   department=body.department, user=body.user,
                                   created_by=actor)

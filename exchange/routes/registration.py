@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from catalog import RESOURCES, entries
+from catalog.i18n import _
 from exchange.access import Caller, authorize
 from exchange.deps import CurrentCaller, HubDep
 from exchange.errors import ApiError
@@ -97,10 +98,11 @@ def register(body: DeclarationIn, caller: CurrentCaller, hub: HubDep) -> Revisio
     authorize(caller, Action.CATALOG_PROPOSE)
     code = body.declaration.get("code")
     if not isinstance(code, str) or not code:
-        raise ApiError(422, "invalid_change", "The declaration names no code.")
+        raise ApiError(422, "invalid_change", _("The declaration names no code."))
     if code in RESOURCES:
-        raise ApiError(409, "exists", f"{code} is catalogued: revise its declaration with "
-                                      f"PUT /v1/resources/{code}/declaration.")
+        raise ApiError(409, "exists", _(
+            "{code} is catalogued: revise its declaration with "
+            "PUT /v1/resources/{code}/declaration.", code=code))
     revision = entries.propose(hub.store.registry, code, {"declaration": body.declaration},
                                _actor(caller))
     return _out(hub, revision)
@@ -112,7 +114,7 @@ def revise_declaration(code: Code, body: DeclarationIn, caller: CurrentCaller,
     """Propose a schema revision of your department's resource (a draft)."""
     authorize(caller, Action.CATALOG_PROPOSE)
     if code not in RESOURCES:
-        raise ApiError(404, "not_found", "No such resource.")
+        raise ApiError(404, "not_found", _("No such resource."))
     revision = entries.propose(hub.store.registry, code, {"declaration": body.declaration},
                                _actor(caller))
     return _out(hub, revision)
@@ -124,7 +126,7 @@ def open_revision(code: Code, caller: CurrentCaller, hub: HubDep) -> RevisionOut
     authorize(caller, Action.CATALOG_READ)
     revision = entries.pending(hub.store.registry, code)
     if revision is None:
-        raise ApiError(404, "not_found", f"{code} has no open revision.")
+        raise ApiError(404, "not_found", _("{code} has no open revision.", code=code))
     return _out(hub, revision)
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import pygal
 from pygal.style import Style
 
+from catalog.i18n import _
+
 __all__ = ["SVG_CSP", "Figure", "svg"]
 
 # A chart is an image: it fetches nothing and runs nothing, and only its own <style> applies.
@@ -62,7 +64,7 @@ def svg(figure: Figure) -> str:
         show_legend=len(figure.series) > 1, legend_at_bottom=True, legend_at_bottom_columns=4,
         x_label_rotation=30 if many or figure.kind != "hbar" and len(figure.labels) > 6 else 0,
         show_minor_x_labels=not many, x_labels_major_every=max(1, len(figure.labels) // 8),
-        truncate_label=-1, print_values=False, no_data_text="No data yet",
+        truncate_label=-1, print_values=False, no_data_text=_("No data yet"),
         value_formatter=lambda v: f"{v:g}{figure.unit}", include_x_axis=True)
     chart.x_labels = figure.labels
     scale = figure.count_scale()

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,15 +25,18 @@ from starlette.responses import Response
 
 from catalog.city import current_city
 from catalog.errors import HubError
+from catalog.i18n import LANGUAGES, _, language, ngettext, tag
 from exchange.access import authorize
 from exchange.deps import audit_record
 from exchange.errors import ApiError
+from exchange.language import NAMES
 from exchange.roles import Action, role_may
+from exchange.web.labels import label
 from exchange.web.sessions import Sessions, SessionUser
 
 __all__ = ["CSP", "LOGIN_COOKIE", "SESSION_COOKIE", "CurrentUser", "LoginRequired", "WebRoute",
-           "check_csrf", "current_user", "login_form", "may", "page", "require", "secure_cookies",
-           "sessions"]
+           "check_csrf", "current_user", "login_form", "may", "page", "require", "safe_next",
+           "secure_cookies", "sessions"]
 
 log = logging.getLogger("exchange.web")
 
@@ -44,9 +48,36 @@ CSP = ("default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors
 _HERE = Path(__file__).parent
 templates = Jinja2Templates(env=Environment(
     loader=FileSystemLoader(_HERE / "templates"), autoescape=True, undefined=StrictUndefined,
-    trim_blocks=True, lstrip_blocks=True))
+    trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.i18n"]))
+# Pages speak the request's language (`exchange.language`): `{% trans %}` and `_()` read the
+# hub's catalogs, whitespace trimmed as `catalog.messages` extracts them.
+templates.env.install_gettext_callables(_, ngettext, newstyle=True)
+templates.env.policies["ext.i18n.trimmed"] = True
 # The city's name on every page, read from its profile when a page is drawn.
 templates.env.globals["city"] = lambda: current_city().profile
+templates.env.globals["lang"] = lambda: tag(language())
+
+
+def safe_next(target: str) -> str:
+    """Only a path on this site (no scheme, host or `//`), so sign-in and the language
+    switch never redirect away."""
+    parts = urlsplit(target)
+    ok = (target.startswith("/") and not target.startswith("//") and not parts.scheme
+          and not parts.netloc and "\\" not in target and target.isprintable())
+    return target if ok else "/"
+
+
+def _switches(request: Request) -> list[dict[str, object]]:
+    """The language switch of every page: each language by its own name, a link that sets it
+    and comes back here (`exchange.web.pages.switch_language`)."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return [{"lang": tag(lang), "name": NAMES[lang], "current": lang == language(),
+             "href": "/language?" + urlencode({"to": tag(lang), "next": here})}
+            for lang in LANGUAGES]
+
+
+templates.env.globals["switches"] = _switches
+templates.env.globals["label"] = label
 
 
 class LoginRequired(Exception):
@@ -82,8 +113,8 @@ def require(user: SessionUser, action: Action) -> None:
 
 def check_csrf(user: SessionUser, token: str) -> None:
     if not token or not hmac.compare_digest(token.encode(), user.csrf.encode()):
-        raise ApiError(403, "csrf", "The form is out of date or was not sent by this site: "
-                                    "reload the page and try again.")
+        raise ApiError(403, "csrf", _("The form is out of date or was not sent by this site: "
+                                      "reload the page and try again."))
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200,
@@ -114,7 +145,7 @@ def login_form(request: Request, next_url: str, status: int, message: str = "") 
 def _login_required(request: Request) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return login_form(request, next_url=target if request.method == "GET" else "/",
-                      status=401, message="Please sign in.")
+                      status=401, message=_("Please sign in."))
 
 
 def _error(request: Request, status: int, message: str) -> Response:
@@ -139,13 +170,13 @@ class WebRoute(APIRoute):
             except HubError as exc:  # every refusal, whichever family: its status and text
                 response = _error(request, exc.status, exc.shown)
             except RequestValidationError:
-                response = _error(request, 400, "The form or address is not valid.")
+                response = _error(request, 400, _("The form or address is not valid."))
             except HTTPException as exc:
-                detail = exc.detail if isinstance(exc.detail, str) else "The request failed."
+                detail = exc.detail if isinstance(exc.detail, str) else _("The request failed.")
                 response = _error(request, exc.status_code, detail)
             except Exception:
                 log.exception("web page failed: %s %s", request.method, request.url.path)
-                response = _error(request, 500, "The hub could not show this page.")
+                response = _error(request, 500, _("The hub could not show this page."))
             response.headers.setdefault("content-security-policy", CSP)
             return response
 

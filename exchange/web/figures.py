@@ -12,12 +12,14 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from catalog import DEPARTMENTS, RESOURCES, Category, OpenAttribute, SharingAttribute
+from catalog.i18n import _, lazy, ngettext
 from catalog.quality_scores import Dimension, QualityScore, quality_summary
 from catalog.registry import Publication, utcnow
 from catalog.reviews import review_stats
 from exchange.context import Hub
 from exchange.models import AuditEntry, Order, OrderStatus
 from exchange.web.charts import Figure
+from exchange.web.labels import label
 from exchange.workdays import BEIJING, today
 
 __all__ = ["PLATFORM", "call_kind", "platform_figure", "platform_figures", "quality_figure",
@@ -80,29 +82,30 @@ def usage_figure(hub: Hub, code: str, days: int = DAYS) -> Figure:
         for day, decision, n in s.execute(query):
             counts[(day, decision)] = n
     labels = _days(days)
-    return Figure("usage", f"Use of {code}, last {days} days", labels, {
-        "allowed": [counts.get((d, "allow"), 0) for d in labels],
-        "denied": [counts.get((d, "deny"), 0) for d in labels]}, kind="stacked",
-        note="Requests in the audit log that name this resource, per Beijing day.")
+    return Figure("usage", _("Use of {code}, last {days} days", code=code, days=days), labels, {
+        _("allowed"): [counts.get((d, "allow"), 0) for d in labels],
+        _("denied"): [counts.get((d, "deny"), 0) for d in labels]}, kind="stacked",
+        note=_("Requests in the audit log that name this resource, per Beijing day."))
 
 
 def quality_figure(summary: dict | None) -> Figure:
     """The resource-level GB/T 36344 scores of the latest quality runs, in percent."""
     history = (summary or {}).get("history", [])
     labels = [f"v{run['version']} {run['measured_at'][:10]}" for run in history]
-    series = {d.value: [round(run[d.value] * 100, 1) if d.value in run else None
-                        for run in history] for d in Dimension
+    series = {label(d.value): [round(run[d.value] * 100, 1) if d.value in run else None
+                               for run in history] for d in Dimension
               if any(d.value in run for run in history)}
-    return Figure("quality", "Quality scores over the latest runs", labels, series,
-                  kind="line", unit="%", note="GB/T 36344 dimensions, whole resource.")
+    return Figure("quality", _("Quality scores over the latest runs"), labels, series,
+                  kind="line", unit="%", note=_("GB/T 36344 dimensions, whole resource."))
 
 
-def _by(attribute: str, values: list[str] | None, title: str, name: str) -> Figure:
+def _by(attribute: str, values: list[str] | None, title: object, name: str) -> Figure:
     counts = Counter(str(getattr(r, attribute).value) if attribute != "provider"
                      else r.provider.code for r in RESOURCES.values())
     values = list(DEPARTMENTS) if values is None else values  # the city served now
     labels = [DEPARTMENTS[v].short_name if attribute == "provider" else v for v in values]
-    return Figure(name, title, labels, {"resources": [counts.get(v, 0) for v in values]})
+    return Figure(name, str(title), labels,
+                  {_("resources"): [counts.get(v, 0) for v in values]})
 
 
 # A chart of one bar per resource shows the largest; the rest are one bar, so a city of
@@ -118,9 +121,11 @@ def _largest(name: str, title: str, series: str, values: dict[str, int]) -> Figu
     numbers = [values.get(c, 0) for c in labels]
     note = ""
     if rest:
-        labels.append(f"other {len(rest):,} resources")
+        labels.append(ngettext("other {count} resource", "other {count} resources", len(rest),
+                               count=f"{len(rest):,}"))
         numbers.append(sum(values.get(c, 0) for c in rest))
-        note = f"The {TOP} largest of {len(codes):,} resources; the rest as one bar."
+        note = _("The {top} largest of {count} resources; the rest as one bar.", top=TOP,
+                 count=f"{len(codes):,}")
     return Figure(name, title, labels, {series: numbers}, kind="hbar", note=note,
                   links={c: f"/resources/{c}" for c in shown})
 
@@ -131,22 +136,22 @@ def _records(hub: Hub) -> Figure:
         rows = {code: n for code, _, n in s.execute(
             select(Publication.resource_code, Publication.version, Publication.rows)
             .order_by(Publication.resource_code, Publication.version)).all()}
-    return _largest("records", "Records held (rows of the current version)", "rows", rows)
+    return _largest("records", _("Records held (rows of the current version)"), _("rows"), rows)
 
 
 def _versions(hub: Hub) -> Figure:
     with hub.store.registry.session() as s:
         counts = dict(s.execute(select(Publication.resource_code, func.count())
                                 .group_by(Publication.resource_code)).all())
-    return _largest("versions", "Published versions", "versions", counts)
+    return _largest("versions", _("Published versions"), _("versions"), counts)
 
 
 def _orders(hub: Hub) -> Figure:
     with hub.store.session() as s:
         counts = dict(s.execute(select(Order.status, func.count()).group_by(Order.status)).all())
-    labels = [status.value for status in OrderStatus]
-    return Figure("orders", "Orders by state", labels,
-                  {"orders": [counts.get(status, 0) for status in OrderStatus]})
+    labels = [label(status.value) for status in OrderStatus]
+    return Figure("orders", _("Orders by state"), labels,
+                  {_("orders"): [counts.get(status, 0) for status in OrderStatus]})
 
 
 def _calls(hub: Hub, days: int = DAYS) -> tuple[Figure, Figure]:
@@ -163,12 +168,14 @@ def _calls(hub: Hub, days: int = DAYS) -> tuple[Figure, Figure]:
                 per_day[kind][day] += n
                 per_kind[kind][decision] += n
     labels, kinds = _days(days), sorted(per_kind)
-    by_day = Figure("calls-by-day", f"Interface calls per day, last {days} days", labels,
-                    {k: [per_day[k][d] for d in labels] for k in kinds}, kind="stacked",
-                    note="API requests in the audit log (web pages not counted).")
-    by_kind = Figure("calls-by-kind", f"Interface calls by kind, last {days} days", kinds,
-                     {"allowed": [per_kind[k]["allow"] for k in kinds],
-                      "denied": [per_kind[k]["deny"] for k in kinds]}, kind="stacked")
+    by_day = Figure("calls-by-day", _("Interface calls per day, last {days} days", days=days),
+                    labels, {label(k): [per_day[k][d] for d in labels] for k in kinds},
+                    kind="stacked",
+                    note=_("API requests in the audit log (web pages not counted)."))
+    by_kind = Figure("calls-by-kind", _("Interface calls by kind, last {days} days", days=days),
+                     [label(k) for k in kinds],
+                     {_("allowed"): [per_kind[k]["allow"] for k in kinds],
+                      _("denied"): [per_kind[k]["deny"] for k in kinds]}, kind="stacked")
     return by_day, by_kind
 
 
@@ -189,35 +196,37 @@ def _quality(hub: Hub) -> Figure:
     def mean(values: list[float]) -> float | None:
         return round(100 * sum(values) / len(values), 1) if values else None
 
-    return Figure("quality-by-department", "Quality by department (latest runs)",
+    return Figure("quality-by-department", _("Quality by department (latest runs)"),
                   [DEPARTMENTS[d].short_name for d in departments],
-                  {dim: [mean(scores[d][dim]) for d in departments] for dim in dimensions},
-                  unit="%", note="Mean of each department's resources, GB/T 36344 dimensions.")
+                  {label(dim): [mean(scores[d][dim]) for d in departments]
+                   for dim in dimensions}, unit="%",
+                  note=_("Mean of each department's resources, GB/T 36344 dimensions."))
 
 
 def _crosscheck(hub: Hub) -> Figure:
     stats = review_stats(hub.store.registry)
     rules = list(stats)
-    return Figure("crosscheck", "Cross-check flags by rule", rules,
-                  {k: [stats[r][k] for r in rules]
+    return Figure("crosscheck", _("Cross-check flags by rule"), rules,
+                  {label(k): [stats[r][k] for r in rules]
                    for k in ("raised", "suppressed", "confirmed", "dismissed")},
-                  note="Raised and suppressed by the latest run; reviewers' current decisions.")
+                  note=_("Raised and suppressed by the latest run; reviewers' current "
+                         "decisions."))
 
 
-def _by_attribute(attribute: str, values: list[str] | None, title: str,
+def _by_attribute(attribute: str, values: list[str] | None, title: object,
                   name: str) -> Callable[[Hub], Figure]:
     return lambda _hub: _by(attribute, values, title, name)
 
 
 _BUILDERS: dict[str, Callable[[Hub], Figure]] = {
-    "by-department": _by_attribute("provider", None, "Resources by department",
+    "by-department": _by_attribute("provider", None, lazy("Resources by department"),
                                    "by-department"),
     "by-category": _by_attribute("category", [c.value for c in Category],
-                                 "Resources by category", "by-category"),
+                                 lazy("Resources by category"), "by-category"),
     "by-sharing": _by_attribute("sharing", [s.value for s in SharingAttribute],
-                                "Resources by sharing attribute", "by-sharing"),
+                                lazy("Resources by sharing attribute"), "by-sharing"),
     "by-open": _by_attribute("open", [o.value for o in OpenAttribute],
-                             "Resources by open attribute", "by-open"),
+                             lazy("Resources by open attribute"), "by-open"),
     "records": _records,
     "versions": _versions,
     "orders": _orders,

@@ -1,19 +1,20 @@
-"""Sign-in and sign-out, and browsing the resource directory."""
+"""Sign-in and sign-out, the language switch, and browsing the resource directory."""
 
 from __future__ import annotations
 
 import hmac
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from catalog import DEPARTMENTS, RESOURCES, Category, Grade, SharingAttribute, UpdateCycle, entries
+from catalog.i18n import _, normalise, tag
 from catalog.listing import PAGE_SIZE, page_of
 from catalog.registry import EntryStatus
 from exchange.deps import AuditCtx, HubDep
+from exchange.language import COOKIE as LANGUAGE_COOKIE
 from exchange.roles import Action
 from exchange.web.core import (
     LOGIN_COOKIE,
@@ -24,6 +25,7 @@ from exchange.web.core import (
     login_form,
     page,
     require,
+    safe_next,
     secure_cookies,
     sessions,
 )
@@ -34,41 +36,34 @@ __all__ = ["router"]
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 Field = Annotated[str, Form(max_length=256)]
-
-
-def _safe_next(target: str) -> str:
-    """Only a path on this site (no scheme, host or `//`), so sign-in never redirects away."""
-    parts = urlsplit(target)
-    ok = (target.startswith("/") and not target.startswith("//") and not parts.scheme
-          and not parts.netloc and "\\" not in target and target.isprintable())
-    return target if ok else "/"
+LANGUAGE_DAYS = 365
 
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/") -> Response:
     """The sign-in form (a signed-in visitor goes straight on)."""
     if sessions(request).lookup(request.cookies.get(SESSION_COOKIE)) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
-    return login_form(request, next_url=_safe_next(next), status=200)
+        return RedirectResponse(safe_next(next), status_code=303)
+    return login_form(request, next_url=safe_next(next), status=200)
 
 
 @router.post("/login")
 def login(request: Request, record: AuditCtx, username: Field = "", password: Field = "",
           csrf: Field = "", next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
     """Sign in with a user name and password; a new session replaces any old one."""
-    target = _safe_next(next)
+    target = safe_next(next)
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf.encode()):
-        return login_form(request, target, 403, "The sign-in form expired: please try again.")
+        return login_form(request, target, 403, _("The sign-in form expired: please try again."))
     record.detail = {"user": username.strip()[:64]}
     try:
         token, user = sessions(request).sign_in(username, password)
     except SignInRefused as refused:
         record.detail["outcome"] = "locked" if refused.locked else "refused"
         if refused.locked:
-            return login_form(request, target, 429, "Too many failed sign-ins to this user "
-                                                    "name: try again later.")
-        return login_form(request, target, 401, "Wrong user name or password.")
+            return login_form(request, target, 429, _("Too many failed sign-ins to this user "
+                                                      "name: try again later."))
+        return login_form(request, target, 401, _("Wrong user name or password."))
     sessions(request).end(request.cookies.get(SESSION_COOKIE))
     record.client_id, record.department = user.caller.client_id, user.caller.department
     record.roles, record.detail["outcome"] = list(user.caller.roles), "signed in"
@@ -88,6 +83,23 @@ def logout(request: Request, user: CurrentUser, csrf: Field = "") -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict",
                            secure=secure_cookies(request))
+    return response
+
+
+@router.get("/language")
+def switch_language(request: Request, to: str = "", next: str = "/") -> Response:
+    """Keep the person's language in a cookie (a preference, not a credential: readable by
+    no script as it needs none, sent on top-level navigation) and go back to the page. An
+    unknown language forgets the choice: the browser's `Accept-Language` decides again."""
+    response = RedirectResponse(safe_next(next), status_code=303)
+    chosen = normalise(to)
+    if chosen is None:
+        response.delete_cookie(LANGUAGE_COOKIE, path="/", httponly=True, samesite="lax",
+                               secure=secure_cookies(request))
+    else:
+        response.set_cookie(LANGUAGE_COOKIE, tag(chosen), max_age=LANGUAGE_DAYS * 86400,
+                            path="/", httponly=True, samesite="lax",
+                            secure=secure_cookies(request))
     return response
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from catalog import entries
 from catalog.directory_import import import_template
+from catalog.i18n import _
 from exchange.deps import AuditCtx, HubDep
 from exchange.errors import ApiError
 from exchange.roles import Action
@@ -41,13 +42,13 @@ async def register(request: Request, user: CurrentUser, hub: HubDep, record: Aud
     require(user, Action.CATALOG_PROPOSE)  # before anything of the request is looked at
     check_csrf(user, csrf)
     if sheet is None:
-        raise ApiError(422, "invalid_file", "Choose the directory file to upload.")
+        raise ApiError(422, "invalid_file", _("Choose the directory file to upload."))
     name = Path(sheet.filename or "").name
     if not name.lower().endswith(SUFFIXES):
-        raise ApiError(422, "invalid_file", "Upload the directory as .xlsx or .csv.")
+        raise ApiError(422, "invalid_file", _("Upload the directory as .xlsx or .csv."))
     data = await sheet.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise ApiError(413, "too_large", "The file is larger than 20 MB.")
+        raise ApiError(413, "too_large", _("The file is larger than 20 MB."))
     record.detail = {"catalog": "import", "file": name}
     actor = entries.Actor(user.caller.client_id, user.caller.department,
                           frozenset(user.caller.roles))

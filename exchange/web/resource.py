@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from catalog import RESOURCES, Resource, entries
 from catalog.directory import describe
+from catalog.i18n import _
 from catalog.quality_scores import quality_summary
 from exchange import orders
 from exchange.access import Caller, may_see_usage, visible_orders
@@ -33,7 +34,7 @@ MAX_ORDERS = 200
 
 def known_resource(code: str) -> Resource:
     if code not in RESOURCES:
-        raise ApiError(404, "not_found", "No such resource in the catalog.")
+        raise ApiError(404, "not_found", _("No such resource in the catalog."))
     return RESOURCES[code]
 
 
@@ -83,9 +84,9 @@ def resource_chart(user: CurrentUser, hub: HubDep, code: Code,
         return chart_response(quality_figure(quality_summary(hub.store.registry, code)))
     if chart == "usage":
         if not may_see_usage(user.caller, resource):
-            raise ApiError(403, "forbidden", "Who used this resource is not shown to your role.")
+            raise ApiError(403, "forbidden", _("Who used this resource is not shown to your role."))
         return chart_response(usage_figure(hub, code))
-    raise ApiError(404, "not_found", "No such chart.")
+    raise ApiError(404, "not_found", _("No such chart."))
 
 
 @router.get("/orders/{order_id}")

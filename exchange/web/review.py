@@ -12,6 +12,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from catalog import RESOURCES, EntryStatus, entries, findings
+from catalog.i18n import _, lazy
 from catalog.registry import utcnow
 from exchange import orders
 from exchange.deps import AuditCtx, HubDep
@@ -28,11 +29,11 @@ Text = Annotated[str, Form(max_length=2000)]
 Csrf = Annotated[str, Form(max_length=128)]
 Code = Annotated[str, Path(max_length=64)]
 # What the page says after an action (a fixed sentence: nothing from the request is echoed).
-DONE = {"published": "The revision is published: the catalog shows its text now.",
-        "returned": "The revision went back to its department as a draft.",
-        "retired": "The entry is retired: it can no longer be ordered.",
-        "republished": "The entry is published again.",
-        "acknowledged": "The finding is acknowledged with your note."}
+DONE = {"published": lazy("The revision is published: the catalog shows its text now."),
+        "returned": lazy("The revision went back to its department as a draft."),
+        "retired": lazy("The entry is retired: it can no longer be ordered."),
+        "republished": lazy("The entry is published again."),
+        "acknowledged": lazy("The finding is acknowledged with your note.")}
 # entries' function and the word the page reports, per action of the forms.
 ENTRY_ACTIONS = {"publish": (entries.publish, "published"),
                   "return": (entries.return_to_draft, "returned"),
@@ -64,7 +65,7 @@ def queue(request: Request, user: CurrentUser, hub: HubDep, done: str = "") -> R
         "published": [c for c, s in statuses.items() if s is EntryStatus.PUBLISHED],
         "retired": [c for c, s in statuses.items() if s is EntryStatus.RETIRED],
         "overdue": _overdue(hub), "findings": findings.findings(registry),
-        "reports": findings.latest_reports(registry), "done": DONE.get(done, ""),
+        "reports": findings.latest_reports(registry), "done": str(DONE.get(done, "")),
     }, user=user)
 
 
@@ -81,7 +82,7 @@ def entry_action(user: CurrentUser, hub: HubDep, record: AuditCtx, code: Code,
     require(user, Action.CATALOG_REVIEW)
     check_csrf(user, csrf)
     if action not in ENTRY_ACTIONS:
-        raise ApiError(404, "not_found", "No such action on a catalog entry.")
+        raise ApiError(404, "not_found", _("No such action on a catalog entry."))
     run, word = ENTRY_ACTIONS[action]  # an unknown entry is `catalog.entries`' not_found
     record.detail = {"catalog": action, "entry": code}  # a catalog change, not a use of data
     run(hub.store.registry, code, _actor(user), reason)

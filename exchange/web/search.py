@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from catalog import DEPARTMENTS, Category, Grade, Resource, SharingAttribute, UpdateCycle
+from catalog.i18n import _, lazy
 from catalog.listing import Page
 from catalog.registry import EntryStatus
 from exchange.errors import ApiError
@@ -17,6 +18,10 @@ __all__ = ["Filters", "Row", "highest_grade", "page_number", "pager", "search"]
 
 _GRADE_RANK = {g: i for i, g in enumerate(Grade)}  # 一般 < 重要 < 核心 (GB/T 43697)
 MAX_TEXT = 100
+# Each filter as a refusal names it.
+FILTER_NAMES = {"department": lazy("department"), "category": lazy("category"),
+                "sharing": lazy("sharing"), "grade": lazy("grade"), "grade_of": lazy("grade of"),
+                "cycle": lazy("cycle"), "status": lazy("status")}
 
 
 def highest_grade(resource: Resource) -> Grade:
@@ -47,12 +52,13 @@ class Filters:
         }
         values = {f.name: (params.get(f.name) or "").strip() for f in fields(cls)}
         if len(values["q"]) > MAX_TEXT:
-            raise ApiError(400, "invalid_filter", f"Search text is limited to {MAX_TEXT} "
-                                                  "characters.")
+            raise ApiError(400, "invalid_filter", _("Search text is limited to {n} characters.",
+                                                    n=MAX_TEXT))
         for name, codes in allowed.items():
             if values[name] and values[name] not in codes:
-                raise ApiError(400, "invalid_filter", f"Unknown {name.replace('_', ' ')}: "
-                                                      f"choose one from the list.")
+                shown = str(FILTER_NAMES[name])
+                raise ApiError(400, "invalid_filter", _("Unknown {filter}: choose one from "
+                                                        "the list.", filter=shown))
         values["grade_of"] = values["grade_of"] or "any"
         return cls(**values)
 
@@ -138,7 +144,7 @@ def page_number(params: Mapping[str, str]) -> int:
     """The `page` asked for (from 1); anything but a whole number in range is refused (400)."""
     text = (params.get("page") or "1").strip()
     if not text.isdigit() or not 1 <= int(text) <= _MAX_PAGE:
-        raise ApiError(400, "invalid_filter", "Page: a whole number from 1.")
+        raise ApiError(400, "invalid_filter", _("Page: a whole number from 1."))
     return int(text)
 
 

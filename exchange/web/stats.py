@@ -8,9 +8,11 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import Response
 
 from catalog import RESOURCES, OpenAttribute
+from catalog.i18n import _
 from catalog.reviews import latest_run
 from exchange.deps import HubDep
 from exchange.errors import ApiError
+from exchange.models import OrderStatus
 from exchange.roles import Action
 from exchange.web.core import CurrentUser, WebRoute, page, require
 from exchange.web.figures import platform_figure, platform_figures
@@ -32,13 +34,14 @@ def statistics(request: Request, user: CurrentUser, hub: HubDep) -> Response:
     figures = platform_figures(hub)
     named = {f.name: f for f in figures}
     headline = {
-        "Catalogued resources": len(RESOURCES),
-        "Open resources (by attribute)": sum(r.open is not OpenAttribute.NOT_OPEN
-                                             for r in RESOURCES.values()),
-        "Records held": _total(named["records"]),
-        "Published versions": _total(named["versions"]),
-        "Orders approved": dict(named["orders"].rows()).get("approved", [0])[0],
-        "Interface calls, last 30 days": _total(named["calls-by-day"]),
+        _("Catalogued resources"): len(RESOURCES),
+        _("Open resources (by attribute)"): sum(r.open is not OpenAttribute.NOT_OPEN
+                                                for r in RESOURCES.values()),
+        _("Records held"): _total(named["records"]),
+        _("Published versions"): _total(named["versions"]),
+        _("Orders approved"): next(iter(named["orders"].series.values()))[
+            list(OrderStatus).index(OrderStatus.APPROVED)],
+        _("Interface calls, last 30 days"): _total(named["calls-by-day"]),
     }
     return page(request, "stats.html", {"figures": figures, "headline": headline,
                                         "crosscheck_run": latest_run(hub.store.registry)},
@@ -52,5 +55,5 @@ def statistics_chart(user: CurrentUser, hub: HubDep,
     require(user, Action.STATS_READ)
     figure = platform_figure(hub, name)
     if figure is None:
-        raise ApiError(404, "not_found", "No such chart.")
+        raise ApiError(404, "not_found", _("No such chart."))
     return chart_response(figure)

@@ -42,7 +42,7 @@ def offline(base_url, tmp_path_factory) -> Iterator[tuple[BrowserContext, list[s
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("offline-profile"), executable_path=str(CHROMIUM),
-            headless=True, args=ARGS, locale="zh-CN")
+            headless=True, args=ARGS, locale="en-US")
         context.route("**/*", only_local)
         yield context, left
         context.close()

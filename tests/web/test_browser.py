@@ -41,8 +41,8 @@ def browser(tmp_path_factory) -> Iterator[BrowserContext]:
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium-profile"), executable_path=str(CHROMIUM),
-            headless=True, args=ARGS, locale="zh-CN")
-        yield context
+            headless=True, args=ARGS, locale="en-US")  # these tests read the English pages;
+        yield context                                    # test_browser_languages.py both
         context.close()
 
 

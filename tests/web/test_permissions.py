@@ -77,8 +77,9 @@ ROUTES = [
     ("GET", "/open/{open}", None, None, {**SIGNED_IN, "anon": 200}),
     ("GET", "/static/hub.css", None, None, {**SIGNED_IN, "anon": 200}),
 ]
-# Sign-in itself is public (its own tests are in test_pages.py).
-PUBLIC = {("GET", "/login"), ("POST", "/login")}
+# Sign-in itself is public (its own tests are in test_pages.py), and so is the language switch
+# (test_language.py).
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/language")}
 
 CASES = [(m, p, form, fresh, role, expected.get(role, 401 if role == "anon" else 403))
          for m, p, form, fresh, expected in ROUTES for role in ROLES]
