@@ -100,7 +100,12 @@ def test_a_failing_receiver_is_retried_with_backoff(ingested, tmp_path):
         assert receiver.refused == 2 and receiver.received[0].signature_ok
         assert receiver.received[0].payload["data"]["order_id"] == order_id
 
-        (item,) = api.http.get("/v1/notify/deliveries", headers=api.as_("admin")).json()["items"]
+        def recorded() -> list[dict]:  # the deliverer records the answer after it is received
+            items = api.http.get("/v1/notify/deliveries", headers=api.as_("admin")).json()["items"]
+            return [i for i in items if i["status"] == "delivered"]
+
+        wait_for(recorded, "the delivery recorded as delivered")
+        (item,) = recorded()
         assert (item["status"], item["attempts"], item["last_status_code"]) == ("delivered", 3,
                                                                                 200)
         with api.hub.store.session() as s:
