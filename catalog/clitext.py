@@ -1,0 +1,184 @@
+"""The `hub` command speaks the hub's language (catalog.i18n), click's own words included.
+
+Two things click does not do by itself, done here once for every package's commands:
+
+- click's words ("Usage:", "Options", "Error: …", "No such option …") come from the stdlib
+  `gettext` functions click imports into each of its modules, which read the process-global
+  domain chosen by the `LANGUAGE`/`LC_*` variables, not the hub's language. `install()` binds
+  those names, in click's modules, to the hub's catalogs (`click_gettext`, `click_ngettext`);
+  the words themselves are listed in `_said_by_click` so extraction puts them in the catalog
+  package's `.po` files like any other message.
+- click turns an option's `help` into a plain string when the option is made (at import), so
+  a `lazy()` help would be fixed in the language of the import. `HubOption`/`HubArgument` keep
+  it lazy, translated each time help is shown; `install()` makes them click's default
+  classes, so `click.option(help=lazy(...))` works in every package. The `--help` option
+  click adds to each command is re-labelled per use by `HubCommand`/`HubGroup`.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import click
+import click.core
+import click.decorators
+import click.exceptions
+import click.formatting
+import click.parser
+import click.termui
+import click.types
+import click.utils
+from babel.support import LazyProxy
+
+from catalog.i18n import _, _translations, language, ngettext
+
+__all__ = ["HubArgument", "HubCommand", "HubGroup", "HubOption", "click_gettext",
+           "click_ngettext", "install"]
+
+_CLICK_MODULES = (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
+                  click.termui, click.types, click.utils)
+
+
+def click_gettext(message: str) -> str:
+    """One of click's words in the current language (click fills its placeholders itself)."""
+    return _translations(language()).gettext(message)
+
+
+def click_ngettext(singular: str, plural: str, n: int) -> str:
+    """One of click's plural words in the current language, placeholders left to click."""
+    return _translations(language()).ngettext(singular, plural, n)
+
+
+def _keep_lazy(param: click.Parameter, help: object) -> None:
+    if isinstance(help, LazyProxy) and not param.deprecated:
+        param.help = help  # type: ignore[assignment]  # made a str when shown (`_shown`)
+
+
+def _shown(help: object) -> str:
+    return inspect.cleandoc(str(help)) if help else ""
+
+
+class HubOption(click.Option):
+    """An option whose `lazy()` help is translated when shown, not when the option is made."""
+
+    def __init__(self, *args, help=None, **kwargs) -> None:  # noqa: A002 — click's name
+        super().__init__(*args, help=help, **kwargs)
+        _keep_lazy(self, help)
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        record = super().get_help_record(ctx)
+        return None if record is None else (record[0], _shown(record[1]))
+
+
+class HubArgument(click.Argument):
+    """An argument whose `lazy()` help is translated when shown (`HubOption`)."""
+
+    def __init__(self, *args, help=None, **kwargs) -> None:  # noqa: A002 — click's name
+        super().__init__(*args, help=help, **kwargs)
+        _keep_lazy(self, help)
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str]:
+        spec, text = super().get_help_record(ctx)
+        return spec, _shown(text)
+
+
+class _Relabel:
+    """The `--help` option click makes once per command, labelled in the language of each use."""
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = click_gettext("Show this message and exit.")
+        return option
+
+
+class HubCommand(_Relabel, click.Command):
+    """A `hub` command (`_Relabel`)."""
+
+
+class HubGroup(_Relabel, click.Group):
+    """A `hub` command group: its commands and groups are `HubCommand`s and `HubGroup`s."""
+
+    command_class = HubCommand
+    group_class = type  # sub-groups of the same class
+
+
+def install() -> None:
+    """Make click speak the hub's language (module doc). Idempotent; call before any option
+    is made (`catalog.cli` does, first thing)."""
+    for module in _CLICK_MODULES:
+        if hasattr(module, "_"):
+            module._ = click_gettext  # type: ignore[attr-defined]
+        if hasattr(module, "ngettext"):
+            module.ngettext = click_ngettext  # type: ignore[attr-defined]
+    click.decorators.Option = HubOption  # type: ignore[misc]
+    click.decorators.Argument = HubArgument  # type: ignore[misc]
+
+
+def _said_by_click() -> None:  # pragma: no cover — never called: read by extraction only
+    """The words click says to the hub's users, so the catalogs hold them (module doc)."""
+    _("Usage:")
+    _("Options")
+    _("Positional arguments")
+    _("Commands")
+    _("Aborted!")
+    _("deprecated")
+    _("Missing command.")
+    _("Value must be an iterable.")
+    _("env var: {var}")
+    _("default: {default}")
+    _("required")
+    _("(dynamic)")
+    _("Do you want to continue?")
+    _("Confirm the action without prompting.")
+    _("%(prog)s, version %(version)s")
+    _("Show the version and exit.")
+    _("Show this message and exit.")
+    _("Error: {message}")
+    _("Try '{command} {option}' for help.")
+    _("Invalid value: {message}")
+    _("Invalid value for {param_hint}: {message}")
+    _("Missing argument")
+    _("Missing option")
+    _("Missing parameter")
+    _("Missing {param_type}")
+    _("Missing parameter: {param_name}")
+    _("No such option {name!r}.")
+    _("No such command {name!r}.")
+    _("unknown error")
+    _("Could not open file {filename!r}: {message}")
+    _("Invalid start character for option ({option})")
+    _("Argument {name!r} takes {nargs} values.")
+    _("Option {name!r} does not take a value.")
+    _("Repeat for confirmation")
+    _("Error: The two entered values do not match.")
+    _("Error: invalid input")
+    _("Press any key to continue...")
+    _("Choose from:\n\t{choices}")
+    _("Choice({choices})")
+    _("{value!r} is not a valid {number_type}.")
+    _("{value} is not in the range {range}.")
+    _("{value!r} is not a valid boolean. Recognized values: {states}")
+    _("{value!r} is not a valid UUID.")
+    _("file")
+    _("directory")
+    _("path")
+    _("{name} {filename!r} does not exist.")
+    _("{name} {filename!r} is a file.")
+    _("{name} {filename!r} is a directory.")
+    _("{name} {filename!r} is not readable.")
+    _("{name} {filename!r} is not writable.")
+    _("{name} {filename!r} is not executable.")
+    _("DeprecationWarning: The command {name!r} is deprecated.{extra_message}")
+    _("DeprecationWarning: The {param_type} {name!r} is deprecated.{extra_message}")
+    ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 1)
+    ngettext("Takes {nargs} values but 1 was given.", "Takes {nargs} values but {len} were given.",
+             1)
+    ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", 1)
+    ngettext("Option {name!r} requires an argument.",
+             "Option {name!r} requires {nargs} arguments.", 1)
+    ngettext("{value!r} is not {choice}.", "{value!r} is not one of {choices}.", 1)
+    ngettext("{value!r} does not match the format {format}.",
+             "{value!r} does not match the formats {formats}.", 1)
+    ngettext("{len_type} values are required, but {len_value} was given.",
+             "{len_type} values are required, but {len_value} were given.", 1)
