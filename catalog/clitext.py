@@ -61,7 +61,7 @@ def _shown(help: object) -> str:
 class HubOption(click.Option):
     """An option whose `lazy()` help is translated when shown, not when the option is made."""
 
-    def __init__(self, *args, help=None, **kwargs) -> None:  # noqa: A002 — click's name
+    def __init__(self, *args, help=None, **kwargs) -> None:
         super().__init__(*args, help=help, **kwargs)
         _keep_lazy(self, help)
 
@@ -73,7 +73,7 @@ class HubOption(click.Option):
 class HubArgument(click.Argument):
     """An argument whose `lazy()` help is translated when shown (`HubOption`)."""
 
-    def __init__(self, *args, help=None, **kwargs) -> None:  # noqa: A002 — click's name
+    def __init__(self, *args, help=None, **kwargs) -> None:
         super().__init__(*args, help=help, **kwargs)
         _keep_lazy(self, help)
 
