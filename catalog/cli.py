@@ -307,7 +307,7 @@ def import_sheet(file: Path, actor, department, roles) -> None:
     done = import_template(open_registry(), file, Actor(actor, department, frozenset(roles)))
     if done.problems:
         for p in done.problems:
-            where = _("row {row}", row=p.row) if p.row else _("file")
+            where = _("row {row}", row=p.row) if p.row else _("the whole file")
             click.echo(_("{where} {column}: {problem} ({key})", where=where,
                          column=p.column or "-", problem=p.message, key=p.key), err=True)
         raise click.ClickException(ngettext(

@@ -30,7 +30,7 @@ __all__ = ["BATCH_REJECTED", "HEADER", "QUARANTINE_RULES", "clear_feedback", "fe
 
 # The columns and the fixed texts of a feedback file (lazy: in the language of the moment the
 # file is written; `str()` them to compare with a file's text).
-HEADER = (lazy("resource code"), lazy("batch"), lazy("file"), lazy("line"), lazy("key"),
+HEADER = (lazy("resource code"), lazy("batch"), lazy("delivered file"), lazy("line"), lazy("key"),
           lazy("data item"), lazy("data item name"), lazy("rule"), lazy("problem"),
           lazy("original value"), lazy("outcome"))
 QUARANTINE_RULES = {
