@@ -13,11 +13,17 @@ Two things click does not do by itself, done here once for every package's comma
   it lazy, translated each time help is shown; `install()` makes them click's default
   classes, so `click.option(help=lazy(...))` works in every package. The `--help` option
   click adds to each command is re-labelled per use by `HubCommand`/`HubGroup`.
+- click lays help out counting characters and breaking lines at spaces; Chinese characters
+  are two terminal cells wide and Chinese breaks between any two characters, so Chinese help
+  ran past the terminal's edge. `HubFormatter` (the help of every `HubCommand`/`HubGroup`)
+  wraps and shortens Chinese text by cells; text without wide characters is laid out by click.
 """
 
 from __future__ import annotations
 
 import inspect
+import re
+import unicodedata
 
 import click
 import click.core
@@ -32,7 +38,8 @@ from babel.support import LazyProxy
 
 from catalog.i18n import _, _translations, language, ngettext
 
-__all__ = ["HubArgument", "HubCommand", "HubGroup", "HubOption", "click_gettext",
+__all__ = ["HubArgument", "HubCommand", "HubContext", "HubFormatter", "HubGroup", "HubOption",
+           "click_gettext",
            "click_ngettext", "install"]
 
 _CLICK_MODULES = (click.core, click.decorators, click.exceptions, click.formatting, click.parser,
@@ -82,8 +89,95 @@ class HubArgument(click.Argument):
         return spec, _shown(text)
 
 
-class _Relabel:
-    """The `--help` option click makes once per command, labelled in the language of each use."""
+# A run of text that is not broken inside: a wide character alone, or a run of narrow ones.
+_PIECE = re.compile(r"\s+|[^\s\u1100-\uffff]+|\S")
+
+
+def _cells(text: str) -> int:
+    """How many terminal cells `text` takes (East Asian wide and full-width characters: 2)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text`'s paragraphs (blank-line separated) as lines of at most `width` cells, broken
+    at spaces or between wide characters; a closing punctuation mark stays on its line, an
+    opening one goes with what it opens."""
+    lines: list[str] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        if lines:
+            lines.append("")
+        line = ""
+        for piece in _PIECE.findall(" ".join(paragraph.split())):
+            if _cells(line) + _cells(piece) > width and line.strip() and not (
+                    len(piece) == 1 and piece in "，。、；：？！）」』”’"):
+                carried = line[-1] if line[-1] in "（「『“‘" else ""
+                lines.append(line[:len(line) - len(carried)].rstrip())
+                line = carried + ("" if piece.isspace() else piece)
+            else:
+                line += piece
+        lines.append(line.rstrip())
+    return lines
+
+
+class HubFormatter(click.HelpFormatter):
+    """click's help layout, with Chinese text wrapped by terminal cells (module doc)."""
+
+    def write_text(self, text: str) -> None:
+        if _cells(text) == len(text):
+            return super().write_text(text)
+        width = max(self.width - self.current_indent, 11)
+        for line in _wrap(text, width):
+            self.write(f"{'':>{self.current_indent}}{line}\n" if line else "\n")
+        return None
+
+    def write_dl(self, rows, col_max: int = 30, col_spacing: int = 2) -> None:
+        rows = list(rows)
+        if all(_cells(a) == len(a) and _cells(b) == len(b) for a, b in rows):
+            return super().write_dl(rows, col_max, col_spacing)
+        first_col = min(max((len(a) for a, _b in rows), default=0), col_max) + col_spacing
+        width = max(self.width - first_col - 2, 10)
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if len(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - len(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = _wrap(second, width) or [""]
+            self.write(f"{lines[0]}\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+        return None
+
+
+class HubContext(click.Context):
+    """A `hub` command's context: its help is laid out by `HubFormatter`."""
+
+    formatter_class = HubFormatter
+
+
+def _short(text: str, limit: int) -> str:
+    """Chinese help shortened for a list of commands: its first sentence if it fits in `limit`
+    cells, else as much as fits, with an ellipsis."""
+    first = _wrap(text, 10_000)[0]
+    sentence = first.split("。", 1)[0]
+    if _cells(sentence) <= limit:
+        return sentence
+    cut = ""
+    for char in sentence:
+        if _cells(cut + char) > limit - 1:
+            break
+        cut += char
+    return cut.rstrip("，、（ ") + "…"
+
+
+class _HubHelp:
+    """What every `hub` command's help does (module doc): the `--help` option click makes once
+    per command labelled in the language of each use; Chinese laid out by cells."""
+
+    context_class = HubContext
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         option = super().get_help_option(ctx)  # type: ignore[misc]
@@ -91,12 +185,19 @@ class _Relabel:
             option.help = click_gettext("Show this message and exit.")
         return option
 
+    def get_short_help_str(self, limit: int = 45) -> str:
+        text = super().get_short_help_str(limit)  # type: ignore[misc]
+        full = "" if self.short_help or not self.help else str(self.help)  # type: ignore[attr-defined]
+        if not full or _cells(full) == len(full):
+            return text
+        return _short(inspect.cleandoc(full).partition("\f")[0], limit)
 
-class HubCommand(_Relabel, click.Command):
-    """A `hub` command (`_Relabel`)."""
+
+class HubCommand(_HubHelp, click.Command):
+    """A `hub` command (`_HubHelp`)."""
 
 
-class HubGroup(_Relabel, click.Group):
+class HubGroup(_HubHelp, click.Group):
     """A `hub` command group: its commands and groups are `HubCommand`s and `HubGroup`s."""
 
     command_class = HubCommand
