@@ -34,9 +34,8 @@ import click.parser
 import click.termui
 import click.types
 import click.utils
-from babel.support import LazyProxy
 
-from catalog.i18n import _, _translations, language, ngettext
+from catalog.i18n import Lazy, _, _translations, language, ngettext
 
 __all__ = ["HubArgument", "HubCommand", "HubContext", "HubFormatter", "HubGroup", "HubOption",
            "click_gettext",
@@ -57,7 +56,7 @@ def click_ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def _keep_lazy(param: click.Parameter, help: object) -> None:
-    if isinstance(help, LazyProxy) and not param.deprecated:
+    if isinstance(help, Lazy) and not param.deprecated:
         param.help = help  # type: ignore[assignment]  # made a str when shown (`_shown`)
 
 
