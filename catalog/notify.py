@@ -37,7 +37,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, func, s
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.errors import CodedError
-from catalog.i18n import _, lazy, use
+from catalog.i18n import Lazy, _, lazy, use
 from catalog.tables import Base, utcnow
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module
@@ -69,11 +69,19 @@ CHANNELS = ("webhook", "email")
 
 @dataclass(frozen=True)
 class EventType:
-    """What people are told: a title and a text (`lazy`, in the language of the moment they are
-    rendered), the text filled from the event's data."""
+    """What people are told: a title and a text, in the language of the moment they are read
+    (`lazy`), the text filled from the event's data."""
 
-    title: object
-    text: object
+    said_title: Lazy
+    said_text: Lazy
+
+    @property
+    def title(self) -> str:
+        return str(self.said_title)
+
+    @property
+    def text(self) -> str:
+        return str(self.said_text)
 
 
 EVENTS: dict[str, EventType] = {
@@ -221,7 +229,7 @@ def _render(event: str, data: dict) -> tuple[str, str]:
             values["mode"] = str(_MODES.get(str(data["mode"]), data["mode"]))
         values.setdefault("resource_name", _name("resource", data.get("resource")))
         values.setdefault("department_name", _name("department", data.get("department")))
-        return str(kind.title), str(kind.text).format_map(values)
+        return kind.title, kind.text.format_map(values)
 
 
 def _name(kind: str, code: object) -> str:
