@@ -97,24 +97,34 @@ def _cells(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+_OPENERS, _CLOSERS = "（「『“‘", "，。、；：？！）」』”’"
+
+
 def _wrap(text: str, width: int) -> list[str]:
-    """`text`'s paragraphs (blank-line separated) as lines of at most `width` cells, broken
-    at spaces or between wide characters; a closing punctuation mark stays on its line, an
-    opening one goes with what it opens."""
+    """`text`'s paragraphs (blank-line separated) as lines of at most `width` cells (a single
+    longer word aside), broken at spaces or between wide characters; no line starts with a
+    closing punctuation mark or ends with an opening one (the mark takes its neighbour
+    along)."""
     lines: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text.strip()):
         if lines:
             lines.append("")
-        line = ""
+        line: list[str] = []
         for piece in _PIECE.findall(" ".join(paragraph.split())):
-            if _cells(line) + _cells(piece) > width and line.strip() and not (
-                    len(piece) == 1 and piece in "，。、；：？！）」』”’"):
-                carried = line[-1] if line[-1] in "（「『“‘" else ""
-                lines.append(line[:len(line) - len(carried)].rstrip())
-                line = carried + ("" if piece.isspace() else piece)
-            else:
-                line += piece
-        lines.append(line.rstrip())
+            if line and _cells("".join(line) + piece) > width and not piece.isspace() and not (
+                    piece in _CLOSERS and len(line) == 1):  # after one long word: it hangs
+                carried: list[str] = []
+                if piece in _CLOSERS and len(line) > 1:  # the closer takes its word along
+                    carried.append(line.pop())
+                while len(line) > 1 and (line[-1] in _OPENERS or line[-1].isspace()):
+                    if not line[-1].isspace():
+                        carried.insert(0, line[-1])
+                    line.pop()
+                lines.append("".join(line).rstrip())
+                line = carried
+            if line or not piece.isspace():
+                line.append(piece)
+        lines.append("".join(line).rstrip())
     return lines
 
 
