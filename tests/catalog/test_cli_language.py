@@ -121,3 +121,15 @@ def test_an_audit_writes_its_findings_in_the_hubs_default_language(home):
     assert written["summary"].endswith("个未按更新周期更新")
     assert written["findings"] and all("自发布" in f["message"] and "以来没有接收过数据" in
                                        f["message"] for f in written["findings"])
+
+
+def test_a_refusal_is_one_chinese_sentence_by_default(home):
+    refused = hub("notify", "add-webhook", "ftp://127.0.0.1/x", "--department", "mz", "--event",
+                  "order.placed", env=_default(home=home))
+    assert refused.returncode == 1, refused.stdout
+    assert refused.stderr.splitlines() == [
+        "错误：Webhook 须为包含主机名、不含凭据的 http:// 或 https:// 地址。"]
+    english = hub("--language", "en", "notify", "add-webhook", "ftp://127.0.0.1/x", "--department",
+                  "mz", "--event", "order.placed", env=_default(home=home))
+    assert english.stderr.splitlines() == [
+        "Error: A webhook needs an http:// or https:// URL with a host and no credentials."]
