@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from catalog.audit_plugins import AUDIT_NAME, AuditFn, reports_dir
 from catalog.findings import AuditFinding, AuditReport, AuditResult, Finding, record_report
+from catalog.i18n import use
 from catalog.iceberg import sync_after_publication
 from catalog.lake import Lake, write_json
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, utcnow
@@ -154,7 +155,8 @@ def file_report(settings: HubSettings, registry: Registry, audit: str, run: Audi
         raise ValueError(f"not an audit name: {audit!r}")
     started = utcnow()
     now = now or started
-    result = run(settings, now)
+    with use(settings.language):  # findings are written in the hub's language, when they run
+        result = run(settings, now)
     found = _unique(result.findings)
     finished = utcnow()
     description = ((run.__doc__ or "").strip().splitlines() or [""])[0]

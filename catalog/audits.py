@@ -17,6 +17,7 @@ from catalog.audit_plugins import scheduled
 from catalog.directory import freshness as freshness_of
 from catalog.entries import effective
 from catalog.findings import AuditResult, Finding, Severity
+from catalog.i18n import _
 from catalog.model import Grade, ItemType, OpenAttribute, Resource, Sensitivity, SharingAttribute
 from catalog.registry import BatchStatus, EntryStatus, ResourceEntry, open_registry
 from catalog.resources import RESOURCES
@@ -36,7 +37,9 @@ _PERSONAL_TYPES = {ItemType.ID_NUMBER, ItemType.ID_LIST, ItemType.NAME}
 
 def _span(delta: timedelta) -> str:
     days = delta.total_seconds() / 86400
-    return f"{days:.1f} days" if days >= 1 else f"{delta.total_seconds() / 3600:.1f} hours"
+    if days >= 1:
+        return _("{days} days", days=f"{days:.1f}")
+    return _("{hours} hours", hours=f"{delta.total_seconds() / 3600:.1f}")
 
 
 def _breach(declared: Resource, last, now: datetime, attempt) -> Finding | None:
@@ -50,21 +53,25 @@ def _breach(declared: Resource, last, now: datetime, attempt) -> Finding | None:
                 "last_attempt_status": str(attempt.status) if attempt else None}
     if state == "never delivered":
         return Finding(audit, Severity.HIGH, subject,
-                       f"{declared.code} {declared.name}: no data accepted since its release "
-                       f"({declared.release_date.isoformat()}); its update cycle is "
-                       f"{declared.update_cycle.value}.", evidence=evidence)
+                       _("{code} {name}: no data accepted since its release ({released}); its "
+                         "update cycle is {cycle}.", code=declared.code, name=declared.name,
+                         released=declared.release_date.isoformat(),
+                         cycle=declared.update_cycle.value), evidence=evidence)
     if state != "overdue":
         return None
     age = now - last
     cycles = age / period
     severity = (Severity.CRITICAL if cycles > LATE_CRITICAL else
                 Severity.HIGH if cycles > LATE_HIGH else Severity.WARNING)
-    rejected = (" The newest delivery was rejected." if attempt is not None
-                and attempt.status is BatchStatus.REJECTED else "")
+    values = {"code": declared.code, "name": declared.name, "age": _span(age),
+              "cycle": declared.update_cycle.value, "period": _span(period)}
+    rejected = attempt is not None and attempt.status is BatchStatus.REJECTED
     return Finding(audit, severity, subject,
-                   f"{declared.code} {declared.name}: the newest accepted data was delivered "
-                   f"{_span(age)} ago; its update cycle ({declared.update_cycle.value}) allows "
-                   f"{_span(period)}.{rejected}",
+                   _("{code} {name}: the newest accepted data was delivered {age} ago; its "
+                     "update cycle ({cycle}) allows {period}. The newest delivery was "
+                     "rejected.", **values) if rejected else
+                   _("{code} {name}: the newest accepted data was delivered {age} ago; its "
+                     "update cycle ({cycle}) allows {period}.", **values),
                    evidence={**evidence, "age_days": round(age.total_seconds() / 86400, 2),
                              "cycles": round(cycles, 2)})
 
@@ -91,7 +98,8 @@ def freshness(settings: HubSettings, now: datetime) -> AuditResult:
     finally:
         registry.dispose()
     return AuditResult(found, {"resources": examined},
-                       f"{len(found)} of {examined} resources breach their update cycle")
+                       _("{found} of {examined} resources breach their update cycle",
+                         found=len(found), examined=examined))
 
 
 def _item_findings(declared: Resource) -> list[Finding]:
@@ -99,30 +107,38 @@ def _item_findings(declared: Resource) -> list[Finding]:
     out = []
 
     def add(severity: Severity, item: str, problem: str, message: str, **evidence) -> None:
-        out.append(Finding(audit, severity, subject, f"{declared.code} {item}: {message}",
-                           key=f"item:{item}:{problem}", evidence=evidence))
+        """`message` says it all, the entry's code and the item's name first."""
+        out.append(Finding(audit, severity, subject, message, key=f"item:{item}:{problem}",
+                           evidence=evidence))
 
     for item in declared.items:
         personal = item.sensitivity.is_personal
+        where = {"code": declared.code, "item": item.name}
         if not item.zh_name.strip():
-            add(Severity.WARNING, item.name, "name", "the data item has no Chinese name.")
+            add(Severity.WARNING, item.name, "name",
+                _("{code} {item}: the data item has no Chinese name.", **where))
         if item.type is ItemType.CODE and not item.codes:
-            add(Severity.WARNING, item.name, "codes", "a code item without its code list.")
+            add(Severity.WARNING, item.name, "codes",
+                _("{code} {item}: a code item without its code list.", **where))
         if not personal and item.type in _PERSONAL_TYPES:
             add(Severity.HIGH, item.name, "sensitivity",
-                f"a {item.type.value} item is not tagged as personal information.",
+                _("{code} {item}: a {type} item is not tagged as personal information.",
+                  type=item.type.value, **where),
                 type=item.type.value)
         elif not personal and PERSONAL_NAMES.search(item.zh_name):
             add(Severity.WARNING, item.name, "sensitivity",
-                f"「{item.zh_name}」 reads as personal information but is tagged none.",
+                _("{code} {item}: 「{label}」 reads as personal information but is tagged none.",
+                  label=item.zh_name, **where),
                 zh_name=item.zh_name)
         if personal and item.grade is Grade.GENERAL:
             add(Severity.WARNING, item.name, "grade",
-                f"personal information ({item.sensitivity.value}) graded 一般 (GB/T 43697).",
+                _("{code} {item}: personal information ({sensitivity}) graded 一般 (GB/T "
+                  "43697).", sensitivity=item.sensitivity.value, **where),
                 sensitivity=item.sensitivity.value, grade=item.grade.value)
         elif item.sensitivity is Sensitivity.ID_NUMBER and item.grade is not Grade.CORE:
             add(Severity.WARNING, item.name, "grade",
-                f"identity numbers are graded 核心 in this hub, not {item.grade.value}.",
+                _("{code} {item}: identity numbers are graded 核心 in this hub, not {grade}.",
+                  grade=item.grade.value, **where),
                 sensitivity=item.sensitivity.value, grade=item.grade.value)
     return out
 
@@ -132,20 +148,24 @@ def _entry_findings(declared: Resource) -> list[Finding]:
     out = _item_findings(declared)
     if not declared.abstract.strip():
         out.append(Finding(audit, Severity.WARNING, subject,
-                           f"{declared.code}: the entry has no abstract (摘要).", key="abstract"))
+                           _("{code}: the entry has no abstract (摘要).", code=declared.code),
+                           key="abstract"))
     if declared.sharing is SharingAttribute.CONDITIONAL and not declared.sharing_conditions.strip():
         out.append(Finding(audit, Severity.WARNING, subject,
-                           f"{declared.code}: 有条件共享 without its sharing conditions.",
+                           _("{code}: 有条件共享 without its sharing conditions.",
+                             code=declared.code),
                            key="sharing_conditions"))
     if declared.open is OpenAttribute.CONDITIONAL and not declared.open_conditions.strip():
         out.append(Finding(audit, Severity.WARNING, subject,
-                           f"{declared.code}: 有条件开放 without its open conditions.",
+                           _("{code}: 有条件开放 without its open conditions.",
+                             code=declared.code),
                            key="open_conditions"))
     undescribed = [i.name for i in declared.items if not i.description.strip()]
     if undescribed:
         out.append(Finding(audit, Severity.INFO, subject,
-                           f"{declared.code}: {len(undescribed)} of {len(declared.items)} data "
-                           f"items have no description: {', '.join(undescribed)}.",
+                           _("{code}: {count} of {total} data items have no description: "
+                             "{items}.", code=declared.code, count=len(undescribed),
+                             total=len(declared.items), items=", ".join(undescribed)),
                            key="undescribed_items", evidence={"items": undescribed}))
     return out
 
@@ -166,8 +186,9 @@ def catalog_completeness(settings: HubSettings, now: datetime) -> AuditResult:
             except ValidationError as exc:
                 found.append(Finding("catalog_completeness", Severity.HIGH,
                                      f"resource:{entry.code}",
-                                     f"{entry.code}: the registry's declaration is not a valid "
-                                     f"entry ({exc.error_count()} errors).", key="declaration"))
+                                     _("{code}: the registry's declaration is not a valid "
+                                       "entry ({count} errors).", code=entry.code,
+                                       count=exc.error_count()), key="declaration"))
                 continue
             items += len(declared.items)
             found += _entry_findings(declared)
@@ -175,4 +196,5 @@ def catalog_completeness(settings: HubSettings, now: datetime) -> AuditResult:
         registry.dispose()
     gaps = len({f.subject for f in found})
     return AuditResult(found, {"resources": len(entries), "data_items": items},
-                       f"{gaps} of {len(entries)} entries have gaps ({len(found)} findings)")
+                       _("{gaps} of {entries} entries have gaps ({findings} findings)",
+                         gaps=gaps, entries=len(entries), findings=len(found)))

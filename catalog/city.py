@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from catalog.errors import HubError
+from catalog.i18n import _
 from catalog.lake import write_json
 from catalog.model import Department, Resource
 
@@ -104,16 +105,20 @@ class CityProfile(BaseModel):
     def _check(self) -> CityProfile:
         codes = [d.code for d in self.departments]
         if len(codes) != len(set(codes)):
-            raise ValueError(f"departments: a code appears twice ({sorted(codes)})")
+            raise ValueError(_("departments: a code appears twice ({codes})",
+                               codes=sorted(codes)))
         if self.data_authority not in codes:
-            raise ValueError(f"data_authority {self.data_authority!r} is not a department code")
+            raise ValueError(_("data_authority {code!r} is not a department code",
+                               code=self.data_authority))
         for code in (*self.districts, *self.assistance.standards):
             if not code.isdigit() or len(code) not in (6, 9):
-                raise ValueError(f"district {code!r}: a six-digit GB/T 2260 code, or the "
-                                 "nine-digit town code (统计用区划代码) of a city without districts")
+                raise ValueError(_("district {code!r}: a six-digit GB/T 2260 code, or the "
+                                   "nine-digit town code (统计用区划代码) of a city without "
+                                   "districts", code=code))
         unknown = sorted(set(self.assistance.standards) - set(self.districts))
         if unknown:
-            raise ValueError(f"assistance.standards: {unknown[0]} is not one of the districts")
+            raise ValueError(_("assistance.standards: {code} is not one of the districts",
+                               code=unknown[0]))
         return self
 
     @property
@@ -151,10 +156,10 @@ def _read_profile(path: Path) -> CityProfile:
     try:
         return CityProfile.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except FileNotFoundError:
-        raise ProfileError(f"{path}: no city profile here (a city folder holds city.toml and "
-                           "resources/)") from None
+        raise ProfileError(_("{path}: no city profile here (a city folder holds city.toml and "
+                             "resources/)", path=path)) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ProfileError(f"{path}: cannot be read: {exc}") from None
+        raise ProfileError(_("{path}: cannot be read: {error}", path=path, error=exc)) from None
     except ValidationError as exc:
         raise ProfileError(f"{path}: {_problems(exc)}") from None
 
@@ -164,23 +169,25 @@ def parse_declaration(data: object, departments: dict[str, Department],
     """A declaration (a JSON object, its provider a department code) checked and read; each
     problem is named by field (`where` says which file or proposal it came from)."""
     if not isinstance(data, dict):
-        raise ProfileError(f"{where}: a declaration is a JSON object")
+        raise ProfileError(_("{where}: a declaration is a JSON object", where=where))
     data = dict(data)
     provider = data.get("provider")
     if isinstance(provider, dict):  # the department is always the city's, named by its code
         provider = provider.get("code")
     if isinstance(provider, str):
         if provider not in departments:
-            raise ProfileError(f"{where}: provider: {provider!r} is not a department of the "
-                               f"city ({', '.join(departments)})")
+            raise ProfileError(_("{where}: provider: {provider!r} is not a department of the "
+                                 "city ({departments})", where=where, provider=provider,
+                                 departments=", ".join(departments)))
         data["provider"] = departments[provider].model_dump()
     try:
         declared = Resource.model_validate(data)
     except ValidationError as exc:
         raise ProfileError(f"{where}: {_problems(exc)}") from None
     if not declared.code.startswith(f"{declared.provider.code}."):
-        raise ProfileError(f"{where}: code: {declared.code!r} does not start with its "
-                           f"provider's code {declared.provider.code!r}")
+        raise ProfileError(_("{where}: code: {code!r} does not start with its provider's code "
+                             "{provider!r}", where=where, code=declared.code,
+                             provider=declared.provider.code))
     return declared
 
 
@@ -195,11 +202,13 @@ def _read_declaration(path: Path, departments: dict[str, Department]) -> Resourc
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ProfileError(f"{path}: not a JSON declaration: {exc}") from None
+        raise ProfileError(_("{path}: not a JSON declaration: {error}", path=path,
+                             error=exc)) from None
     declared = parse_declaration(data, departments, str(path))
     if path.stem != declared.code:
-        raise ProfileError(f"{path}: code: {declared.code!r} is declared in a file named "
-                           f"{path.name!r}; name it {declared.code}.json")
+        raise ProfileError(_("{path}: code: {code!r} is declared in a file named {name!r}; "
+                             "name it {code}.json", path=path, code=declared.code,
+                             name=path.name))
     return declared
 
 
@@ -212,8 +221,9 @@ def _read_directory(folder: Path, departments: dict[str, Department]) -> dict[st
     for resource in declared.values():
         unknown = sorted((set(resource.related) | set(resource.derived_from)) - declared.keys())
         if unknown:
-            raise ProfileError(f"{folder / (resource.code + '.json')}: related/derived_from: "
-                               f"{unknown[0]!r} is not a resource of this directory")
+            raise ProfileError(_("{path}: related/derived_from: {code!r} is not a resource of "
+                                 "this directory", path=folder / (resource.code + ".json"),
+                                 code=unknown[0]))
     return declared
 
 
@@ -225,8 +235,8 @@ def profile_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path).expanduser().resolve()
     if not (path / "city.toml").is_file():
         names = ", ".join(sorted(p.name for p in PROFILES.iterdir() if (p / "city.toml").is_file()))
-        raise ProfileError(f"{name_or_path}: neither a shipped profile ({names}) nor a folder "
-                           "with city.toml")
+        raise ProfileError(_("{name}: neither a shipped profile ({names}) nor a folder with "
+                             "city.toml", name=name_or_path, names=names))
     return path
 
 
@@ -305,8 +315,8 @@ def install_city(settings: HubSettings, profile: str | Path | None) -> City:
     if (target / "city.toml").is_file():
         city = load_city(target)
         if profile is not None and load_city(profile_path(profile)).profile != city.profile:
-            raise ProfileError(f"{settings.home} is already the hub of {city.profile.name}; "
-                               "a home serves one city")
+            raise ProfileError(_("{home} is already the hub of {city}; a home serves one city",
+                                 home=settings.home, city=city.profile.name))
         return city
     source = profile_path(profile or DEFAULT_PROFILE)
     load_city(source)  # every file checked before anything is copied

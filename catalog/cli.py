@@ -12,12 +12,14 @@ import click
 from alembic import command
 from alembic.util import CommandError
 
+from catalog import clitext
 from catalog import registry as _registry
 from catalog.city import install_city
 from catalog.clierrors import require_home, unexpected
 from catalog.directory import describe
 from catalog.errors import HubError
-from catalog.listing import PAGE_SIZE, page_of
+from catalog.i18n import _, lazy, ngettext
+from catalog.listing import PAGE_SIZE, echo_table, page_of
 from catalog.registry import Registry, registry_engine
 from catalog.relocation import ensure_analyst_db_home
 from catalog.resources import RESOURCES, resource
@@ -25,6 +27,8 @@ from catalog.schema import SchemaMismatch, next_revision, schemas, state, upgrad
 from catalog.settings import get_settings
 
 __all__ = ["main", "open_registry"]
+
+clitext.install()  # click's words and lazy help in the hub's language, before any option is made
 
 
 def open_registry() -> Registry:
@@ -42,9 +46,11 @@ def open_registry() -> Registry:
 _MAKE_HOME = frozenset({"init", "demo", "generate", "generate-directory"})
 
 
-class _Hub(click.Group):
+class _Hub(clitext.HubGroup):
     """The CLI's one error guard: a hub refusal, a bad setting or an unusable registry is one
     line on stderr and exit 1, never a traceback."""
+
+    group_class = clitext.HubGroup  # the guard is the root's alone
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         ctx.meta["hub.help"] = any(a in ("--help", "-h") for a in args)
@@ -63,14 +69,24 @@ class _Hub(click.Group):
             raise click.ClickException(unexpected(exc)) from None
 
 
-@click.group(cls=_Hub)
-@click.option("--home", type=click.Path(path_type=Path), help="The hub's home (HUB_HOME).")
+def _set_language(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """`--language`: the language of this process, as HUB_LANGUAGE sets it; eager, so the help
+    and the errors of the rest of the command line are in it too."""
+    if value is not None:
+        os.environ["HUB_LANGUAGE"] = value
+
+
+@click.group(cls=_Hub, help=lazy("The city's data-sharing hub (一网共享): the governed lake, its "
+                                 "catalog, quality and sharing."))
+@click.option("--home", type=click.Path(path_type=Path), help=lazy("The hub's home (HUB_HOME)."))
 @click.option("--landing", type=click.Path(path_type=Path),
-              help="Where departments deliver (HUB_LANDING).")
+              help=lazy("Where departments deliver (HUB_LANDING)."))
+@click.option("--language", type=click.Choice(["zh", "en"], case_sensitive=False),
+              is_eager=True, expose_value=False, callback=_set_language,
+              help=lazy("The language the hub speaks: zh (Simplified Chinese, the default) or "
+                        "en (HUB_LANGUAGE)."))
 @click.pass_context
 def main(ctx: click.Context, home: Path | None, landing: Path | None) -> None:
-    """The city's data-sharing hub (一网共享): the governed lake, its catalog, quality and
-    sharing."""
     if home is not None:
         os.environ["HUB_HOME"] = str(home)
     if landing is not None:
@@ -83,63 +99,72 @@ def main(ctx: click.Context, home: Path | None, landing: Path | None) -> None:
         require_home(settings)
 
 
-@main.command("init")
+@main.command("init", help=lazy(
+    "Create a hub home (HUB_HOME or --home) for a city: its profile and directory, registry and "
+    "landing directory."))
 @click.option("--profile", default=None, metavar="NAME|FOLDER",
-              help="The city: a shipped profile (huizhou, dongguan) or a folder holding "
-                   "city.toml and resources/ (docs/city-profile.md). Default: the demo's, 惠州.")
+              help=lazy("The city: a shipped profile (huizhou, dongguan) or a folder holding "
+                        "city.toml and resources/ (docs/city-profile.md). Default: the demo's, "
+                        "惠州."))
 def init(profile: str | None) -> None:
-    """Create a hub home (HUB_HOME or --home) for a city: its profile and directory, registry
-    and landing directory."""
     settings = get_settings()
     existed = settings.home.is_dir()
     city = install_city(settings, profile)
     settings.landing_dir.mkdir(parents=True, exist_ok=True)
     open_registry()
-    click.echo(f"{'hub home already at' if existed else 'created a hub home at'} {settings.home}"
-               f" for {city.profile.name} ({len(city.resources)} resources, "
-               f"{len(city.departments)} departments); departments deliver to "
-               f"{settings.landing_dir}")
+    values = {"home": settings.home, "city": city.profile.name,
+              "resources": len(city.resources), "departments": len(city.departments),
+              "landing": settings.landing_dir}
+    click.echo(_("hub home already at {home} for {city} ({resources} resources, {departments} "
+                 "departments); departments deliver to {landing}", **values) if existed else
+               _("created a hub home at {home} for {city} ({resources} resources, {departments} "
+                 "departments); departments deliver to {landing}", **values))
 
 
-@main.group("catalog")
+@main.group("catalog", help=lazy("The resource directory (资源目录)."))
 def catalog_group() -> None:
-    """The resource directory (资源目录)."""
+    pass
 
 
-@catalog_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+# What `catalog list` says of a resource's freshness (`catalog.directory.freshness` values).
+_FRESHNESS = {"fresh": lazy("fresh"), "overdue": lazy("overdue"),
+              "never delivered": lazy("never delivered")}
+
+
+@catalog_group.command("list", help=lazy(
+    "The catalogued resources with their provider, sharing attribute, version and rows, a page "
+    "at a time (the page and the total on stderr, so stdout stays the data)."))
+@click.option("--json", "as_json", is_flag=True, help=lazy("Machine-readable output."))
 @click.option("--page", default=1, show_default=True, type=click.IntRange(1),
-              help="Which page of the directory.")
+              help=lazy("Which page of the directory."))
 @click.option("--limit", default=PAGE_SIZE, show_default=True, type=click.IntRange(1),
-              help="Resources per page.")
-@click.option("--all", "every", is_flag=True, help="Every resource, on one page.")
+              help=lazy("Resources per page."))
+@click.option("--all", "every", is_flag=True, help=lazy("Every resource, on one page."))
 def list_entries(as_json: bool, page: int, limit: int, every: bool) -> None:
-    """The catalogued resources with their provider, sharing attribute, version and rows, a
-    page at a time (the page and the total on stderr, so stdout stays the data)."""
     registry = open_registry()
     total = len(RESOURCES)
     shown = page_of(list(RESOURCES.values()), 1 if every else page,
                     max(total, 1) if every else limit)
     if total and not shown.items:
-        raise click.BadParameter(shown.summary("resources"), param_hint="--page")
+        raise click.BadParameter(shown.summary(_("resources")), param_hint="--page")
     rows = [describe(registry, r) for r in shown.items]
-    click.echo(shown.summary("resources"), err=True)
+    click.echo(shown.summary(_("resources")), err=True)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{'code':22} {'name':14} {'provider':10} {'sharing':8} {'ver':>3} {'rows':>10}  freshness")
-    for row in rows:
-        click.echo(
-            f"{row['code']:22} {row['name']:14} {row['provider']['short_name']:10} "
-            f"{row['sharing']:8} {row['hub']['current_version'] or '-':>3} "
-            f"{row['hub']['rows']:>10}  {row['hub']['freshness']}"
-        )
+    echo_table(
+        [_("code"), _("name"), _("provider"), _("sharing"), _("version"), _("rows"),
+         _("freshness")],
+        ([row["code"], row["name"], row["provider"]["short_name"], row["sharing"],
+          row["hub"]["current_version"] or "-", row["hub"]["rows"],
+          _FRESHNESS.get(row["hub"]["freshness"], row["hub"]["freshness"])] for row in rows),
+        _("no resources"), right=frozenset({4, 5}))
 
 
-@catalog_group.command("show")
+@catalog_group.command("show", help=lazy(
+    "One entry in full (JSON): metadata, data items, versions, batches, lineage."))
 @click.argument("code")
 def show_entry(code: str) -> None:
-    """One entry in full (JSON): metadata, data items, versions, batches, lineage."""
     try:
         declared = resource(code)
     except KeyError as exc:
@@ -147,46 +172,53 @@ def show_entry(code: str) -> None:
     click.echo(json.dumps(describe(open_registry(), declared), ensure_ascii=False, indent=2))
 
 
-@main.group("registry")
+@main.group("registry", help=lazy("The registry database's tables (versioned with Alembic)."))
 def registry_group() -> None:
-    """The registry database's tables (versioned with Alembic)."""
+    pass
 
 
-@registry_group.command("status")
+@registry_group.command("status", help=lazy(
+    "Each package's revision in the registry against the one this hub needs."))
 def registry_status() -> None:
-    """Each package's revision in the registry against the one this hub needs."""
     engine = registry_engine(get_settings().registry_url)
+    rows = []
     for schema in schemas():
         revision, head, populated = state(engine, schema)
-        verdict = ("current" if revision == head else "empty" if not populated and not revision
-                   else "needs `hub registry upgrade`")
-        click.echo(f"{schema.name:10} {revision or '-':>8} → {head:8} {verdict}")
+        verdict = (_("current") if revision == head
+                   else _("empty") if not populated and not revision
+                   else _("needs `hub registry upgrade`"))
+        rows.append((schema.name, revision or "-", head, verdict))
+    echo_table([_("package"), _("revision"), _("needed"), _("state")], rows,
+               _("no packages"))
 
 
-@registry_group.command("upgrade")
+@registry_group.command("upgrade", help=lazy(
+    "Upgrade every package's tables to the revision this hub needs, each in one transaction "
+    "(back the registry up first all the same)."))
 def registry_upgrade() -> None:
-    """Upgrade every package's tables to the revision this hub needs, each in one transaction
-    (back the registry up first all the same)."""
     settings = get_settings()
     engine = registry_engine(settings.registry_url)
+    rows = []
     for schema in schemas():
-        before, head, _ = state(engine, schema)
+        before, head, _populated = state(engine, schema)
         if before == head:
-            click.echo(f"{schema.name:10} at {head}, nothing to do")
+            rows.append((schema.name, head, head, _("nothing to do")))
             continue
         upgrade(engine, schema)
-        click.echo(f"{schema.name:10} {before or 'unversioned'} → {head}")
+        rows.append((schema.name, before or _("unversioned"), head, _("upgraded")))
+    echo_table([_("package"), _("from"), _("to"), _("result")], rows, _("no packages"))
 
 
-@registry_group.command("revision")
+@registry_group.command("revision", help=lazy(
+    "Write PACKAGE's next revision from its models (Alembic autogenerate, against the registry "
+    "at the newest revision); read it, complete it, then commit it."))
 @click.argument("package")
-@click.option("-m", "--message", required=True, help="What the revision changes.")
+@click.option("-m", "--message", required=True, help=lazy("What the revision changes."))
 def registry_revision(package: str, message: str) -> None:
-    """Write PACKAGE's next revision from its models (Alembic autogenerate, against the
-    registry at the newest revision); read it, complete it, then commit it."""
     by_name = {schema.name: schema for schema in schemas()}
     if package not in by_name:
-        raise click.BadParameter(f"one of {', '.join(by_name)}", param_hint="PACKAGE")
+        raise click.BadParameter(_("one of {packages}", packages=", ".join(by_name)),
+                                 param_hint="PACKAGE")
     engine = registry_engine(get_settings().registry_url)
     try:
         with engine.begin() as connection:
@@ -194,16 +226,18 @@ def registry_revision(package: str, message: str) -> None:
                                       autogenerate=True, rev_id=next_revision(by_name[package]))
     except CommandError as exc:  # e.g. the registry is not at the newest revision
         raise click.ClickException(str(exc)) from None
-    click.echo(f"wrote {getattr(script, 'path', script)}")
+    click.echo(_("wrote {path}", path=getattr(script, "path", script)))
 
 
 def _actor(function):
     """The options naming who acts (recorded in the entry's history and checked)."""
     for option in reversed((
-        click.option("--actor", required=True, help="Who acts, e.g. rs-data-officer."),
-        click.option("--department", required=True, help="Their department code, e.g. rs."),
+        click.option("--actor", required=True, help=lazy("Who acts, e.g. rs-data-officer.")),
+        click.option("--department", required=True,
+                     help=lazy("Their department code, e.g. rs.")),
         click.option("--role", "roles", multiple=True, required=True,
-                     help="Their hub role(s): reviewer (a provider's data officer) or cdo."),
+                     help=lazy("Their hub role(s): reviewer (a provider's data officer) or "
+                               "cdo.")),
     )):
         function = option(function)
     return function
@@ -214,95 +248,109 @@ def _change(action, *args) -> None:
     action(open_registry(), *args)
 
 
-@catalog_group.command("propose")
+@catalog_group.command("propose", help=lazy(
+    "Propose new descriptive text for an entry (a draft revision; the provider's officer)."))
 @click.argument("code")
-@click.option("--abstract", help="The new abstract.")
+@click.option("--abstract", help=lazy("The new abstract."))
 @click.option("--item", "items", multiple=True, metavar="NAME=DESCRIPTION",
-              help="A data item's new description (repeatable).")
+              help=lazy("A data item's new description (repeatable)."))
 @_actor
 def propose_revision(code, abstract, items, actor, department, roles) -> None:
-    """Propose new descriptive text for an entry (a draft revision; the provider's officer)."""
     from catalog.entries import Actor, propose
 
     changes: dict = {"abstract": abstract} if abstract else {}
     for pair in items:
         name, sep, text = pair.partition("=")
         if not sep:
-            raise click.BadParameter("use NAME=DESCRIPTION", param_hint="--item")
+            raise click.BadParameter(_("use NAME=DESCRIPTION"), param_hint="--item")
         changes.setdefault("items", {})[name.strip()] = text
     _change(propose, code, changes, Actor(actor, department, frozenset(roles)))
-    click.echo(f"{code}: draft revision saved; submit it with `hub catalog submit {code}`")
+    click.echo(_("{code}: draft revision saved; submit it with `hub catalog submit {code}`",
+                 code=code))
 
 
-@catalog_group.command("declare")
+@catalog_group.command("declare", help=lazy(
+    "Propose a declaration (JSON, docs/schema/resource.schema.json): a new resource of your "
+    "department, or a schema revision of one of its resources (a draft; the officer)."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_actor
 def declare(file: Path, actor, department, roles) -> None:
-    """Propose a declaration (JSON, docs/schema/resource.schema.json): a new resource of your
-    department, or a schema revision of one of its resources (a draft; the officer)."""
     from catalog.entries import Actor, propose
 
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise click.BadParameter(f"{file}: not JSON: {exc}", param_hint="FILE") from None
+        raise click.BadParameter(_("{file}: not JSON: {error}", file=file, error=exc),
+                                 param_hint="FILE") from None
     code = data.get("code") if isinstance(data, dict) else None
     if not isinstance(code, str):
-        raise click.BadParameter(f"{file}: the declaration names no code", param_hint="FILE")
+        raise click.BadParameter(_("{file}: the declaration names no code", file=file),
+                                 param_hint="FILE")
     known = code in RESOURCES
     _change(propose, code, {"declaration": data}, Actor(actor, department, frozenset(roles)))
-    click.echo(f"{code}: draft {'schema revision' if known else 'registration'} saved; submit "
-               f"it with `hub catalog submit {code}`")
+    click.echo(_("{code}: draft schema revision saved; submit it with `hub catalog submit "
+                 "{code}`", code=code) if known else
+               _("{code}: draft registration saved; submit it with `hub catalog submit {code}`",
+                 code=code))
 
 
-@catalog_group.command("import")
+@catalog_group.command("import", help=lazy(
+    "Import your department's resources from a directory spreadsheet (XLSX or CSV laid out as "
+    "the national cataloguing template, docs/directory-import.md): each new or changed resource "
+    "becomes a submitted revision for the chief data officer; a refused row imports nothing."))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_actor
 def import_sheet(file: Path, actor, department, roles) -> None:
-    """Import your department's resources from a directory spreadsheet (XLSX or CSV laid out
-    as the national cataloguing template, docs/directory-import.md): each new or changed
-    resource becomes a submitted revision for the chief data officer; a refused row imports
-    nothing."""
     from catalog.directory_import import import_template
     from catalog.entries import Actor
 
     done = import_template(open_registry(), file, Actor(actor, department, frozenset(roles)))
     if done.problems:
         for p in done.problems:
-            where = f"第 {p.row} 行" if p.row else "文件"
-            click.echo(f"{where} {p.column or '-'}: {p.message} ({p.key})", err=True)
-        raise click.ClickException(f"{file.name}: {len(done.problems)} problem(s); nothing "
-                                   "was imported")
-    click.echo(f"{file.name}: {len(done.registered)} registered, {len(done.revised)} revised "
-               f"(submitted for review), {len(done.unchanged)} unchanged")
+            where = _("row {row}", row=p.row) if p.row else _("the whole file")
+            click.echo(_("{where} {column}: {problem} ({key})", where=where,
+                         column=p.column or "-", problem=p.message, key=p.key), err=True)
+        raise click.ClickException(ngettext(
+            "{file}: {n} problem; nothing was imported",
+            "{file}: {n} problems; nothing was imported", len(done.problems), file=file.name))
+    click.echo(_("{file}: {registered} registered, {revised} revised (submitted for review), "
+                 "{unchanged} unchanged", file=file.name, registered=len(done.registered),
+                 revised=len(done.revised), unchanged=len(done.unchanged)))
 
 
-def _decision(name: str, function_name: str, doc: str, reason_required: bool = True) -> None:
+def _decision(name: str, function_name: str, doc: object, done: object,
+              reason_required: bool = True) -> None:
     @catalog_group.command(name, help=doc)
     @click.argument("code")
     @click.option("--reason", required=reason_required, default="",
-                  help="Why (recorded in the entry's history).")
+                  help=lazy("Why (recorded in the entry's history)."))
     @_actor
     def command(code, reason, actor, department, roles) -> None:
         from catalog import entries
 
         _change(getattr(entries, function_name), code,
                 entries.Actor(actor, department, frozenset(roles)), reason)
-        click.echo(f"{code}: {name} recorded")
+        click.echo(str(done).format(code=code))
 
 
-_decision("submit", "submit", "Submit the entry's draft revision for publication (provider).",
-          reason_required=False)
-_decision("publish", "publish", "Publish the entry's submitted revision (chief data officer).")
+_decision("submit", "submit",
+          lazy("Submit the entry's draft revision for publication (provider)."),
+          lazy("{code}: submit recorded"), reason_required=False)
+_decision("publish", "publish",
+          lazy("Publish the entry's submitted revision (chief data officer)."),
+          lazy("{code}: publish recorded"))
 _decision("return", "return_to_draft",
-          "Return the entry's submitted revision to its department as a draft (CDO).")
-_decision("retire", "retire", "Retire a published entry: no new orders, not open (CDO).")
-_decision("republish", "republish", "Put a retired entry back in the catalog (CDO).")
+          lazy("Return the entry's submitted revision to its department as a draft (CDO)."),
+          lazy("{code}: return recorded"))
+_decision("retire", "retire", lazy("Retire a published entry: no new orders, not open (CDO)."),
+          lazy("{code}: retire recorded"))
+_decision("republish", "republish", lazy("Put a retired entry back in the catalog (CDO)."),
+          lazy("{code}: republish recorded"))
 
 
-@catalog_group.command("queue")
+@catalog_group.command("queue", help=lazy(
+    "Revisions submitted for publication, the longest waiting first."))
 def review_queue() -> None:
-    """Revisions submitted for publication, the longest waiting first."""
     from catalog.entries import diff, queue
     from catalog.listing import echo_lines
 
@@ -310,28 +358,31 @@ def review_queue() -> None:
 
     def lines():
         for revision in queue(registry):
-            yield (f"#{revision.id} {revision.resource_code} submitted "
-                   f"{revision.submitted_at:%Y-%m-%d %H:%M} by {revision.proposed_by}")
+            yield _("#{id} {code} submitted {when} by {who}", id=revision.id,
+                    code=revision.resource_code, when=f"{revision.submitted_at:%Y-%m-%d %H:%M}",
+                    who=revision.proposed_by)
             for change in diff(registry, revision):
                 yield f"    {change.field}: {change.current!r} → {change.proposed!r}"
 
-    echo_lines(lines(), "no revisions waiting for review")
+    echo_lines(lines(), _("no revisions waiting for review"))
 
 
-@catalog_group.command("history")
+@catalog_group.command("history", help=lazy(
+    "Every transition of an entry and its revisions: when, who, from, to, why."))
 @click.argument("code")
 def entry_history(code: str) -> None:
-    """Every transition of an entry and its revisions: when, who, from, to, why."""
     from catalog.entries import history
 
     events = history(open_registry(), code)
     from catalog.listing import echo_lines
 
-    echo_lines((f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  "
-                f"{f'revision {e.revision_id}' if e.revision_id else 'entry'} "
-                f"{e.action}: {e.from_status or '-'} → {e.to_status}"
-                + (f"  — {e.reason}" if e.reason else "") for e in events),
-               f"no history for {code}")
+    def line(e) -> str:
+        what = _("revision {id}", id=e.revision_id) if e.revision_id else _("entry")
+        said = (f"{e.at:%Y-%m-%d %H:%M:%S}  {e.actor} ({e.actor_department})  {what} "
+                f"{e.action}: {e.from_status or '-'} → {e.to_status}")
+        return said + (f"  — {e.reason}" if e.reason else "")
+
+    echo_lines(map(line, events), _("no history for {code}", code=code))
 
 
 for plugin in entry_points(group="hub.cli"):

@@ -11,6 +11,7 @@ import traceback
 import click
 
 from catalog.errors import HubError
+from catalog.i18n import _
 from catalog.settings import HubSettings
 
 __all__ = ["PORT", "require_home", "require_landing", "unexpected"]
@@ -22,15 +23,15 @@ PORT = click.IntRange(1, 65535)
 def require_home(settings: HubSettings) -> None:
     """A home that does not exist is a typo or a missing `hub init`, never a new empty hub."""
     if not settings.home.is_dir():
-        raise HubError(f"no hub at {settings.home}: check --home / HUB_HOME, or create one "
-                       "with `hub init` (`hub demo` makes a demo hub)")
+        raise HubError(_("no hub at {home}: check --home / HUB_HOME, or create one with `hub "
+                         "init` (`hub demo` makes a demo hub)", home=settings.home))
 
 
 def require_landing(settings: HubSettings) -> None:
     """Deliveries are read from an existing directory; a missing one is a wrong path."""
     if not settings.landing_dir.is_dir():
-        raise HubError(f"no landing directory at {settings.landing_dir}: check --landing / "
-                       "HUB_LANDING (`hub init` creates <home>/landing)")
+        raise HubError(_("no landing directory at {landing}: check --landing / HUB_LANDING "
+                         "(`hub init` creates <home>/landing)", landing=settings.landing_dir))
 
 
 def _database_error(exc: BaseException) -> str | None:
@@ -40,9 +41,9 @@ def _database_error(exc: BaseException) -> str | None:
         return None
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
     if isinstance(exc, sa.OperationalError | sa.InterfaceError):
-        return (f"the registry database cannot be used ({reason}): check HUB_REGISTRY_URL and "
-                "that the database is running")
-    return f"registry database error: {reason}"
+        return _("the registry database cannot be used ({reason}): check HUB_REGISTRY_URL and "
+                 "that the database is running", reason=reason)
+    return _("registry database error: {reason}", reason=reason)
 
 
 def unexpected(exc: Exception) -> str:
@@ -55,4 +56,5 @@ def unexpected(exc: Exception) -> str:
     with os.fdopen(fd, "w") as out:
         traceback.print_exception(exc, file=out)
     first = (str(exc).strip().splitlines() or [""])[0]
-    return f"unexpected error: {type(exc).__name__}: {first} (traceback in {path})"
+    return _("unexpected error: {kind}: {detail} (traceback in {path})",
+             kind=type(exc).__name__, detail=first, path=path)

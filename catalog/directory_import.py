@@ -17,6 +17,7 @@ from pathlib import Path
 from catalog import entries
 from catalog.city import declaration_data
 from catalog.entries import Actor, EntryError
+from catalog.i18n import _
 from catalog.registry import Registry
 from catalog.resources import DEPARTMENTS, RESOURCES
 from catalog.template_import import department_index, import_directory
@@ -67,7 +68,7 @@ def import_template(registry: Registry, path: Path, actor: Actor) -> ImportOutco
         return ImportOutcome(problems=tuple(problems), ignored_columns=result.ignored_columns)
     for code, clean, _known in planned:
         entries.propose(registry, code, clean, actor)
-        entries.submit(registry, code, actor, f"导入自 {path.name}")
+        entries.submit(registry, code, actor, _("imported from {file}", file=path.name))
     return ImportOutcome(
         registered=tuple(c for c, _, known in planned if not known),
         revised=tuple(c for c, _, known in planned if known),

@@ -35,6 +35,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.city import ProfileError, declaration_data, parse_declaration, write_declaration
 from catalog.errors import CodedError
+from catalog.i18n import _
 from catalog.model import OpenAttribute, Resource
 from catalog.tables import Base, EntryStatus, ResourceEntry, utcnow
 
@@ -155,7 +156,7 @@ def _declared(code: str) -> Resource:
     try:
         return RESOURCES[code]
     except KeyError:
-        raise EntryError("not_found", f"no catalog entry {code!r}") from None
+        raise EntryError("not_found", _("no catalog entry {code!r}", code=code)) from None
 
 
 def _proposed(revision: CatalogRevision | None) -> Resource | None:
@@ -163,7 +164,7 @@ def _proposed(revision: CatalogRevision | None) -> Resource | None:
     if revision is None or "declaration" not in revision.changes:
         return None
     return parse_declaration(revision.changes["declaration"], dict(DEPARTMENTS),
-                             f"revision {revision.id}")
+                             _("revision {id}", id=revision.id))
 
 
 def subject(registry: Registry, code: str) -> Resource:
@@ -172,7 +173,7 @@ def subject(registry: Registry, code: str) -> Resource:
         return RESOURCES[code]
     proposed = _proposed(pending(registry, code))
     if proposed is None:
-        raise EntryError("not_found", f"no catalog entry {code!r}")
+        raise EntryError("not_found", _("no catalog entry {code!r}", code=code))
     return proposed
 
 
@@ -326,55 +327,63 @@ def _diff(current: Resource, changes: dict) -> list[Change]:
 
 # --- changing --------------------------------------------------------------------------------
 
-def _text(value: object, limit: int, what: str) -> str:
+def _text(value: object, limit: int, refusal: str) -> str:
+    """`value` stripped, or `refusal` (the sentence naming the field and `limit`)."""
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > limit:
-        raise EntryError("invalid_change", f"{what} must be text of 1 to {limit} characters")
+        raise EntryError("invalid_change", refusal)
     return value.strip()
 
 
 def _validate(declared: Resource, changes: object) -> dict:
     """The changes, cleaned: only the abstract and descriptions of declared data items."""
     if not isinstance(changes, dict) or not changes:
-        raise EntryError("invalid_change", "name the abstract or data item descriptions to "
-                         "change")
+        raise EntryError("invalid_change", _("name the abstract or data item descriptions to "
+                                             "change"))
     unknown = sorted(set(changes) - {"abstract", "items"})
     if unknown:
-        raise EntryError("invalid_change", f"only the abstract and data item descriptions are "
-                         f"revised here, not {unknown[0]!r}: codes, types and keys are code")
+        raise EntryError("invalid_change", _(
+            "only the abstract and data item descriptions are revised here, not {field!r}: "
+            "codes, types and keys are code", field=unknown[0]))
     clean: dict = {}
     if "abstract" in changes:
-        clean["abstract"] = _text(changes["abstract"], MAX_ABSTRACT, "the abstract")
+        clean["abstract"] = _text(changes["abstract"], MAX_ABSTRACT, _(
+            "the abstract must be text of 1 to {limit} characters", limit=MAX_ABSTRACT))
     if "items" in changes:
         items = changes["items"]
         if not isinstance(items, dict) or not items:
-            raise EntryError("invalid_change", "items must map data item names to descriptions")
+            raise EntryError("invalid_change",
+                             _("items must map data item names to descriptions"))
         names = {i.name for i in declared.items}
         clean["items"] = {}
         for name, text in items.items():
             if name not in names:
-                raise EntryError("invalid_change", f"{declared.code} has no data item {name!r}")
-            clean["items"][name] = _text(text, MAX_DESCRIPTION, f"the description of {name}")
+                raise EntryError("invalid_change", _("{code} has no data item {name!r}",
+                                                     code=declared.code, name=name))
+            clean["items"][name] = _text(text, MAX_DESCRIPTION, _(
+                "the description of {name} must be text of 1 to {limit} characters", name=name,
+                limit=MAX_DESCRIPTION))
     return clean
 
 
 def _reason(reason: str | None) -> str:
     text = (reason or "").strip()
     if not text or len(text) > MAX_REASON:
-        raise EntryError("reason_required", f"a reason of 1 to {MAX_REASON} characters is "
-                         "required")
+        raise EntryError("reason_required", _("a reason of 1 to {limit} characters is required",
+                                              limit=MAX_REASON))
     return text
 
 
 def _require_officer(actor: Actor, declared: Resource) -> None:
     # A provider department's reviewer is its catalog data officer.
     if Role.REVIEWER not in actor.roles or actor.department != declared.provider.code:
-        raise EntryError("forbidden", f"only {declared.provider.short_name}'s data officers "
-                         f"(role {Role.REVIEWER}) revise the entry {declared.code}")
+        raise EntryError("forbidden", _("only {provider}'s data officers (role {role}) revise "
+                                        "the entry {code}", provider=declared.provider.short_name,
+                                        role=Role.REVIEWER, code=declared.code))
 
 
 def _require_cdo(actor: Actor) -> None:
     if Role.CDO not in actor.roles:
-        raise EntryError("forbidden", "this decision is the chief data officer's")
+        raise EntryError("forbidden", _("this decision is the chief data officer's"))
 
 
 def _pending(s: Session, code: str) -> CatalogRevision | None:
@@ -408,11 +417,13 @@ def check_proposal(registry: Registry, code: str, changes: dict, actor: Actor) -
         _require_officer(actor, declared)
         clean = _validate(declared, changes)
     if not _changes(registry, code, clean):
-        raise EntryError("invalid_change", "the proposal changes nothing the catalog says now")
+        raise EntryError("invalid_change",
+                         _("the proposal changes nothing the catalog says now"))
     revision = pending(registry, code)
     if revision is not None and revision.status == EntryStatus.SUBMITTED.value:
-        raise EntryError("revision_pending", f"revision {revision.id} of {code} is submitted: "
-                         "wait for the decision or have it returned")
+        raise EntryError("revision_pending", _(
+            "revision {id} of {code} is submitted: wait for the decision or have it returned",
+            id=revision.id, code=code))
     return clean
 
 
@@ -420,21 +431,23 @@ def _validate_declaration(code: str, changes: dict, actor: Actor) -> dict:
     """The declaration, checked as a declaration file is (`catalog.city.parse_declaration`)
     and proposed by a data officer of its provider, which a revision never changes."""
     if set(changes) != {"declaration"}:
-        raise EntryError("invalid_change", "a declaration is proposed on its own, not with "
-                         "text changes")
+        raise EntryError("invalid_change", _("a declaration is proposed on its own, not with "
+                                             "text changes"))
     data = changes["declaration"]
     if not isinstance(data, dict) or data.get("code", code) != code:
-        raise EntryError("invalid_change", f"the declaration must be a JSON object for {code}")
+        raise EntryError("invalid_change",
+                         _("the declaration must be a JSON object for {code}", code=code))
     try:
         proposed = parse_declaration({**data, "code": code}, dict(DEPARTMENTS),
-                                     f"the declaration of {code}")
+                                     _("the declaration of {code}", code=code))
     except ProfileError as exc:
         raise EntryError("invalid_change", str(exc)) from None
     existing = RESOURCES.get(code)
     _require_officer(actor, existing or proposed)
     if existing is not None and proposed.provider.code != existing.provider.code:
-        raise EntryError("invalid_change", f"{code} is {existing.provider.short_name}'s: a "
-                         "revision does not change its provider")
+        raise EntryError("invalid_change", _(
+            "{code} is {provider}'s: a revision does not change its provider", code=code,
+            provider=existing.provider.short_name))
     return {"declaration": declaration_data(proposed)}
 
 
@@ -444,8 +457,9 @@ def _save_draft(registry: Registry, code: str, clean: dict, actor: Actor) -> Cat
         with registry.session() as s:
             revision = _pending(s, code)
             if revision is not None and revision.status == EntryStatus.SUBMITTED.value:
-                raise EntryError("revision_pending", f"revision {revision.id} of {code} is "
-                                 "submitted: wait for the decision or have it returned")
+                raise EntryError("revision_pending", _(
+                    "revision {id} of {code} is submitted: wait for the decision or have it "
+                    "returned", id=revision.id, code=code))
             if revision is None:
                 revision = CatalogRevision(resource_code=code, status=EntryStatus.DRAFT.value,
                                            changes=clean, proposed_by=actor.name,
@@ -456,23 +470,26 @@ def _save_draft(registry: Registry, code: str, clean: dict, actor: Actor) -> Cat
                 _event(s, code, actor, "proposed", None, revision.status, revision=revision)
             else:
                 if ("declaration" in revision.changes) != ("declaration" in clean):
-                    raise EntryError("revision_pending", f"{code} has an open draft of another "
-                                     "kind (text or declaration): submit or finish it first")
+                    raise EntryError("revision_pending", _(
+                        "{code} has an open draft of another kind (text or declaration): "
+                        "submit or finish it first", code=code))
                 revision.changes, revision.updated_at = clean, now
                 revision.proposed_by = actor.name
                 _event(s, code, actor, "edited", revision.status, revision.status,
                        revision=revision)
     except IntegrityError:  # another officer opened a revision at the same moment
-        raise EntryError("revision_pending", f"{code} already has an open revision") from None
+        raise EntryError("revision_pending",
+                         _("{code} already has an open revision", code=code)) from None
     return revision
 
 
 def _open_revision(s: Session, code: str, status: EntryStatus, verb: str) -> CatalogRevision:
     revision = _pending(s, code)
     if revision is None or revision.status != status.value:
-        now = revision.status if revision else "no open revision"
-        raise EntryError("invalid_transition", f"cannot {verb}: {code} has no {status.value} "
-                         f"revision ({now})")
+        now = revision.status if revision else _("no open revision")
+        raise EntryError("invalid_transition", _(
+            "cannot {verb}: {code} has no {status} revision ({now})", verb=verb, code=code,
+            status=status.value, now=now))
     return revision
 
 
@@ -482,7 +499,8 @@ def submit(registry: Registry, code: str, actor: Actor, note: str = "") -> Catal
     with registry.session() as s:
         revision = _open_revision(s, code, EntryStatus.DRAFT, "submit")
         if not _changes(registry, code, revision.changes):
-            raise EntryError("invalid_change", "the draft changes nothing the catalog says now")
+            raise EntryError("invalid_change",
+                             _("the draft changes nothing the catalog says now"))
         now = utcnow()
         revision.status, revision.submitted_at, revision.updated_at = (
             EntryStatus.SUBMITTED.value, now, now)
@@ -503,8 +521,8 @@ def _decide(registry: Registry, code: str, actor: Actor, reason: str, to: EntryS
             # The declaration file is the directory: written before the decision commits, so
             # a failed write leaves the revision submitted.
             if registry.home is None:
-                raise EntryError("invalid_transition", "this registry serves no hub home to "
-                                 "publish a declaration into")
+                raise EntryError("invalid_transition", _(
+                    "this registry serves no hub home to publish a declaration into"))
             write_declaration(registry.home, proposed)
         now = utcnow()
         revision.status, revision.updated_at = to.value, now
@@ -541,9 +559,9 @@ def _set_entry(registry: Registry, code: str, actor: Actor, reason: str, before:
                                   declaration=declared.model_dump(mode="json"))
             s.add(entry)
         if EntryStatus(entry.status) is not before:
-            raise EntryError("invalid_transition", f"cannot {verb} "
-                             f"{code}: it is {EntryStatus(entry.status).value}, not "
-                             f"{before.value}")
+            raise EntryError("invalid_transition", _(
+                "cannot {verb} {code}: it is {status}, not {expected}", verb=verb, code=code,
+                status=EntryStatus(entry.status).value, expected=before.value))
         entry.status, entry.status_reason, entry.updated_at = after, reason, utcnow()
         _event(s, code, actor, action, before.value, after.value, reason)
     return entry

@@ -14,10 +14,15 @@ Families: `EntryError` (catalog entries), `ReviewError` (cross-check reviews), `
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import ClassVar
 
+from catalog.i18n import language
+
 __all__ = ["CodedError", "HubError", "UnknownResource"]
+
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
 
 
 class HubError(Exception):
@@ -26,7 +31,8 @@ class HubError(Exception):
     code: str = "invalid"
     status: int = 400
     # True for families whose messages are written as clauses ("no such flag"): every surface
-    # shows them as sentences ("No such flag."), while `message` stays the clause.
+    # shows them as sentences ("No such flag."; a Chinese clause ends with "。"), while
+    # `message` stays the clause.
     SENTENCES: ClassVar[bool] = False
 
     def __init__(self, message: str) -> None:
@@ -38,6 +44,8 @@ class HubError(Exception):
         """The message as the API, the web app and the CLI all show it."""
         if not self.SENTENCES:
             return self.message
+        if language() != "en" and _CHINESE.search(self.message):  # a Chinese clause
+            return self.message if self.message.endswith(("。", "？", "！")) else self.message + "。"
         return self.message[:1].upper() + self.message[1:] + "."
 
 

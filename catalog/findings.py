@@ -23,6 +23,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.errors import CodedError
+from catalog.i18n import _
 from catalog.notify import HUB_DEPARTMENT, emit
 from catalog.tables import Base, HomePath, utcnow
 
@@ -225,15 +226,17 @@ def acknowledge(registry: Registry, finding_id: int, actor: str, note: str) -> A
     the problem goes away."""
     note = (note or "").strip()
     if not note or len(note) > MAX_NOTE:
-        raise FindingError("invalid", f"a note of 1 to {MAX_NOTE} characters is required")
+        raise FindingError("invalid", _("a note of 1 to {limit} characters is required",
+                                        limit=MAX_NOTE))
     if not actor:
-        raise FindingError("invalid", "who acknowledges must be named")
+        raise FindingError("invalid", _("who acknowledges must be named"))
     with registry.session() as s:
         row = s.get(AuditFinding, finding_id)
         if row is None:
-            raise FindingError("not_found", "no such finding")
+            raise FindingError("not_found", _("no such finding"))
         if row.status != FindingStatus.OPEN:
-            raise FindingError("invalid", f"the finding is {row.status}, not open")
+            raise FindingError("invalid", _("the finding is {status}, not open",
+                                            status=row.status))
         row.status, row.acknowledged_by, row.acknowledged_at = (FindingStatus.ACKNOWLEDGED,
                                                                 actor, utcnow())
         row.note = note

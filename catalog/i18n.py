@@ -26,10 +26,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-from babel.support import LazyProxy
-
-__all__ = ["DEFAULT", "LANGUAGES", "LOCALE_DIR", "_", "language", "lazy", "negotiate", "ngettext",
-           "normalise", "tag", "use"]
+__all__ = ["DEFAULT", "LANGUAGES", "LOCALE_DIR", "Lazy", "_", "language", "lazy", "negotiate",
+           "ngettext", "normalise", "tag", "use"]
 
 LANGUAGES = ("zh_Hans", "en")  # the catalogs the hub ships, the default first
 DEFAULT = LANGUAGES[0]
@@ -133,7 +131,70 @@ def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
     return text.format(n=n, **values)
 
 
-def lazy(message: str, /, **values: object) -> LazyProxy:
-    """`_(message, **values)` evaluated each time it is used (Babel's proxy), for text fixed
-    at import: constants, tables of labels."""
-    return LazyProxy(_, message, enable_cache=False, **values)
+class Lazy:
+    """A message translated each time it is used: a `str` wherever text is needed (`str()`,
+    formatting, `+`, `%`, str methods). Babel's `LazyProxy` does the same but importing it
+    (babel.support loads babel.dates and babel.numbers) cost every `hub` command 25–50 ms."""
+
+    __slots__ = ("message", "values")
+
+    def __init__(self, message: str, values: dict[str, object]) -> None:
+        self.message, self.values = message, values
+
+    @property
+    def value(self) -> str:
+        return _(self.message, **self.values)
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __repr__(self) -> str:
+        return f"lazy({self.message!r})"
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    def __getattr__(self, name: str) -> object:  # str's methods, on the current text
+        return getattr(self.value, name)
+
+    def __len__(self) -> int:
+        return len(self.value)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.value)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.value
+
+    def __getitem__(self, key: int | slice) -> str:
+        return self.value[key]
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return self.value == (other.value if isinstance(other, Lazy) else other)
+
+    def __lt__(self, other: object) -> bool:
+        return self.value < str(other)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __add__(self, other: str) -> str:
+        return self.value + str(other)
+
+    def __radd__(self, other: str) -> str:
+        return str(other) + self.value
+
+    def __mod__(self, other: object) -> str:
+        return self.value % other
+
+    def __mul__(self, n: int) -> str:
+        return self.value * n
+
+
+def lazy(message: str, /, **values: object) -> Lazy:
+    """`_(message, **values)` evaluated each time it is used, for text fixed at import:
+    constants, tables of labels."""
+    return Lazy(message, values)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import click
 
+from catalog.i18n import _, ngettext
+
 __all__ = ["PAGE_SIZE", "Page", "echo_lines", "echo_table", "page_of"]
 
 PAGE_SIZE = 50
@@ -27,13 +29,17 @@ class Page:
         return max(1, -(-self.total // self.size))
 
     def summary(self, what: str) -> str:
-        """`resources 51–100 of 10,000 (page 2 of 200)`, or why a page past the end is empty."""
+        """`resources 51–100 of 10,000 (page 2 of 200)`, or why a page past the end is empty;
+        `what` is said in the current language (`_("resources")`)."""
         if not self.items:
-            return (f"no {what} on page {self.number}: {self.total:,} in all, "
-                    f"{self.pages} page{'s' if self.pages > 1 else ''} of {self.size}")
+            return ngettext("no {what} on page {number}: {total} in all, {n} page of {size}",
+                            "no {what} on page {number}: {total} in all, {n} pages of {size}",
+                            self.pages, what=what, number=self.number, total=f"{self.total:,}",
+                            size=self.size)
         first = (self.number - 1) * self.size + 1
-        return (f"{what} {first:,}–{first + len(self.items) - 1:,} of {self.total:,} "
-                f"(page {self.number} of {self.pages})")
+        return _("{what} {first}–{last} of {total} (page {number} of {pages})", what=what,
+                 first=f"{first:,}", last=f"{first + len(self.items) - 1:,}",
+                 total=f"{self.total:,}", number=self.number, pages=self.pages)
 
 
 def page_of(every: Sequence, number: int, size: int) -> Page:

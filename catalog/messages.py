@@ -74,6 +74,14 @@ def _texts(message: str | tuple[str, ...]) -> tuple[str, ...]:
     return (message,) if isinstance(message, str) else tuple(message)
 
 
+def _same_fields(translation: str, message: str | tuple[str, ...]) -> bool:
+    """A translation names the source's placeholders; a plural form may name those of either
+    source form (click's "{possibility}" / "{possibilities}"), as the caller fills them all."""
+    if isinstance(message, str):
+        return _fields(translation) == _fields(message)
+    return _fields(translation) <= set().union(*map(_fields, message))
+
+
 def update(package: str) -> None:
     """Bring the package's catalogs to the messages its code says, and compile them."""
     said = extract(package)
@@ -118,7 +126,7 @@ def check(package: str) -> list[str]:
             if not translations or not all(translations) or entry.fuzzy:
                 problems.append(f"{lang}/{package}.po: {_texts(key)[0]!r} is not translated")
                 continue
-            if any(_fields(t) != _fields(_texts(key)[0]) for t in translations):
+            if any(not _same_fields(t, key) for t in translations):
                 problems.append(f"{lang}/{package}.po: the translation of {_texts(key)[0]!r} "
                                 "has other {placeholders} than the source")
         mo = path.with_suffix(".mo")

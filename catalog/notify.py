@@ -9,7 +9,9 @@ the action runs, so a slow or failing receiver never delays or fails it. Sending
 `catalog.notify_delivery`'s job (the API server after each change, `hub notify deliver`, the
 Dagster sensor).
 
-Event keys are stable English (`order.placed`); the title and text people read are Chinese.
+Event keys are stable English (`order.placed`); the title and text people read are written in
+the hub's configured language (`HUB_LANGUAGE`, Chinese by default) when the event is recorded,
+whoever caused it: they are read by the subscribers, not by the person acting.
 Subscriptions, set by administrators, name a department (every event concerning it) or a user
 (a client id: the events about their own orders), the event keys and where to send: a webhook
 URL (signed with a secret derived from the hub's master secret, shown when it is added) or an
@@ -35,6 +37,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, func, s
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from catalog.errors import CodedError
+from catalog.i18n import Lazy, _, lazy, use
 from catalog.tables import Base, utcnow
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module
@@ -66,51 +69,65 @@ CHANNELS = ("webhook", "email")
 
 @dataclass(frozen=True)
 class EventType:
-    """What people are told: a Chinese title and text, filled from the event's data."""
+    """What people are told: a title and a text, in the language of the moment they are read
+    (`lazy`), the text filled from the event's data."""
 
-    title: str
-    text: str
+    said_title: Lazy
+    said_text: Lazy
+
+    @property
+    def title(self) -> str:
+        return str(self.said_title)
+
+    @property
+    def text(self) -> str:
+        return str(self.said_text)
 
 
 EVENTS: dict[str, EventType] = {
     "order.placed": EventType(
-        "新的数据共享申请待审核",
-        "{department_name}申请共享资源「{resource_name}」（{resource}，{mode}），用途："
-        "{purpose}。申请编号 {order_id}，请在 {due} 前完成审核。"),
+        lazy("New data sharing order to review"),
+        lazy("{department_name} ordered the resource “{resource_name}” ({resource}, {mode}) "
+             "for this purpose: {purpose}. Order {order_id}; please review it by {due}.")),
     "order.approved": EventType(
-        "数据共享申请已批准",
-        "您对资源「{resource_name}」（{resource}）的数据共享申请 {order_id} 已由 {decided_by} "
-        "批准，有效期至 {valid_until}。"),
+        lazy("Data sharing order approved"),
+        lazy("Your order {order_id} for the resource “{resource_name}” ({resource}) was "
+             "approved by {decided_by}, valid until {valid_until}.")),
     "order.rejected": EventType(
-        "数据共享申请未通过",
-        "您对资源「{resource_name}」（{resource}）的数据共享申请 {order_id} 未通过"
-        "（{decided_by}）：{reason}"),
+        lazy("Data sharing order rejected"),
+        lazy("Your order {order_id} for the resource “{resource_name}” ({resource}) was "
+             "rejected ({decided_by}): {reason}")),
     "order.review_due": EventType(
-        "数据共享申请审核即将到期",
-        "{department_name}对资源「{resource_name}」（{resource}）的申请 {order_id} 处于"
-        "{stage}阶段，审核期限为 {due}，请及时处理。"),
+        lazy("Data sharing order review due soon"),
+        lazy("{department_name}'s order {order_id} for the resource “{resource_name}” "
+             "({resource}) is at the {stage} stage, due by {due}: please act on it.")),
     "order.review_overdue": EventType(
-        "数据共享申请审核已逾期",
-        "{department_name}对资源「{resource_name}」（{resource}）的申请 {order_id} 在{stage}"
-        "阶段已超过审核期限 {due}，已提交首席数据官督办。"),
+        lazy("Data sharing order review overdue"),
+        lazy("{department_name}'s order {order_id} for the resource “{resource_name}” "
+             "({resource}) is past its {stage} deadline {due} and was escalated to the chief "
+             "data officer.")),
     "grant.expiring": EventType(
-        "数据共享授权即将到期",
-        "申请 {order_id}（资源「{resource_name}」，{resource}）的共享授权将于 {valid_until} "
-        "到期，如需继续使用请重新申请。"),
+        lazy("Data sharing grant expiring"),
+        lazy("The grant of order {order_id} (the resource “{resource_name}”, {resource}) "
+             "expires on {valid_until}; place a new order to keep using it.")),
     "batch.rejected": EventType(
-        "数据批次被拒收",
-        "资源「{resource_name}」（{resource}）的批次 {batch_id} 被拒收：{reason}"),
+        lazy("Data batch rejected"),
+        lazy("Batch {batch_id} of the resource “{resource_name}” ({resource}) was rejected: "
+             "{reason}")),
     "batch.quarantined": EventType(
-        "数据批次隔离记录超过阈值",
-        "资源「{resource_name}」（{resource}）的批次 {batch_id} 共 {rows_in} 条记录，其中 "
-        "{rows_quarantined} 条（{ratio}）被隔离，超过阈值 {threshold}。请核对后重新报送。"),
+        lazy("Data batch quarantined above the threshold"),
+        lazy("Batch {batch_id} of the resource “{resource_name}” ({resource}) has {rows_in} "
+             "rows, of which {rows_quarantined} ({ratio}) were quarantined, above the threshold "
+             "{threshold}. Please check them and deliver again.")),
     "audit.critical_finding": EventType(
-        "审计发现严重问题",
-        "审计「{audit}」发现严重问题（{subject}）：{message}"),
+        lazy("Critical audit finding"),
+        lazy("The audit “{audit}” found a critical problem ({subject}): {message}")),
 }
 
-_STAGES = {"compliance_review": "合规审查", "provider_review": "提供部门审核"}
-_MODES = {"extract": "批量下载", "query": "SQL 查询", "aggregate": "统计查询", "verify": "核验"}
+_STAGES = {"compliance_review": lazy("compliance review"),
+           "provider_review": lazy("provider review")}
+_MODES = {"extract": lazy("bulk download"), "query": lazy("SQL query"),
+          "aggregate": lazy("aggregate query"), "verify": lazy("verification")}
 _DEPARTMENT = re.compile(r"^[a-z][a-z0-9_]{0,15}$")
 _USER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s<>,;]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z0-9-]{2,63}$")
@@ -202,15 +219,17 @@ class _Blank(dict):
 
 
 def _render(event: str, data: dict) -> tuple[str, str]:
+    """The event's title and text in the hub's configured language (module doc)."""
     kind = EVENTS[event]
-    values = _Blank({k: ("—" if v in (None, "") else v) for k, v in data.items()})
-    if "stage" in data:
-        values["stage"] = _STAGES.get(str(data["stage"]), str(data["stage"]))
-    if "mode" in data:
-        values["mode"] = _MODES.get(str(data["mode"]), str(data["mode"]))
-    values.setdefault("resource_name", _name("resource", data.get("resource")))
-    values.setdefault("department_name", _name("department", data.get("department")))
-    return kind.title, kind.text.format_map(values)
+    with use(None):
+        values = _Blank({k: ("—" if v in (None, "") else v) for k, v in data.items()})
+        if "stage" in data:
+            values["stage"] = str(_STAGES.get(str(data["stage"]), data["stage"]))
+        if "mode" in data:
+            values["mode"] = str(_MODES.get(str(data["mode"]), data["mode"]))
+        values.setdefault("resource_name", _name("resource", data.get("resource")))
+        values.setdefault("department_name", _name("department", data.get("department")))
+        return kind.title, kind.text.format_map(values)
 
 
 def _name(kind: str, code: object) -> str:
@@ -283,14 +302,15 @@ def _check_target(channel: str, target: str) -> str:
     target = (target or "").strip()
     if channel == "webhook":
         if not _webhook_url(target):
-            raise NotifyError("invalid_target", "a webhook needs an http:// or https:// URL "
-                                                "with a host and no credentials")
+            raise NotifyError("invalid_target", _("a webhook needs an http:// or https:// URL "
+                                                  "with a host and no credentials"))
     elif channel == "email":
         if not _EMAIL.match(target):
-            raise NotifyError("invalid_target", f"{target[:80]!r} is not an e-mail address")
+            raise NotifyError("invalid_target", _("{target!r} is not an e-mail address",
+                                                  target=target[:80]))
     else:
-        raise NotifyError("invalid_subscription",
-                          f"channel must be one of {', '.join(CHANNELS)}")
+        raise NotifyError("invalid_subscription", _("channel must be one of {channels}",
+                                                    channels=", ".join(CHANNELS)))
     return target
 
 
@@ -303,18 +323,19 @@ def add_subscription(registry: Registry, channel: str, target: str, events: Iter
     target = _check_target(channel, target)
     events = sorted(set(events))
     if not events:
-        raise NotifyError("invalid_subscription", "name at least one event")
+        raise NotifyError("invalid_subscription", _("name at least one event"))
     unknown = [e for e in events if e not in EVENTS]
     if unknown:
-        raise NotifyError("unknown_event", f"no event {unknown[0][:60]!r}; the events are "
-                                           f"{', '.join(EVENTS)}")
+        raise NotifyError("unknown_event", _("no event {event!r}; the events are {events}",
+                                             event=unknown[0][:60], events=", ".join(EVENTS)))
     if (department is None) == (user is None):
-        raise NotifyError("invalid_subscription", "name either a department or a user")
+        raise NotifyError("invalid_subscription", _("name either a department or a user"))
     if department is not None and (not _DEPARTMENT.match(department)
                                    or department not in DEPARTMENTS):
-        raise NotifyError("invalid_subscription", f"no department {department[:20]!r}")
+        raise NotifyError("invalid_subscription", _("no department {department!r}",
+                                                    department=department[:20]))
     if user is not None and not _USER.match(user):
-        raise NotifyError("invalid_subscription", "a user is named by their client id")
+        raise NotifyError("invalid_subscription", _("a user is named by their client id"))
     sub = Subscription(id="sub_" + secrets.token_hex(8), channel=channel, target=target,
                        department=department, user=user, events=events, active=True,
                        created_by=created_by[:64], created_at=utcnow())
@@ -339,7 +360,7 @@ def remove_subscription(registry: Registry, subscription_id: str) -> None:
     with registry.session() as s:
         sub = s.get(Subscription, subscription_id[:32])
         if sub is None or not sub.active:
-            raise NotifyError("not_found", "no such subscription")
+            raise NotifyError("not_found", _("no such subscription"))
         sub.active = False
         for row in s.scalars(select(NotifyDelivery).where(
                 NotifyDelivery.subscription_id == sub.id, NotifyDelivery.status == "pending")):

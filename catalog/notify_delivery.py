@@ -15,7 +15,7 @@ A webhook is POSTed as JSON with the headers
 - `X-Hub-Signature`: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>` under the
   subscription's secret (`catalog.notify.webhook_secret`).
 
-An e-mail goes through `HUB_SMTP_URL` (standard library `smtplib`), Chinese title and text;
+An e-mail goes through `HUB_SMTP_URL` (standard library `smtplib`), in the hub's language;
 while a process has no `HUB_SMTP_URL`, it leaves e-mail pending, untried, for one that has.
 """
 
@@ -38,6 +38,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from sqlalchemy import select, update
 
+from catalog.i18n import _, use
 from catalog.notify import NotifyAttempt, NotifyDelivery, NotifyEvent, webhook_secret
 from catalog.registry import Registry, utcnow
 from catalog.settings import HubSettings
@@ -123,14 +124,18 @@ def _smtp(settings: HubSettings) -> smtplib.SMTP:
 
 def _send_email(settings: HubSettings, delivery: NotifyDelivery, event: NotifyEvent) -> Outcome:
     message = EmailMessage()
-    message["Subject"] = f"【一网共享】{event.title}"
+    with use(None):  # the hub's configured language, as the event's own text (catalog.notify)
+        subject = _("[Data Sharing Hub] {title}", title=event.title)
+        body = _("{text}\n\nEvent: {event}\nId: {id}\nTime: {time}\n\nThis e-mail was sent "
+                 "automatically by the data sharing hub; please do not reply.\n", text=event.text,
+                 event=event.event, id=event.id, time=event.created_at.isoformat())
+    message["Subject"] = subject
     message["From"] = settings.smtp_from
     message["To"] = delivery.target
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(idstring=event.id)
     message[EVENT_HEADER], message[EVENT_ID_HEADER] = event.event, event.id
-    message.set_content(f"{event.text}\n\n事件：{event.event}\n编号：{event.id}\n时间："
-                        f"{event.created_at.isoformat()}\n\n此邮件由一网共享平台自动发送，请勿回复。\n")
+    message.set_content(body)
     try:
         with _smtp(settings) as client:
             refused = client.send_message(message)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from catalog import entries, extracts, findings, notify, quality_scores, reviews
 from catalog.city import serve
 from catalog.errors import HubError
+from catalog.i18n import _
 from catalog.model import Resource
 from catalog.resources import RESOURCES
 from catalog.schema import Schema, ensure_schema
@@ -85,8 +86,9 @@ def registry_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise HubError(f"the registry URL {url.split('@')[-1]!r} is not a database URL: use "
-                       "sqlite:///path/registry.db or postgresql://user@host/db") from None
+        raise HubError(_("the registry URL {url!r} is not a database URL: use "
+                         "sqlite:///path/registry.db or postgresql://user@host/db",
+                         url=url.split("@")[-1])) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
@@ -98,9 +100,9 @@ def registry_engine(url: str) -> Engine:
     try:
         engine = create_engine(parsed, future=True)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise HubError(f"the registry URL {parsed.render_as_string(hide_password=True)!r} "
-                       f"cannot be used ({exc}): use sqlite:///path/registry.db or "
-                       "postgresql://user@host/db") from None
+        raise HubError(_("the registry URL {url!r} cannot be used ({error}): use "
+                         "sqlite:///path/registry.db or postgresql://user@host/db",
+                         url=parsed.render_as_string(hide_password=True), error=exc)) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 
 from catalog.city import current_city
 from catalog.errors import UnknownResource
+from catalog.i18n import _
 from catalog.model import Department, Resource
 
 __all__ = ["AUDIT_FINDINGS", "CROSSCHECK_FLAGS", "DEPARTMENTS", "RESOURCES",
@@ -68,8 +69,8 @@ def resource(code: str) -> Resource:
     try:
         return RESOURCES[code]
     except KeyError:
-        raise UnknownResource(f"unknown resource {code!r}: `hub catalog list` lists the "
-                              "resource codes") from None
+        raise UnknownResource(_("unknown resource {code!r}: `hub catalog list` lists the "
+                                "resource codes", code=code)) from None
 
 
 def delivered_resources() -> list[Resource]:

@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Index, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from catalog.errors import CodedError
+from catalog.i18n import _
 from catalog.tables import Base, HomePath, utcnow
 
 if TYPE_CHECKING:  # only annotated: the registry imports this module, and every command
@@ -146,18 +147,19 @@ def review_flag(registry: Registry, con: duckdb.DuckDBPyConnection, key: FlagKey
                 decision: str, note: str, reviewer: str) -> FlagReview:
     """Record a decision on a flag of the current run, with the evidence it was shown."""
     if decision not in {d.value for d in ReviewDecision}:
-        raise ReviewError("invalid_review", "decision must be confirmed or dismissed")
+        raise ReviewError("invalid_review", _("decision must be confirmed or dismissed"))
     note = (note or "").strip()
     if not note or len(note) > MAX_NOTE:
-        raise ReviewError("invalid_review", f"a note of 1 to {MAX_NOTE} characters is required")
+        raise ReviewError("invalid_review", _("a note of 1 to {limit} characters is required",
+                                              limit=MAX_NOTE))
     if not reviewer:
-        raise ReviewError("invalid_review", "the reviewer must be named")
+        raise ReviewError("invalid_review", _("the reviewer must be named"))
     found = con.execute(
         f"SELECT fingerprint, run_id FROM {FLAGS_VIEW} "
         "WHERE case_no = ? AND rule = ? AND id_number = ?",
         [key.case_no, key.rule, key.id_number]).fetchall()
     if not found:
-        raise ReviewError("not_found", "no such flag in the current cross-check")
+        raise ReviewError("not_found", _("no such flag in the current cross-check"))
     fingerprint, run_id = found[0]
     review = FlagReview(case_no=key.case_no, rule=key.rule, id_number=key.id_number,
                         fingerprint=fingerprint, decision=decision, note=note,

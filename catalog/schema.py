@@ -30,6 +30,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
 
+from catalog.i18n import _
+
 __all__ = ["BASELINE", "Schema", "SchemaMismatch", "differences", "ensure_schema", "head",
            "next_revision", "run_env", "schemas", "state", "upgrade"]
 
@@ -100,7 +102,7 @@ def ensure_schema(engine: Engine, schema: Schema) -> None:
     known = _CURRENT.setdefault(schema.name, weakref.WeakSet())
     if engine in known:
         return
-    revision, newest, _ = state(engine, schema)
+    revision, newest, _populated = state(engine, schema)
     if revision is None:
         # Read again under the lock: another process opening the same new registry may be
         # making it right now, and the two reads of `state` are not one snapshot (its version
@@ -115,17 +117,19 @@ def ensure_schema(engine: Engine, schema: Schema) -> None:
 
 
 def _mismatch(engine: Engine, schema: Schema, revision: str | None, newest: str) -> str:
-    where = engine.url.render_as_string(hide_password=True)
+    values = {"where": engine.url.render_as_string(hide_password=True), "package": schema.name,
+              "revision": revision, "newest": newest}
     if revision is None:
-        found = "tables without a version (made before the tables were versioned)"
-    elif revision not in {r.revision for r in _script(schema.migrations).walk_revisions()}:
-        return (f"the registry {where} holds {schema.name} tables at revision {revision}, "
-                f"which this hub does not know (it expects {newest}): it was written by a newer "
-                "hub; run that version, or restore a backup made before it")
-    else:
-        found = f"tables at revision {revision}"
-    return (f"the registry {where} holds {schema.name} {found}; this hub needs "
-            f"revision {newest}: back the registry up, then run `hub registry upgrade`")
+        return _("the registry {where} holds {package} tables without a version (made before the "
+                 "tables were versioned); this hub needs revision {newest}: back the registry "
+                 "up, then run `hub registry upgrade`", **values)
+    if revision not in {r.revision for r in _script(schema.migrations).walk_revisions()}:
+        return _("the registry {where} holds {package} tables at revision {revision}, which this "
+                 "hub does not know (it expects {newest}): it was written by a newer hub; run "
+                 "that version, or restore a backup made before it", **values)
+    return _("the registry {where} holds {package} tables at revision {revision}; this hub "
+             "needs revision {newest}: back the registry up, then run `hub registry upgrade`",
+             **values)
 
 
 @contextmanager
@@ -159,9 +163,10 @@ def upgrade(engine: Engine, schema: Schema) -> None:
         command.upgrade(config, "head")
         found = differences(connection, schema) if legacy else []
         if found:  # raised inside the transaction, so the stamp is rolled back
-            raise SchemaMismatch(
-                f"the {schema.name} tables of this registry differ from revision {BASELINE}: "
-                + "; ".join(found))
+            raise SchemaMismatch(_(
+                "the {package} tables of this registry differ from revision {baseline}: "
+                "{differences}", package=schema.name, baseline=BASELINE,
+                differences="; ".join(found)))
     _CURRENT.pop(schema.name, None)
 
 

@@ -7,10 +7,11 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from catalog.errors import HubError
+from catalog.i18n import DEFAULT, _, normalise
 
 __all__ = ["HubSettings", "SettingsError", "get_settings"]
 
@@ -47,6 +48,11 @@ class HubSettings(BaseSettings):
         default=64 * 1024 * 1024,
         ge=1024,
         description="Bytes of a delivered text file decoded and split per step of ingestion.",
+    )
+    language: str = Field(
+        default=DEFAULT,
+        description="The language the hub speaks where no person chose one (CLI, audit findings, "
+        "e-mails, the web app's default): `zh` (Simplified Chinese) or `en`.",
     )
     quality_results_kept: int = Field(
         default=10,
@@ -183,13 +189,22 @@ class HubSettings(BaseSettings):
         default=10, ge=1, description="Smallest group an aggregate-only grant may see (k)."
     )
 
+    @field_validator("language", mode="before")
+    @classmethod
+    def _shipped_language(cls, value: object) -> str:
+        """A language the hub ships (`catalog.i18n.normalise`), in its catalog's name."""
+        found = normalise(value) if isinstance(value, str) else None
+        if found is None:
+            raise ValueError(_("not a language the hub speaks: use zh or en"))
+        return found
+
     @model_validator(mode="after")
     def _resolve_paths(self) -> HubSettings:
         self.home = self.home.expanduser().resolve()
         self.landing = (self.landing or self.home / "landing").expanduser().resolve()
         self.public_base_url = (self.public_base_url or self.api_issuer).rstrip("/")
         if self.mode == "production" and self.secret_key.get_secret_value().startswith("demo"):
-            raise ValueError("HUB_SECRET_KEY must be set to a real secret in production mode")
+            raise ValueError(_("HUB_SECRET_KEY must be set to a real secret in production mode"))
         return self
 
     @property
@@ -217,12 +232,14 @@ class SettingsError(HubError):
     def from_validation(cls, error: ValidationError) -> SettingsError:
         problems = []
         for e in error.errors():
+            message = str(e["msg"]).removeprefix("Value error, ")
             if not e["loc"]:  # a rule across fields: its message names the variable
-                problems.append(str(e["msg"]).removeprefix("Value error, "))
+                problems.append(message)
                 continue
             name = "HUB_" + "_".join(str(part) for part in e["loc"]).upper()
-            problems.append(f"{name}={e['input']!s}: {e['msg']}")
-        return cls("; ".join(problems) + " (fix the environment variable; README: Settings)")
+            problems.append(f"{name}={e['input']!s}: {message}")
+        return cls(_("{problems} (fix the environment variable; README: Settings)",
+                     problems="; ".join(problems)))
 
 
 @functools.cache

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from catalog.i18n import _
 from catalog.model import Department, Resource
 from catalog.template_columns import COLUMNS, header_key
 from catalog.template_resource import HEADERS, Problem, Rows, build_resource
@@ -64,8 +65,9 @@ def import_directory(path: Path, departments: Mapping[str, Department], *,
     suffix = path.suffix.lower()
     try:
         if suffix not in _SUFFIXES:
-            raise _Unreadable("unsupported_file", f"文件 {path.name} 不是 XLSX 或 CSV 文件"
-                              "（.xls 等格式请在 Excel 或 WPS 中另存为 .xlsx）")
+            raise _Unreadable("unsupported_file", _(
+                "the file {file} is not an XLSX or CSV file (save .xls and other formats as "
+                ".xlsx in Excel or WPS)", file=path.name))
         sheet = _xlsx_rows(path) if suffix in (".xlsx", ".xlsm") else _csv_rows(path, encoding)
     except _Unreadable as exc:
         return ImportResult(problems=(Problem(0, "", exc.key, str(exc)),))
@@ -78,8 +80,9 @@ def import_rows(sheet: list[list[str]], departments: Mapping[str, Department], *
     header_at = next((i for i, row in enumerate(sheet[:_HEADER_SEARCH])
                       if any(header_key(c) == "name" for c in row)), None)
     if header_at is None:
-        return ImportResult(problems=(Problem(0, "", "no_header", "找不到表头：前 "
-                                              f"{_HEADER_SEARCH} 行中没有“信息资源名称”列"),))
+        return ImportResult(problems=(Problem(0, "", "no_header", _(
+            "no header found: none of the first {rows} rows has the column “信息资源名称”",
+            rows=_HEADER_SEARCH)),))
     keys, data_at, ignored = _header(sheet, header_at)
     problems = _header_problems(keys, header_at + 1)
     if problems:
@@ -88,7 +91,7 @@ def import_rows(sheet: list[list[str]], departments: Mapping[str, Department], *
             for n, row in enumerate(sheet[data_at:], start=data_at + 1)]
     groups, problems = _group(rows)
     if not groups and not problems:
-        problems.append(Problem(0, "", "empty", "表中没有任何信息资源"))
+        problems.append(Problem(0, "", "empty", _("the sheet holds no resource")))
     resources = []
     for group in groups:
         resource, found = build_resource(group, departments, released or date.today())
@@ -129,10 +132,13 @@ def _header(sheet: list[list[str]], at: int) -> tuple[dict[int, str], int, tuple
 
 
 def _header_problems(keys: dict[int, str], row: int) -> list[Problem]:
-    problems = [Problem(row, HEADERS[k], "duplicate_column", f"表头中“{HEADERS[k]}”列出现多次")
+    problems = [Problem(row, HEADERS[k], "duplicate_column",
+                        _("the column “{column}” appears more than once in the header",
+                          column=HEADERS[k]))
                 for j, k in keys.items() if j < 0]
     present = set(keys.values())
-    problems += [Problem(row, c.header, "missing_column", f"缺少必备列“{c.header}”")
+    problems += [Problem(row, c.header, "missing_column",
+                         _("the required column “{column}” is missing", column=c.header))
                  for c in COLUMNS if c.required and c.key not in present]
     for j in [j for j in keys if j < 0]:
         del keys[j]
@@ -158,7 +164,8 @@ def _group(rows: Rows) -> tuple[list[Rows], list[Problem]]:
             if any(cells.get(k, "").strip() for k in ("name", "provider")) or not (
                     current or skipping):
                 problems.append(Problem(row_no, HEADERS["code"], "missing_value",
-                                        "缺少信息资源代码（资源的第一行必须填写）"))
+                                        _("the resource code is missing (the first row of "
+                                          "a resource must give it)")))
                 current, skipping = "", True
             elif not skipping:
                 groups[-1].append((row_no, cells))
@@ -168,7 +175,8 @@ def _group(rows: Rows) -> tuple[list[Rows], list[Problem]]:
                 groups[-1].append((row_no, cells))
         elif code in first_row:
             problems.append(Problem(row_no, HEADERS["code"], "duplicate_code",
-                                    f"信息资源代码“{code}”已在第 {first_row[code]} 行使用"))
+                                    _("the resource code “{code}” is already used in row "
+                                      "{row}", code=code, row=first_row[code])))
             current, skipping, continued = code, True, False  # its rows are not read
             name = cells.get("name", "").strip()
         else:
@@ -209,7 +217,9 @@ def _xlsx_rows(path: Path) -> list[list[str]]:
         sheets = [workbook.get_sheet_by_index(i).to_python(skip_empty_area=False)
                   for i in range(len(workbook.sheet_names))]
     except Exception as exc:  # noqa: BLE001 (calamine raises its own types for damaged files)
-        raise _Unreadable("unreadable_file", f"文件 {path.name} 不是可读取的 XLSX 工作簿（{exc}）") from None
+        raise _Unreadable("unreadable_file", _(
+            "the file {file} is not a readable XLSX workbook ({error})", file=path.name,
+            error=exc)) from None
     rows = [[[_text(v) for v in row] for row in sheet] for sheet in sheets]
     for sheet in rows:
         if any(header_key(c) == "name" for row in sheet[:_HEADER_SEARCH] for c in row):
@@ -225,7 +235,8 @@ def _csv_rows(path: Path, encoding: str | None) -> list[list[str]]:
         data = path.read_bytes()
     except OSError as exc:
         raise _Unreadable("unreadable_file",
-                          f"无法读取文件 {path.name}（{exc.strerror}）") from None
+                          _("the file {file} cannot be read ({error})", file=path.name,
+                            error=exc.strerror)) from None
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     for codec in (encoding,) if encoding else ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
         try:
@@ -235,11 +246,14 @@ def _csv_rows(path: Path, encoding: str | None) -> list[list[str]]:
             continue
     else:
         raise _Unreadable("bad_encoding",
-                          f"文件 {path.name} 不是 {encoding or 'UTF-8 或 GB18030'} 编码的文本")
+                          _("the file {file} is not text in {encoding}", file=path.name,
+                            encoding=encoding) if encoding else
+                          _("the file {file} is not text in UTF-8 or GB18030", file=path.name))
     head = next((line for line in text.splitlines()[:_HEADER_SEARCH] if "资源名称" in line), "")
     delimiter = max((",", "\t", ";"), key=head.count)
     try:
         return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
         raise _Unreadable("unreadable_file",
-                          f"文件 {path.name} 不是可读取的 CSV（{exc}）") from None
+                          _("the file {file} is not a readable CSV ({error})", file=path.name,
+                            error=exc)) from None

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from pydantic import ValidationError
 
+from catalog.i18n import _
 from catalog.model import (
     Department,
     Grade,
@@ -65,6 +66,15 @@ class Problem:
 Rows = list[tuple[int, dict[str, str]]]  # (sheet row number, column key → cell text)
 
 
+def _missing(key: str) -> str:
+    return _("the {column} is missing", column=HEADERS[key])
+
+
+def _unknown(key: str, text: str, allowed: str) -> str:
+    return _("{column} “{value}” is not one of the values allowed ({allowed})",
+             column=HEADERS[key], value=text, allowed=allowed)
+
+
 @dataclass
 class _Reader:
     """The rows of one resource, read column by column, collecting problems."""
@@ -90,26 +100,27 @@ class _Reader:
                 found = (row_no, text)
             elif text != found[1]:
                 self.problem(row_no, key, "inconsistent",
-                             f"{HEADERS[key]}“{text}”与本资源第 {found[0]} 行的“{found[1]}”不同")
+                             _("{column} “{value}” differs from “{first}” in row {row} of this "
+                               "resource", column=HEADERS[key], value=text, first=found[1],
+                               row=found[0]))
         return found or (self.first, "")
 
     def required(self, key: str) -> tuple[int, str]:
         row, text = self.value(key)
         if not text:
-            self.problem(row, key, "missing_value", f"缺少{HEADERS[key]}")
+            self.problem(row, key, "missing_value", _missing(key))
         return row, text
 
     def word(self, key: str, row: int, text: str, default=None):
         """A cell's word as the model's member (`default` when blank)."""
         if not text:
             if default is None:
-                self.problem(row, key, "missing_value", f"缺少{HEADERS[key]}")
+                self.problem(row, key, "missing_value", _missing(key))
             return default
         member = lookup(key, text)
         if member is None:
             allowed = "、".join(dict.fromkeys(str(m) for m in VOCABULARY[key].values()))
-            self.problem(row, key, "unknown_value",
-                         f"{HEADERS[key]}“{text}”不是可用的值（可用：{allowed}）")
+            self.problem(row, key, "unknown_value", _unknown(key, text, allowed))
         return member
 
 
@@ -123,10 +134,12 @@ def _department(reader: _Reader, departments: Mapping[str, Department]) -> Depar
         found = departments.get(text) or departments.get(_SPACE.sub("", text))
         if found is None:
             reader.problem(row, key, "unknown_department",
-                           f"提供方“{text}”不是本市登记的部门（按部门名称、简称或代码填写）")
+                           _("the provider “{provider}” is not a department of the city (give "
+                             "the department's name, short name or code)", provider=text))
         elif chosen is not None and found != chosen:
             reader.problem(row, key, "inconsistent",
-                           f"提供方“{text}”与提供方代码“{code}”不是同一部门")
+                           _("the provider “{provider}” and the provider code “{code}” are not "
+                             "the same department", provider=text, code=code))
         chosen = chosen or found
     return chosen
 
@@ -137,12 +150,14 @@ def _resource_fields(reader: _Reader, departments: Mapping[str, Department],
     code_row, code = reader.required("code")
     if code and not _RESOURCE_CODE.match(code):
         reader.problem(code_row, "code", "bad_code",
-                       f"信息资源代码“{code}”应为“部门代码.资源标识”，只用小写字母和下划线，"
-                       "如 ga.population")
+                       _("the resource code “{code}” must be “department code.resource name” "
+                         "in lower-case letters and underscores, such as ga.population",
+                         code=code))
     provider = _department(reader, departments)
     if code and provider and _RESOURCE_CODE.match(code) and code.split(".")[0] != provider.code:
         reader.problem(code_row, "code", "code_prefix",
-                       f"信息资源代码“{code}”应以提供方的部门代码“{provider.code}.”开头")
+                       _("the resource code “{code}” must start with its provider's "
+                         "department code “{prefix}.”", code=code, prefix=provider.code))
     sharing = w("sharing", *reader.required("sharing"))
     open_ = w("open", *reader.value("open"), default=OpenAttribute.NOT_OPEN)
     conditions = {}
@@ -151,7 +166,9 @@ def _resource_fields(reader: _Reader, departments: Mapping[str, Department],
             (open_, "open_conditions", OpenAttribute.CONDITIONAL, "有条件开放")):
         row, text = reader.value(key)
         if attr is conditional and not text:
-            reader.problem(row, key, "missing_value", f"{what}的资源须填写{HEADERS[key]}")
+            reader.problem(row, key, "missing_value", _(
+                "a resource that is {attribute} must give its {column}", attribute=what,
+                column=HEADERS[key]))
         conditions[key] = text
     fmt_row, fmt = reader.required("format")
     name_en = reader.value("name_en")[1]
@@ -178,8 +195,8 @@ def _choice(reader: _Reader, key: str, choices: Mapping[str, str], default: str)
         return default
     chosen = choices.get(text.lower().replace(" ", ""))
     if chosen is None:
-        reader.problem(row, key, "unknown_value", f"{HEADERS[key]}“{text}”不是可用的值（可用："
-                       + "、".join(dict.fromkeys(choices)) + "）")
+        reader.problem(row, key, "unknown_value",
+                       _unknown(key, text, "、".join(dict.fromkeys(choices))))
         return default
     return chosen
 
@@ -193,7 +210,8 @@ def _release_date(reader: _Reader, released: date) -> date:
             return datetime.strptime(text[:10] if fmt == "%Y-%m-%d" else text, fmt).date()
         except ValueError:
             continue
-    reader.problem(row, "release_date", "bad_date", f"发布日期“{text}”不是日期（如 2026-01-01）")
+    reader.problem(row, "release_date", "bad_date", _(
+        "the release date “{value}” is not a date (such as 2026-01-01)", value=text))
     return released
 
 
@@ -202,7 +220,8 @@ def _related(reader: _Reader) -> tuple[str, ...]:
     codes = tuple(c for c in _LIST.split(text) if c)
     for code in codes:
         if not _RESOURCE_CODE.match(code):
-            reader.problem(row, "related", "bad_code", f"关联资源代码“{code}”不是资源代码")
+            reader.problem(row, "related", "bad_code", _(
+                "the related resource code “{code}” is not a resource code", code=code))
     return codes
 
 
@@ -211,7 +230,8 @@ def _flag(reader: _Reader, row: int, key: str, text: str) -> bool:
     if word in YES:
         return True
     if word not in NO:
-        reader.problem(row, key, "bad_flag", f"{HEADERS[key]}“{text}”应填“是”或“否”")
+        reader.problem(row, key, "bad_flag", _("{column} “{value}” must be “是” or “否”",
+                                               column=HEADERS[key], value=text))
     return False
 
 
@@ -222,27 +242,31 @@ def _item(reader: _Reader, row: int, cells: dict[str, str]) -> dict[str, object]
     zh, name, type_word = cell("item_zh"), cell("item_name"), cell("item_type")
     for key, text in (("item_zh", zh), ("item_name", name)):
         if not text:
-            reader.problem(row, key, "missing_value", f"缺少{HEADERS[key]}")
+            reader.problem(row, key, "missing_value", _missing(key))
     if name and not _ITEM_NAME.match(name):
         reader.problem(row, "item_name", "bad_item_name",
-                       f"字段名“{name}”应以小写字母开头，只用小写字母、数字和下划线")
+                       _("the field name “{name}” must start with a lower-case letter and use "
+                         "only lower-case letters, digits and underscores", name=name))
     item_type = None
     if type_word.lower() in UNSUPPORTED_TYPES:
         reader.problem(row, "item_type", "unsupported_type",
-                       f"信息项类型“{type_word}”（二进制）不能作为数据项汇聚")
+                       _("the data item type “{type}” (binary) cannot be collected as a data "
+                         "item", type=type_word))
     else:
         item_type = reader.word("item_type", row, type_word)
     length = cell("item_length")
     found = _LENGTH.match(length)
     if length and (not found or int(found.group(1)) == 0):
         reader.problem(row, "item_length", "bad_length",
-                       f"信息项长度“{length}”应为正整数（小数可写作“14,2”）")
+                       _("the data item length “{length}” must be a positive whole number (a "
+                         "decimal may be written “14,2”)", length=length))
     max_value = None
     if text := cell("item_max"):
         try:
             max_value = float(text.replace(",", ""))
         except ValueError:
-            reader.problem(row, "item_max", "bad_number", f"最大值“{text}”不是数字")
+            reader.problem(row, "item_max", "bad_number",
+                           _("the maximum “{value}” is not a number", value=text))
     return {
         "name": name, "zh_name": zh, "source": cell("item_source") or zh, "type": item_type,
         "description": cell("item_description"),
@@ -262,12 +286,14 @@ def _items(reader: _Reader) -> list[dict[str, object]]:
         item = _item(reader, row, cells)
         if item["name"] in seen:
             reader.problem(row, "item_name", "duplicate_item",
-                           f"字段名“{item['name']}”已在第 {seen[item['name']]} 行使用")
+                           _("the field name “{name}” is already used in row {row}",
+                             name=item["name"], row=seen[item["name"]]))
         seen.setdefault(item["name"], row)
         items.append(item)
     if items and not any(item["key"] for item in items):
         reader.problem(reader.first, "item_key", "no_key",
-                       "资源没有主键信息项（至少一个信息项的“主键”填“是”）")
+                       _("the resource has no key data item (give “是” as “主键” of at least "
+                         "one data item)"))
     return items
 
 
@@ -281,11 +307,12 @@ def build_resource(rows: Rows, departments: Mapping[str, Department],
     if fields["format"] not in (None, SourceFormat.PARQUET):
         # A list of ID numbers is delivered as a Parquet list: the standardiser reads the
         # fields of CSV, XLSX and JSON Lines as text.
-        for (row, _), item in zip(rows, items):
+        for (row, _cells), item in zip(rows, items):
             if item["type"] is ItemType.ID_LIST:
                 reader.problem(row, "item_type", "unsupported_type",
-                               f"{fields['format']} 格式的资源不能有“身份证号码列表”类型的信息项"
-                               "（仅 Parquet）")
+                               _("a resource delivered as {format} cannot have a data item "
+                                 "of the type “身份证号码列表” (Parquet only)",
+                                 format=fields["format"]))
     if reader.problems:
         return None, reader.problems
     try:
@@ -297,7 +324,8 @@ def build_resource(rows: Rows, departments: Mapping[str, Department],
             if loc[:1] == ("items",) and len(loc) > 2 and isinstance(loc[1], int):
                 row, key = rows[loc[1]][0], _ITEM_KEYS.get(str(loc[2]), "")
             reader.problem(row, _RESOURCE_KEYS.get(key, key), "invalid",
-                           f"不符合资源目录模型：{error['msg']}")
+                           _("does not fit the resource directory model: {error}",
+                             error=error["msg"]))
         return None, reader.problems
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from catalog import HubSettings, delivered_resources, open_registry
 from catalog.audit_plugins import scheduled
 from catalog.findings import AuditResult, Finding, Severity
+from catalog.i18n import _, lazy
 from catalog.quality_scores import RESOURCE_LEVEL, Dimension, QualityScore, score_history
 
 if TYPE_CHECKING:  # imported where the audit runs: loading it stays cheap
@@ -25,8 +26,17 @@ DROP_HIGH = 0.05
 _NOT_REGRESSIONS = {Dimension.TIMELINESS.value}
 # Undeclared identity or bank-card numbers are the most damaging: they would be shared unmasked.
 _PII_SEVERITY = {"id_number": Severity.HIGH, "bank_card": Severity.HIGH}
-_LOOKS = {"id_number": "resident ID numbers", "mobile": "mobile numbers",
-          "bank_card": "bank-card numbers", "address": "street addresses"}
+# What the values of each kind look like, one whole sentence each.
+_LOOKS = {
+    "id_number": lazy("{code} {item}: {share} of sampled values look like resident ID numbers, "
+                      "but the catalog declares it {declared}, not {expected}."),
+    "mobile": lazy("{code} {item}: {share} of sampled values look like mobile numbers, but the "
+                   "catalog declares it {declared}, not {expected}."),
+    "bank_card": lazy("{code} {item}: {share} of sampled values look like bank-card numbers, "
+                      "but the catalog declares it {declared}, not {expected}."),
+    "address": lazy("{code} {item}: {share} of sampled values look like street addresses, but "
+                    "the catalog declares it {declared}, not {expected}."),
+}
 
 
 def _pii_findings(code: str, found: list[PiiFinding]) -> list[Finding]:
@@ -40,8 +50,8 @@ def _pii_findings(code: str, found: list[PiiFinding]) -> list[Finding]:
         out.append(Finding(
             "undeclared_personal_data", _PII_SEVERITY.get(kind, Severity.WARNING),
             f"resource:{code}",
-            f"{code} {item}: {top.share:.0%} of sampled values look like {_LOOKS[kind]}, but "
-            f"the catalog declares it {top.declared}, not {top.expected}.",
+            str(_LOOKS[kind]).format(code=code, item=item, share=f"{top.share:.0%}",
+                                     declared=top.declared, expected=top.expected),
             key=f"{item}:{kind}",
             evidence={"columns": sorted(h.column for h in hits), "share": top.share,
                       "declared": top.declared, "expected": top.expected,
@@ -70,8 +80,8 @@ def undeclared_personal_data(settings: HubSettings, now: datetime) -> AuditResul
     finally:
         registry.dispose()
     return AuditResult(found, {"resources": examined, "files": files_read},
-                       f"{len(found)} undeclared personal data items in {examined} published "
-                       "resources")
+                       _("{found} undeclared personal data items in {examined} published "
+                         "resources", found=len(found), examined=examined))
 
 
 def _by_version(history: list[QualityScore]) -> dict[int, dict[str, float]]:
@@ -121,8 +131,10 @@ def quality_regressions(settings: HubSettings, now: datetime) -> AuditResult:
                 found.append(Finding(
                     "quality_regressions", Severity.HIGH if drop > DROP_HIGH else Severity.WARNING,
                     f"resource:{declared.code}",
-                    f"{declared.code} {dimension} fell from {previous:.4f} (version {before}) to "
-                    f"{score:.4f} (version {latest}).",
+                    _("{code} {dimension} fell from {previous} (version {before}) to {score} "
+                      "(version {latest}).", code=declared.code, dimension=dimension,
+                      previous=f"{previous:.4f}", before=before, score=f"{score:.4f}",
+                      latest=latest),
                     key=dimension,
                     evidence={"version": latest, "previous_version": before,
                               "score": round(score, 6), "previous": round(previous, 6),
@@ -131,5 +143,5 @@ def quality_regressions(settings: HubSettings, now: datetime) -> AuditResult:
     finally:
         registry.dispose()
     return AuditResult(found, {"resources_with_two_versions": examined},
-                       f"{len(found)} regressions in {examined} resources with two measured "
-                       "versions")
+                       _("{found} regressions in {examined} resources with two measured "
+                         "versions", found=len(found), examined=examined))

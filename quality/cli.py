@@ -8,6 +8,8 @@ import sys
 import click
 
 from catalog import RESOURCES, delivered_resources, get_settings, resource
+from catalog.i18n import _, lazy, ngettext
+from catalog.listing import echo_table
 
 __all__ = ["register"]
 
@@ -20,38 +22,43 @@ def _selected(codes: tuple[str, ...]):
 
 
 def register(main: click.Group) -> None:
-    @main.group("quality")
+    @main.group("quality", help=lazy(
+        "Data quality (GB/T 36344): GX validation, scores, Data Docs, department feedback."))
     def quality_group() -> None:
-        """Data quality (GB/T 36344): GX validation, scores, Data Docs, department feedback."""
+        pass
 
-    @quality_group.command("run")
-    @click.option("--resource", "codes", multiple=True, help="Only these resources.")
+    @quality_group.command("run", help=lazy(
+        "Validate each current version; record scores, write Data Docs and feedback files."))
+    @click.option("--resource", "codes", multiple=True, help=lazy("Only these resources."))
     def run(codes: tuple[str, ...]) -> None:
-        """Validate each current version; record scores, write Data Docs and feedback files."""
         from catalog.cli import open_registry
         from quality.service import run_quality
 
         settings, registry = get_settings(), open_registry()
         failed = False
+        rows = []
         for declared in _selected(codes):
             report = run_quality(settings, registry, declared)
             if report.outcome is None:
-                click.echo(f"{declared.code:22} not published yet")
+                rows.append((declared.code, "-", _("not published yet"), "", "", "", ""))
                 continue
             blocking = report.outcome.blocking_failures
             failed |= bool(blocking)
             scores = "  ".join(f"{d}={v:.4f}" for d, v in sorted(report.resource_scores.items()))
-            click.echo(f"{declared.code:22} v{report.version}  {scores}  "
-                       f"warnings={len(report.outcome.warnings)} blocking={len(blocking)} "
-                       f"feedback={len(report.feedback)} undeclared_pii={len(report.pii)}")
-        click.echo(f"Data Docs: {settings.home / 'quality' / 'docs' / 'index.html'}")
+            rows.append((declared.code, f"v{report.version}", scores,
+                         len(report.outcome.warnings), len(blocking), len(report.feedback),
+                         len(report.pii)))
+        echo_table([_("resource"), _("version"), _("scores"), _("warnings"), _("blocking"),
+                    _("feedback"), _("undeclared PII")], rows, _("no resources"),
+                   right=frozenset({3, 4, 5, 6}))
+        click.echo(_("Data Docs: {path}", path=settings.home / "quality" / "docs" / "index.html"))
         if failed:
             sys.exit(1)
 
-    @quality_group.command("scores")
+    @quality_group.command("scores", help=lazy(
+        "Latest scores, per-item scores and trend (JSON), of one resource or all."))
     @click.argument("code", required=False)
     def scores(code: str | None) -> None:
-        """Latest scores, per-item scores and trend (JSON), of one resource or all."""
         from catalog.cli import open_registry
         from catalog.quality_scores import quality_summary
 
@@ -60,10 +67,10 @@ def register(main: click.Group) -> None:
         out = {c: quality_summary(registry, c) for c in codes}
         click.echo(json.dumps(out if not code else out[code], ensure_ascii=False, indent=2))
 
-    @quality_group.command("feedback")
-    @click.option("--department", help="Only this department's files (e.g. ga).")
+    @quality_group.command("feedback", help=lazy(
+        "List the feedback files departments have to act on (written by `hub quality run`)."))
+    @click.option("--department", help=lazy("Only this department's files (e.g. ga)."))
     def feedback(department: str | None) -> None:
-        """List the feedback files departments have to act on (written by `hub quality run`)."""
         from quality.context import feedback_dir
 
         root = feedback_dir(get_settings())
@@ -72,7 +79,10 @@ def register(main: click.Group) -> None:
 
         def line(path) -> str:
             with path.open(encoding="utf-8-sig") as fh:
-                return f"{path}  ({sum(1 for _ in fh) - 1} problem records)"
+                count = sum(1 for _line in fh) - 1
+            return ngettext("{path}  ({n} problem record)", "{path}  ({n} problem records)",
+                            count, path=path)
 
-        echo_lines(map(line, paths), "no feedback files"
-                   + (f" for department {department}" if department else ""))
+        echo_lines(map(line, paths),
+                   _("no feedback files for department {department}", department=department)
+                   if department else _("no feedback files"))

@@ -14,6 +14,7 @@ from great_expectations.expectations.expectation import Expectation
 from great_expectations.expectations.row_conditions import Column
 
 from catalog import Resource
+from catalog.i18n import _
 from catalog.quality_scores import Dimension as D
 from quality.expectations import (
     ExpectColumnPairBirthDateToMatchIdNumber,
@@ -42,8 +43,10 @@ def extensions_for(resource: Resource, today: date) -> list[Expectation]:
 def _gender_matches(id_item: str, gender_item: str = "gender") -> Expectation:
     return tag(ExpectColumnPairGenderToMatchIdNumber(column_A=id_item, column_B=gender_item),
                "gender_matches_id", gender_item, D.CONSISTENCY,
-               "性别与公民身份号码第 17 位（奇男偶女）一致",
-               problem="性别与公民身份号码第 17 位（奇男偶女）不一致")
+               _("the gender agrees with the 17th character of the identity number (odd: "
+                 "male, even: female)"),
+               problem=_("the gender disagrees with the 17th character of the identity number "
+                         "(odd: male, even: female)"))
 
 
 @extends("ga.population")
@@ -52,25 +55,29 @@ def _population(resource: Resource, today: date) -> list[Expectation]:
         _gender_matches("id_number"),
         tag(ExpectColumnPairBirthDateToMatchIdNumber(column_A="id_number", column_B="birth_date"),
             "birth_date_matches_id", "birth_date", D.CONSISTENCY,
-            "出生日期与公民身份号码第 7-14 位一致",
-            problem="出生日期与公民身份号码第 7-14 位不一致"),
+            _("the birth date agrees with characters 7–14 of the identity number"),
+            problem=_("the birth date disagrees with characters 7–14 of the identity number")),
         tag(gx.expectations.ExpectColumnValuesToMatchRegex(column="household_id",
                                                            regex=r"^[0-9]{9}$"),
-            "household_id_format", "household_id", D.VALIDITY, "户号为 9 位数字",
-            problem="户号不是 9 位数字"),
+            "household_id_format", "household_id", D.VALIDITY,
+            _("the household number has 9 digits"),
+            problem=_("the household number does not have 9 digits")),
         tag(gx.expectations.ExpectColumnValuesToNotBeNull(
             column="cancel_reason", row_condition=Column("status") == "注销"),
-            "cancel_reason_present", "cancel_reason", D.CONSISTENCY, "注销人员有注销原因",
-            problem="注销人员缺少注销原因"),
+            "cancel_reason_present", "cancel_reason", D.CONSISTENCY,
+            _("a cancelled registration has a reason"),
+            problem=_("a cancelled registration has no reason")),
         tag(gx.expectations.ExpectColumnValuesToBeNull(
             column="cancel_date", row_condition=Column("status") == "正常"),
-            "active_not_cancelled", "cancel_date", D.CONSISTENCY, "正常状态人员无注销日期",
-            problem="正常状态人员有注销日期"),
+            "active_not_cancelled", "cancel_date", D.CONSISTENCY,
+            _("an active registration has no cancellation date"),
+            problem=_("an active registration has a cancellation date")),
         tag(gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
             column_A="cancel_date", column_B="birth_date", or_equal=True,
             ignore_row_if="either_value_is_missing"),
-            "cancel_after_birth", "cancel_date", D.ACCURACY, "注销日期不早于出生日期",
-            problem="注销日期早于出生日期"),
+            "cancel_after_birth", "cancel_date", D.ACCURACY,
+            _("the cancellation date is not before the birth date"),
+            problem=_("the cancellation date is before the birth date")),
     ]
 
 

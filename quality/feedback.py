@@ -1,7 +1,7 @@
 """Feedback to departments (疑义校核): every problem record of a batch, in a file they can act on.
 
-`<home>/quality/feedback/<department>/<resource>-<batch>.csv`, UTF-8 with BOM so Excel opens the
-Chinese correctly: one line per (record, data item, rule) with the record's key, where it was
+`<home>/quality/feedback/<department>/<resource>-<batch>.csv`, in the hub's configured language
+(`HUB_LANGUAGE`, Chinese by default), UTF-8 with BOM so Excel opens the Chinese correctly: one line per (record, data item, rule) with the record's key, where it was
 delivered (file, line), the original value as delivered (text a spreadsheet would run as a
 formula starts with an apostrophe: `catalog.spreadsheet`) and what the hub did with the record.
 Two sources: rows ingestion quarantined (with what the raw layer keeps of them), and accepted
@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from catalog import BatchRecord, HubSettings, Resource
+from catalog.i18n import lazy
 from catalog.lake import connect
 from catalog.spreadsheet import neutralise_text
 from quality.context import feedback_dir
@@ -27,25 +28,37 @@ from quality.runner import CheckOutcome
 __all__ = ["BATCH_REJECTED", "HEADER", "QUARANTINE_RULES", "clear_feedback", "feedback_path",
            "quarantined_rows", "write_feedback", "write_rejection"]
 
-HEADER = ("资源代码", "批次", "文件", "行号", "主键", "数据项", "数据项名称", "规则", "问题说明",
-          "原始值", "处理结果")
+# The columns and the fixed texts of a feedback file (lazy: in the language of the moment the
+# file is written; `str()` them to compare with a file's text).
+HEADER = (lazy("resource code"), lazy("batch"), lazy("delivered file"), lazy("line"), lazy("key"),
+          lazy("data item"), lazy("data item name"), lazy("rule"), lazy("problem"),
+          lazy("original value"), lazy("outcome"))
 QUARANTINE_RULES = {
-    "missing_required": "必填项缺失", "invalid_date": "日期无法识别",
-    "invalid_month": "月份无法识别", "invalid_number": "数值无法识别",
-    "negative_amount": "金额为负数", "amount_out_of_range": "金额超出合理范围",
-    "duplicate_row": "完全重复的记录（已保留一条）", "duplicate_key": "同一主键多条不同记录（保留最后一条）",
-    "field_count": "字段个数与表头不符", "unbalanced_quote": "引号不配对",
-    "invalid_encoding": "含有不符合声明编码的字节", "malformed_json": "不是合法的 JSON 对象",
-    "wrong_type": "字段值的类型与规范不符（对象、数组或布尔值）",
-    "repeated_field": "同一字段在记录中出现多次",
+    "missing_required": lazy("a required value is missing"),
+    "invalid_date": lazy("the date cannot be read"),
+    "invalid_month": lazy("the month cannot be read"),
+    "invalid_number": lazy("the number cannot be read"),
+    "negative_amount": lazy("the amount is negative"),
+    "amount_out_of_range": lazy("the amount is outside the plausible range"),
+    "duplicate_row": lazy("an exact duplicate record (one was kept)"),
+    "duplicate_key": lazy("several different records with the same key (the last was kept)"),
+    "field_count": lazy("the number of fields differs from the header"),
+    "unbalanced_quote": lazy("unbalanced quotes"),
+    "invalid_encoding": lazy("bytes that are not in the declared encoding"),
+    "malformed_json": lazy("not a valid JSON object"),
+    "wrong_type": lazy("a field value of a type the specification does not allow (object, "
+                       "array or boolean)"),
+    "repeated_field": lazy("the same field appears several times in the record"),
 }
-QUARANTINED = "已隔离，未入库，请更正后重报"
-ACCEPTED = "已入库，请核实并在源系统更正"
+QUARANTINED = lazy("quarantined, not loaded: please correct it and deliver it again")
+ACCEPTED = lazy("loaded: please check it and correct it in the source system")
 BATCH_REJECTED = "batch_rejected"
 # A batch refused before its rows were read may come again under its id; one that was read
 # never is (corrections come as new batches): see `pipelines.ingest`.
-REJECTED_UNREAD = "整批退回，未读取，当前版本不变；请更正后以同一批次号重新报送"
-REJECTED_READ = "整批退回，未入库，当前版本不变；请更正后以新的批次号重新报送"
+REJECTED_UNREAD = lazy("the whole batch was returned unread and the current version is unchanged; "
+                       "please correct it and deliver it again under the same batch id")
+REJECTED_READ = lazy("the whole batch was returned, not loaded, and the current version is "
+                     "unchanged; please correct it and deliver it again under a new batch id")
 
 
 def feedback_path(settings: HubSettings, resource: Resource, batch_id: str) -> Path:
@@ -81,8 +94,8 @@ def quarantined_rows(settings: HubSettings, resource: Resource, batch: BatchReco
         lines.append((resource.code, batch.batch_id, row["_file"], row["_record_no"],
                       _key_text(resource, row) if resource.key[0] in row else "",
                       item.name if item else "", item.zh_name if item else "", row["_rule"],
-                      QUARANTINE_RULES.get(row["_rule"], row["_rule"]), original or "",
-                      QUARANTINED))
+                      str(QUARANTINE_RULES.get(row["_rule"], row["_rule"])), original or "",
+                      str(QUARANTINED)))
     return lines
 
 
@@ -96,16 +109,17 @@ def _warning_rows(resource: Resource, checks: Iterable[CheckOutcome]) -> dict[st
                 resource.code, row.get("_batch_id"), row.get("_file", ""), row.get("_record_no"),
                 _key_text(resource, row), item.name if item else "",
                 item.zh_name if item else "", check.rule, check.problem or check.description,
-                "" if original is None else str(original), ACCEPTED))
+                "" if original is None else str(original), str(ACCEPTED)))
     return by_batch
 
 
 def write_rejection(settings: HubSettings, resource: Resource, batch: BatchRecord,
                     reason_zh: str) -> Path:
-    """The feedback file of a batch rejected whole: what is wrong with it, in Chinese, then
-    every row it had quarantined (when it was read at all)."""
+    """The feedback file of a batch rejected whole: what is wrong with it (`reason_zh`, in the
+    hub's language), then every row it had quarantined (when it was read at all)."""
     line = (resource.code, batch.batch_id, "; ".join(batch.files), None, "", "", "",
-            BATCH_REJECTED, reason_zh, "", REJECTED_READ if batch.raw_path else REJECTED_UNREAD)
+            BATCH_REJECTED, reason_zh, "",
+            str(REJECTED_READ if batch.raw_path else REJECTED_UNREAD))
     path = feedback_path(settings, resource, batch.batch_id)
     _write(path, [line, *quarantined_rows(settings, resource, batch)])
     return path
@@ -121,7 +135,7 @@ def _write(path: Path, lines: list[tuple]) -> None:
     staged = path.with_name(f".{path.name}.tmp")
     with staged.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(HEADER)
+        writer.writerow([str(column) for column in HEADER])
         writer.writerows([neutralise_text(c) if isinstance(c, str) else c for c in line]
                          for line in lines)
     os.replace(staged, path)

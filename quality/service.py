@@ -18,6 +18,7 @@ import great_expectations as gx
 
 from catalog import BatchRecord, BatchStatus, HubSettings, Registry, Resource
 from catalog.current import current_rows
+from catalog.i18n import _
 from catalog.lake import parquet_columns
 from catalog.quality_scores import QualityScore, record_scores
 from quality.context import data_docs_index, gx_context, prune_results, quality_lock
@@ -142,7 +143,9 @@ def quality_gate(settings: HubSettings, registry: Registry):
         failures = outcome.blocking_failures
         reason = "; ".join(f"{c.name} failed for {c.unexpected} of {c.checked} ({c.description})"
                            for c in failures)
-        reason_zh = "；".join(f"{c.problem}（{c.checked} 项中 {c.unexpected} 项）" for c in failures)
+        reason_zh = _("; ").join(_("{problem} ({unexpected} of {checked})", problem=c.problem,
+                                   unexpected=c.unexpected, checked=c.checked)
+                                 for c in failures)
         return not failures, reason, reason_zh
 
     return gate

@@ -16,6 +16,7 @@ from great_expectations.expectations.expectation import Expectation
 
 from catalog import DataItem, ItemType, Load, Resource
 from catalog.city import current_city
+from catalog.i18n import _
 from catalog.quality_scores import Dimension
 from quality.expectations import (
     ExpectColumnValuesToBeAmountInRange,
@@ -43,19 +44,21 @@ D = Dimension
 
 def _structure(resource: Resource, counted_duplicates: int | None = None) -> list[Expectation]:
     out = [tag(gx.expectations.ExpectColumnToExist(column=item.name), "column_present", item.name,
-               D.VALIDITY, f"数据项“{item.zh_name}”（{item.name}）存在",
-               problem=f"缺少数据项“{item.zh_name}”（{item.name}）", blocking=True)
+               D.VALIDITY, _("the data item “{label}” ({name}) is present", label=item.zh_name,
+                             name=item.name),
+               problem=_("the data item “{label}” ({name}) is missing", label=item.zh_name,
+                         name=item.name), blocking=True)
            for item in resource.items]
     for name in resource.key:
         zh = resource.item(name).zh_name
         out.append(tag(gx.expectations.ExpectColumnValuesToNotBeNull(column=name), "key_present",
-                       name, D.COMPLETENESS, f"主键“{zh}”不为空", problem=f"主键“{zh}”为空",
-                       blocking=True))
+                       name, D.COMPLETENESS, _("the key “{label}” is not empty", label=zh),
+                       problem=_("the key “{label}” is empty", label=zh), blocking=True))
     key = list(resource.key)
     out.append(tag(ExpectKeyToBeUnique(key=key, counted_duplicates=counted_duplicates),
                    "key_unique", None, D.UNIQUENESS,
-                   f"主键（{', '.join(key)}）唯一", problem=f"主键（{', '.join(key)}）重复",
-                   blocking=True))
+                   _("the key ({key}) is unique", key=", ".join(key)),
+                   problem=_("the key ({key}) is duplicated", key=", ".join(key)), blocking=True))
     return out
 
 
@@ -64,48 +67,64 @@ def _item_expectations(item: DataItem, today: date) -> list[Expectation]:
     c, zh, out = item.name, item.zh_name, []
     if item.required and not item.key and item.type is not ItemType.ID_LIST:
         out.append(tag(gx.expectations.ExpectColumnValuesToNotBeNull(column=c, mostly=REQUIRED_MOSTLY),
-                       "required_present", c, D.COMPLETENESS, f"必填数据项“{zh}”有值",
-                       problem=f"必填数据项“{zh}”为空", blocking=True))
+                       "required_present", c, D.COMPLETENESS,
+                       _("the required data item “{label}” has a value", label=zh),
+                       problem=_("the required data item “{label}” is empty", label=zh),
+                       blocking=True))
     match item.type:
         case ItemType.ID_NUMBER:
             out.append(tag(ExpectColumnValuesToBeValidIdNumber(column=c, valid_column=f"{c}_valid"),
                            "id_valid", c,
-                           D.VALIDITY, f"“{zh}”符合 GB 11643（18 位，校验码正确）",
-                           problem=f"“{zh}”不符合 GB 11643 校验（应为 18 位且校验码正确）"))
+                           D.VALIDITY, _("“{label}” meets GB 11643 (18 characters, a correct "
+                                         "check character)", label=zh),
+                           problem=_("“{label}” fails the GB 11643 check (it must have 18 "
+                                     "characters and a correct check character)", label=zh)))
         case ItemType.USCC:
             out.append(tag(ExpectColumnValuesToBeValidUscc(column=c), "uscc_valid", c,
-                           D.VALIDITY, f"“{zh}”符合 GB 32100（18 位，校验码正确）",
-                           problem=f"“{zh}”不符合 GB 32100 校验（应为 18 位且校验码正确）"))
+                           D.VALIDITY, _("“{label}” meets GB 32100 (18 characters, a correct "
+                                         "check character)", label=zh),
+                           problem=_("“{label}” fails the GB 32100 check (it must have 18 "
+                                     "characters and a correct check character)", label=zh)))
         case ItemType.CODE:
             out.append(tag(gx.expectations.ExpectColumnValuesToBeInSet(
                 column=c, value_set=list(item.codes)), "code_in_list", c, D.VALIDITY,
-                f"“{zh}”取值在代码表内：{'、'.join(item.codes)}",
-                problem=f"“{zh}”的取值不在代码表内（应为：{'、'.join(item.codes)}）"))
+                _("“{label}” is in its code list: {codes}", label=zh, codes="、".join(item.codes)),
+                problem=_("“{label}” is not in its code list (it must be one of: {codes})",
+                          label=zh, codes="、".join(item.codes))))
         case ItemType.DISTRICT:
             districts = tuple(current_city().profile.districts)
             out.append(tag(ExpectColumnValuesToBeKnownDistrict(column=c, districts=districts),
-                           "district_known", c, D.VALIDITY, f"“{zh}”是本市区县（镇街）的代码",
-                           problem=f"“{zh}”不是本市区县（镇街）的代码"))
+                           "district_known", c, D.VALIDITY,
+                           _("“{label}” is the code of a district (or town) of the city",
+                             label=zh),
+                           problem=_("“{label}” is not the code of a district (or town) of the "
+                                     "city", label=zh)))
         case ItemType.MONTH:
             out.append(tag(gx.expectations.ExpectColumnValuesToMatchRegex(column=c, regex=_MONTH),
-                           "month_format", c, D.VALIDITY, f"“{zh}”为 YYYYMM 格式的月份",
-                           problem=f"“{zh}”不是 YYYYMM 格式的月份"))
+                           "month_format", c, D.VALIDITY,
+                           _("“{label}” is a month written YYYYMM", label=zh),
+                           problem=_("“{label}” is not a month written YYYYMM", label=zh)))
         case ItemType.DATE:
             out.append(tag(ExpectColumnValuesToBePlausibleDate(column=c, latest=today.isoformat()),
                            "date_plausible", c, D.ACCURACY,
-                           f"“{zh}”在 1900-01-01 与 {today.isoformat()} 之间",
-                           problem=f"“{zh}”早于 1900-01-01 或晚于 {today.isoformat()}"))
+                           _("“{label}” is between 1900-01-01 and {today}", label=zh,
+                             today=today.isoformat()),
+                           problem=_("“{label}” is before 1900-01-01 or after {today}", label=zh,
+                                     today=today.isoformat())))
         case ItemType.AMOUNT | ItemType.INTEGER | ItemType.DECIMAL if item.max_value is not None:
             out.append(tag(ExpectColumnValuesToBeAmountInRange(column=c, max_amount=item.max_value),
                            "amount_in_range", c, D.ACCURACY,
-                           f"“{zh}”不为负且不超过 {item.max_value:g}",
-                           problem=f"“{zh}”为负数或超过 {item.max_value:g}"))
+                           _("“{label}” is not negative and at most {limit}", label=zh,
+                             limit=f"{item.max_value:g}"),
+                           problem=_("“{label}” is negative or above {limit}", label=zh,
+                                     limit=f"{item.max_value:g}")))
         case ItemType.NAME:
             low, high = _NAME_LENGTH
             out.append(tag(gx.expectations.ExpectColumnValueLengthsToBeBetween(
                 column=c, min_value=low, max_value=high), "name_length", c, D.VALIDITY,
-                f"“{zh}”长度在 {low} 到 {high} 个字符之间",
-                problem=f"“{zh}”的长度不在 {low} 到 {high} 个字符之间"))
+                _("“{label}” is {low} to {high} characters long", label=zh, low=low, high=high),
+                problem=_("“{label}” is not {low} to {high} characters long", label=zh, low=low,
+                          high=high)))
     return out
 
 
@@ -130,8 +149,10 @@ def build_suite(resource: Resource, *, today: date | None = None, blocking_only:
             floor = math.ceil(current_rows * MIN_ROWS_RATIO)
             expectations.append(tag(gx.expectations.ExpectTableRowCountToBeBetween(
                 min_value=floor), "row_count_floor", None, D.COMPLETENESS,
-                f"记录数不少于当前版本的 {MIN_ROWS_RATIO:.0%}（{floor} 条）",
-                problem=f"记录数少于当前版本的 {MIN_ROWS_RATIO:.0%}（{floor} 条），疑为不完整的提取",
+                _("at least {ratio} of the current version's rows ({floor})",
+                  ratio=f"{MIN_ROWS_RATIO:.0%}", floor=floor),
+                problem=_("fewer than {ratio} of the current version's rows ({floor}): probably "
+                          "an incomplete extract", ratio=f"{MIN_ROWS_RATIO:.0%}", floor=floor),
                 blocking=True))
     name = f"{resource.code}.gate" if blocking_only else resource.code
     return gx.ExpectationSuite(name=name, expectations=expectations,

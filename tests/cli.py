@@ -12,14 +12,14 @@ HUB = Path(sys.executable).parent / "hub"
 
 
 def clean_env(**hub: str | Path) -> dict[str, str]:
-    """Only what a fresh login shell has, plus the given variables (`home=` → HUB_HOME), and
-    the suite's language (English, tests/conftest.py): a test of the default drops it."""
+    """Only what a fresh login shell has, the suite's HUB_LANGUAGE (delete it from the result
+    for the hub's default language), plus the given variables (`home=` → HUB_HOME)."""
     path = os.pathsep.join(p for p in os.environ.get("PATH", "/usr/bin:/bin").split(os.pathsep)
                            if p and Path(p).resolve() != HUB.parent.resolve())
     env = {"PATH": path or "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/tmp"),
-           "LANG": "C.UTF-8", "TMPDIR": os.environ.get("TMPDIR", "/tmp"),
-           **({"HUB_LANGUAGE": os.environ["HUB_LANGUAGE"]} if "HUB_LANGUAGE" in os.environ
-              else {})}
+           "LANG": "C.UTF-8", "TMPDIR": os.environ.get("TMPDIR", "/tmp")}
+    if "HUB_LANGUAGE" in os.environ:  # the suite's language (tests/conftest.py), as a user sets it
+        env["HUB_LANGUAGE"] = os.environ["HUB_LANGUAGE"]
     env.update({(k if k.isupper() else f"HUB_{k.upper()}"): str(v) for k, v in hub.items()})
     return env
 

@@ -67,7 +67,7 @@ def test_catalog_list_pages_with_totals(city_home):
     assert len({r["code"] for r in every}) == 72
     small = hub("catalog", "list", "--limit", 10, "--page", 8, env=env)
     assert small.returncode == 0 and "resources 71–72 of 72 (page 8 of 8)" in small.stderr
-    assert len(small.stdout.strip().splitlines()) == 1 + 2  # the header and two rows
+    assert len(small.stdout.strip().splitlines()) == 2 + 2  # the header, its rule, two rows
 
 
 def test_a_page_past_the_end_is_one_line_error(city_home):

@@ -110,10 +110,13 @@ def test_csv_encodings_are_detected(expected, tmp_path, encoding):
     assert import_directory(path, CITY, released=RELEASED).resources == expected
 
 
-def test_declared_encoding_that_does_not_fit_is_one_problem(tmp_path):
+def test_declared_encoding_that_does_not_fit_is_one_problem(tmp_path, monkeypatch):
     path = write_csv(sample_rows(), tmp_path / "d.csv", encoding="gb18030")
     result = import_directory(path, CITY, released=RELEASED, encoding="utf-8")
     assert [(p.row, p.key) for p in result.problems] == [(0, "bad_encoding")]
+    assert result.problems[0].message == "the file d.csv is not text in utf-8"
+    monkeypatch.delenv("HUB_LANGUAGE")  # the hub's own language: Chinese
+    result = import_directory(path, CITY, released=RELEASED, encoding="utf-8")
     assert result.problems[0].message == "文件 d.csv 不是 utf-8 编码的文本"
 
 
@@ -169,7 +172,8 @@ def test_each_bad_row_is_reported_and_nothing_is_imported(change, reported):
     assert all(p.message for p in result.problems)
 
 
-def test_messages_name_the_value_and_what_to_do():
+def test_messages_name_the_value_and_what_to_do(monkeypatch):
+    monkeypatch.delenv("HUB_LANGUAGE")  # said in the hub's own language: Chinese
     result = run(cell(sample_rows(), 2, "信息资源提供方", "惠州市教育局"))
     assert result.report() == [{
         "row": 2, "column": "信息资源提供方", "key": "unknown_department",
@@ -188,7 +192,8 @@ def test_every_problem_of_a_sheet_is_reported_at_once():
     assert result.resources == ()
 
 
-def test_repeated_layout_with_a_differing_value_is_inconsistent():
+def test_repeated_layout_with_a_differing_value_is_inconsistent(monkeypatch):
+    monkeypatch.delenv("HUB_LANGUAGE")  # said in the hub's own language: Chinese
     rows = cell(repeated(sample_rows()), 5, "更新周期", "每日")
     result = run(rows)
     assert [(p.row, p.column, p.key) for p in result.problems] == [(5, "更新周期", "inconsistent")]
@@ -241,7 +246,8 @@ def test_no_header_empty_sheet_and_damaged_workbook(tmp_path):
     old = tmp_path / "directory.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0")
     assert [p.message for p in import_directory(old, CITY).problems] == [
-        "文件 directory.xls 不是 XLSX 或 CSV 文件（.xls 等格式请在 Excel 或 WPS 中另存为 .xlsx）"]
+        "the file directory.xls is not an XLSX or CSV file (save .xls and other formats as .xlsx "
+        "in Excel or WPS)"]
 
 
 def test_xlsm_and_spaced_department_names(expected, tmp_path):
@@ -280,8 +286,8 @@ def test_every_column_and_problem_key_is_documented():
         assert f"`{key}`" in DOC, key
     source = "".join((SAMPLE_CSV.parents[2] / "catalog" / f"template_{m}.py").read_text()
                      for m in ("import", "resource"))
-    # every key the importer reports: a literal followed by its Chinese message
-    used = set(re.findall(r'"([a-z_]+)",\s*f?"(?:[^\x00-\x7f]|\{)', source))
+    # every key the importer reports: a literal followed by its message (translated)
+    used = set(re.findall(r'"([a-z_]+)",\s*(?:_|_missing|_unknown)\(', source))
     assert used == set(PROBLEM_KEYS)
 
 

@@ -11,12 +11,14 @@ from pathlib import Path
 HUB = Path(sys.executable).with_name("hub")
 
 
-def run_hub(*args: str, home: Path, landing: Path | None = None,
-            timeout: float = 300) -> subprocess.CompletedProcess:
-    """`hub --home HOME [--landing LANDING] ARGS…`; its output as text, whatever the exit code."""
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "LANG": "C.UTF-8",
-           **({"HUB_LANGUAGE": os.environ["HUB_LANGUAGE"]} if "HUB_LANGUAGE" in os.environ
-              else {})}  # the suite's language (tests/conftest.py)
+def run_hub(*args: str, home: Path, landing: Path | None = None, timeout: float = 300,
+            default_language: bool = False) -> subprocess.CompletedProcess:
+    """`hub --home HOME [--landing LANDING] ARGS…`; its output as text, whatever the exit code.
+    In the suite's language (HUB_LANGUAGE, tests/conftest.py), or with `default_language` in
+    the hub's own default, Chinese."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home.parent), "LANG": "C.UTF-8"}
+    if "HUB_LANGUAGE" in os.environ and not default_language:
+        env["HUB_LANGUAGE"] = os.environ["HUB_LANGUAGE"]
     options = ["--home", str(home), *(["--landing", str(landing)] if landing else [])]
     return subprocess.run([str(HUB), *options, *args], env=env, capture_output=True, text=True,
                           timeout=timeout, check=False)

@@ -40,7 +40,7 @@ def delivered(tmp_path_factory) -> Path:
     _write(landing, "ga.population", "20261101T020000.csv",
            ("\n".join([POPULATION_HEADER, *population_rows()[:8]]) + "\n").encode("gb18030"))
     _write(landing, "rs.pensions", "202610.xlsx", b"PK\x03\x04 this is no workbook")
-    done = run_hub("materialize", home=home, landing=landing)
+    done = run_hub("materialize", home=home, landing=landing, default_language=True)
     assert "Traceback" not in done.stderr
     return home
 

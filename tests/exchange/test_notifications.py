@@ -44,7 +44,8 @@ def _decide(api, order_id: str, role: str, decision: str) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_orders_notify_webhooks_and_email_through_the_live_api(ingested, tmp_path):
+def test_orders_notify_webhooks_and_email_through_the_live_api(ingested, tmp_path, monkeypatch):
+    monkeypatch.delenv("HUB_LANGUAGE")  # notifications in the hub's default language, Chinese
     with webhook_receiver() as receiver, smtp_server() as (smtp_url, mailbox), \
             live_api(ingested, tmp_path / "api", smtp_url=smtp_url) as api:
         provider = _subscribe(api, channel="webhook", target=receiver.url, department="ga",
@@ -153,9 +154,10 @@ def test_only_administrators_manage_notifications(api, role):
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
-def test_the_served_api_sends_what_other_processes_recorded(ingested, tmp_path):
+def test_the_served_api_sends_what_other_processes_recorded(ingested, tmp_path, monkeypatch):
     """Served as `hub serve` serves it (with its lifespan), the API also sends, without any
     request, the notifications other processes recorded: here a critical audit finding."""
+    monkeypatch.delenv("HUB_LANGUAGE")  # notifications in the hub's default language, Chinese
     api = make_api(ingested, tmp_path / "api", notify_poll_seconds=0.2)
     with webhook_receiver() as receiver:
         sub = add_subscription(api.hub.store.registry, "webhook", receiver.url,
@@ -217,8 +219,10 @@ def test_reminders_audits_and_email_through_the_cli(ingested, tmp_path):
     assert set(by_event) == {"order.review_due", "order.review_overdue",
                              "audit.critical_finding", "grant.expiring"}
     assert due in by_event["order.review_due"].get_content()
-    assert by_event["order.review_overdue"]["Subject"].endswith("数据共享申请审核已逾期")
-    assert "严重问题" in by_event["audit.critical_finding"]["Subject"]
+    # In the hub's language (the suite's, English: tests/conftest.py).
+    assert by_event["order.review_overdue"]["Subject"] == (
+        "[Data Sharing Hub] Data sharing order review overdue")
+    assert "Critical audit finding" in by_event["audit.critical_finding"]["Subject"]
     assert expiring in by_event["grant.expiring"].get_content()
     assert by_event["grant.expiring"]["To"] == "officer@mz.huizhou.example"
 

@@ -60,7 +60,8 @@ def test_rejected_and_quarantined_batches_notify_the_provider(settings):
     assert all(r.signature_ok for r in receiver.received)
     (rejected,) = receiver.events("batch.rejected")
     assert rejected["data"]["batch_id"] == "20261101T020000"
-    assert rejected["title"] == "数据批次被拒收" and "mz.members" in rejected["text"]
+    # In the hub's language: the suite's, English (tests/conftest.py); Chinese by default.
+    assert rejected["title"] == "Data batch rejected" and "mz.members" in rejected["text"]
     assert rejected["departments"] == ["hub", "mz"]
     (quarantined,) = receiver.events("batch.quarantined")
     assert quarantined["data"]["batch_id"] == "20261001T020000"

@@ -60,19 +60,20 @@ def test_feedback_file_lists_every_problem_record_of_the_batch(ingested):
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     with path.open(encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.reader(fh))
-    assert tuple(rows[0]) == HEADER
-    lines = [dict(zip(HEADER, r, strict=True)) for r in rows[1:]]
-    assert sum(1 for line in lines if line["处理结果"] == QUARANTINED) == batch.rows_quarantined
+    assert rows[0] == [str(column) for column in HEADER]  # in the hub's language (English here)
+    lines = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    assert sum(1 for line in lines if line["outcome"] == QUARANTINED) == batch.rows_quarantined
     scores = {(s.item, s.dimension): s for s in score_history(registry, population.code)
               if s.run_id == describe(registry, population)["hub"]["quality"]["run_id"]}
-    invalid = [line for line in lines if line["规则"] == "id_valid"]
+    invalid = [line for line in lines if line["rule"] == "id_valid"]
     assert len(invalid) == scores[("id_number", "validity")].failed > 0
-    assert all(line["处理结果"] == ACCEPTED and line["主键"].startswith("id_number=")
-               and line["原始值"] and line["数据项名称"] == "公民身份号码" for line in invalid)
+    assert all(line["outcome"] == ACCEPTED and line["key"].startswith("id_number=")
+               and line["original value"] and line["data item name"] == "公民身份号码"
+               for line in invalid)
     quarantined_ids = {r[0] for r in query(
         ingested, "SELECT _record_no FROM quarantine.ga_population WHERE _batch_id = ?",
         [batch.batch_id])}
-    assert {int(line["行号"]) for line in lines if line["处理结果"] == QUARANTINED} == quarantined_ids
+    assert {int(line["line"]) for line in lines if line["outcome"] == QUARANTINED} == quarantined_ids
 
 
 def test_cli_scores_and_feedback(ingested, monkeypatch):
