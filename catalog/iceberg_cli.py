@@ -41,10 +41,12 @@ def register(main: click.Group) -> None:
             elif r.error:
                 click.echo(_("{table}: not brought up to date ({error})", table=name,
                              error=r.error), err=True)
+            elif r.version and r.rebuilt:
+                click.echo(_("{table}: version {version}, history rebuilt, {count} snapshots",
+                             table=name, version=r.version, count=r.snapshots))
             elif r.version:
                 click.echo(_("{table}: version {version}, {count} snapshots added",
-                             table=name, version=r.version, count=r.snapshots)
-                           + (_(" (history rebuilt)") if r.rebuilt else ""))
+                             table=name, version=r.version, count=r.snapshots))
         if any(r.error for r in results):
             raise click.exceptions.Exit(1)
 

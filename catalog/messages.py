@@ -87,7 +87,9 @@ def update(package: str) -> None:
     said = extract(package)
     for lang in LANGUAGES:
         old = _read(lang, package)
-        new = Catalog(locale=old.locale, domain=package, project="hub", fuzzy=False)
+        # The old dates kept, so a run that changes no message changes no file.
+        new = Catalog(locale=old.locale, domain=package, project="hub", fuzzy=False,
+                      creation_date=old.creation_date, revision_date=old.revision_date)
         for message, places in sorted(said.items(), key=lambda kv: _texts(kv[0])):
             before = old.get(message[0] if isinstance(message, tuple) else message)
             if lang == "en":
