@@ -24,7 +24,7 @@ from babel.messages.pofile import read_po, write_po
 
 from catalog.i18n import LANGUAGES, LOCALE_DIR
 
-__all__ = ["PACKAGES", "check", "extract", "update"]
+__all__ = ["PACKAGES", "check", "conflicts", "extract", "update"]
 
 ROOT = LOCALE_DIR.parent.parent
 PACKAGES = ("catalog", "exchange", "quality", "pipelines", "policies")  # each its own catalog
@@ -140,10 +140,28 @@ def check(package: str) -> list[str]:
     return problems
 
 
+def conflicts() -> list[str]:
+    """Messages two packages translate differently. The hub reads every package's catalog as
+    one (`catalog.i18n`), so a message has one translation in a language, whoever says it."""
+    problems = []
+    for lang in LANGUAGES:
+        said: dict[str | tuple[str, ...], dict[str, object]] = {}
+        for package in PACKAGES:
+            if _po(lang, package).exists():
+                for entry in _read(lang, package):
+                    if entry.id:
+                        said.setdefault(_id(entry.id), {})[package] = _id(entry.string)
+        problems += [f"{lang}: {_texts(message)[0]!r} is translated differently by "
+                     + ", ".join(f"{package} ({_texts(text)[0]!r})"
+                                 for package, text in sorted(by.items()))
+                     for message, by in said.items() if len(set(by.values())) > 1]
+    return problems
+
+
 def main(argv: list[str]) -> int:
     for package in argv or PACKAGES:
         update(package)
-    problems = [p for package in argv or PACKAGES for p in check(package)]
+    problems = [p for package in argv or PACKAGES for p in check(package)] + conflicts()
     print("\n".join(problems) or "catalogs complete")
     return 1 if problems else 0
 

@@ -22,7 +22,7 @@ import pytest
 from jinja2 import Environment, nodes
 
 from catalog.errors import HubError
-from catalog.messages import PACKAGES, ROOT, check
+from catalog.messages import PACKAGES, ROOT, check, conflicts
 
 WORDS = re.compile(r"\s\S|[\u3400-\u9fff]")  # a space before something, or a Chinese character
 WRAPPERS = {"_", "lazy", "ngettext"}
@@ -159,3 +159,7 @@ def test_the_template_reader_sees_words():
 @pytest.mark.parametrize("package", PACKAGES)
 def test_both_catalogs_are_complete(package):
     assert check(package) == []
+
+
+def test_a_message_has_one_translation_in_every_package():
+    assert conflicts() == []
