@@ -10,10 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from babel.support import LazyProxy
-
 from catalog import Resource, SourceFormat
-from catalog.i18n import _, lazy, use
+from catalog.i18n import Lazy, _, lazy, use
 
 __all__ = ["Delivery", "find_deliveries", "in_both", "unknown_folders"]
 
@@ -85,12 +83,12 @@ _BATCH_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _MAX_BATCH_ID = 100
 
 
-def in_both(said: LazyProxy | Callable[[], str]) -> tuple[str, str]:
+def in_both(said: Lazy | Callable[[], str]) -> tuple[str, str]:
     """A message (`lazy(...)`, or a function wording one) in English and in Chinese: a
     refusal's English is the registry's record (the hub's staff read it, whatever the hub's
     language, and a refused batch's hash is of it); its Chinese goes to the department's
     feedback file."""
-    say = said.__str__ if isinstance(said, LazyProxy) else said
+    say = said.__str__ if isinstance(said, Lazy) else said
     with use("en"):
         english = say()
     with use("zh_Hans"):

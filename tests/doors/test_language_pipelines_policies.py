@@ -64,7 +64,7 @@ def test_the_summary_table_is_worded_in_the_language_and_aligned(home, language)
     done = run_hub("summary", home=home)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    header = {"default": "资源 批次 驳回 接收行数 入库 隔离 平衡",
+    header = {"default": "数据资源 批次 已驳回 接收行数 入库 隔离 平衡",
               "en": "resource batches rejected rows in accepted quarantined balanced"}[language]
     assert " ".join(lines[0].split()) == header
     total = {"default": "合计", "en": "total"}[language]

@@ -28,7 +28,7 @@ def test_help_and_output_are_chinese_by_default(home):
     helped = hub("clients", "--help", env=_env(home, None))
     assert helped.returncode == 0, helped.stderr
     assert "共享接口的 OAuth2 客户端和用户（密钥只显示一次）。" in helped.stdout
-    assert "登记客户端或用户。" in helped.stdout
+    assert "登记客户端或用户" in helped.stdout  # the list shows its first sentence
     empty = hub("clients", "list", env=_env(home, None))
     assert empty.returncode == 0 and empty.stdout == ""
     assert empty.stderr.strip().splitlines()[-1] == "没有客户端或用户"

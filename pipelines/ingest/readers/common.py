@@ -11,10 +11,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from babel.support import LazyProxy
 
 from catalog import Resource
-from catalog.i18n import _
+from catalog.i18n import Lazy, _
 from pipelines.ingest.fields import sql_str
 from pipelines.ingest.landing import Delivery, in_both
 
@@ -38,7 +37,7 @@ class BatchRejected(Exception):
     Control characters from the delivery (a NUL in a header, say) are shown as `�`: the
     reason is stored in the registry, and PostgreSQL's text refuses a NUL."""
 
-    def __init__(self, say: LazyProxy | Callable[[], str] | tuple[str, str]) -> None:
+    def __init__(self, say: Lazy | Callable[[], str] | tuple[str, str]) -> None:
         reason, zh = say if isinstance(say, tuple) else in_both(say)
         super().__init__(_printable(reason))
         self.zh = _printable(zh)
