@@ -25,6 +25,7 @@ Generated SQL is default-deny: every function in it must be in `SPARK_FUNCTIONS`
 
 from __future__ import annotations
 
+import os
 import re
 
 import sqlglot
@@ -223,7 +224,13 @@ def _parquet_table(node: exp.Table) -> exp.Table:
         if set(f.this) & set("{},`"):
             raise SparkSQLError(f"read_parquet: {f.this!r} cannot be named in a Spark path")
         paths.append(f.this)
-    path = paths[0] if len(paths) == 1 else "{" + ",".join(paths) + "}"
+    path = paths[0]
+    if len(paths) > 1:
+        # a Hadoop glob `<common directory>/{a,b/c}` (a pattern must start as a path does)
+        common = os.path.commonpath(paths) if all(p.startswith("/") for p in paths) else ""
+        rest = [p[len(common):].lstrip("/") for p in paths]
+        listed = ",".join(rest if common else paths)
+        path = f"{common.rstrip('/')}/{{{listed}}}" if common else f"{{{listed}}}"
     return exp.Table(this=exp.to_identifier(path, quoted=True), db=exp.to_identifier("parquet"),
                      alias=node.args.get("alias"))
 
