@@ -53,7 +53,7 @@ SESSION_CONF = {
 # Every function the generated Spark SQL may call (default-deny), by the name Spark SQL knows.
 SPARK_FUNCTIONS = frozenset({
     # conditionals and casts
-    "CASE", "CAST", "TRY_CAST", "COALESCE", "NULLIF", "IF",
+    "CASE", "CAST", "TRY_CAST", "COALESCE", "NULLIF", "IF", "BETWEEN",
     # text
     "RLIKE", "REGEXP_EXTRACT", "REGEXP_EXTRACT_ALL", "SUBSTRING", "LENGTH", "LPAD", "UPPER",
     "LOWER", "REPLACE", "CONCAT", "ASCII", "LOCATE", "SPLIT_PART", "SPLIT", "CONTAINS",

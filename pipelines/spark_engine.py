@@ -15,6 +15,7 @@ whichever branch of a CASE it sits in.
 from __future__ import annotations
 
 import itertools
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ def spark_session(master: str) -> SparkSession:
                    .config("spark.sql.warehouse.dir", f"{scratch}/warehouse")
                    .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={scratch}")
                    .config("spark.sql.shuffle.partitions", "4")
+                   .config("spark.driver.memory", "3g")  # local: the driver holds the batch
                    .config("spark.jars.packages", ""))  # nothing is fetched from Maven
         for key, value in SESSION_CONF.items():
             builder = builder.config(key, value)
@@ -93,6 +95,13 @@ class SparkEngine:
     def _run(self, spark_sql: str) -> DataFrame:
         self.emitted.append(spark_sql)
         return self.spark.sql(spark_sql)
+
+    def parsed_functions(self, spark_sql: str) -> set[str]:
+        """The functions Spark's own parser finds in `spark_sql` (it raises if it cannot read
+        it): its unresolved plan prints each function call as `'name(`."""
+        parser = self.spark._jsparkSession.sessionState().sqlParser()
+        plan = parser.parsePlan(spark_sql).toString()
+        return {name.upper() for name in re.findall(r"'([A-Za-z_][A-Za-z0-9_]*)\(", plan)}
 
     def view(self, name: str, frame: DataFrame) -> None:
         frame.createOrReplaceTempView(name)
@@ -144,11 +153,20 @@ class SparkEngine:
                 exp.Anonymous(this="ARRAY", expressions=[
                     exp.Null() if v is None else exp.Literal.string(v) for _, v in pairs])])
             for call in same:
-                # Spark allows no subquery inside a lambda: there the (few) values are inlined
-                inside = _in_higher_order(call)
-                table = literal.copy() if inside else exp.Subquery(this=lookup.copy())
-                call.replace(exp.Anonymous(this="TRY_ELEMENT_AT", expressions=[
-                    table, call.expressions[0]]))
+                found_at = exp.Anonymous(this="TRY_ELEMENT_AT", expressions=[
+                    exp.Subquery(this=lookup.copy()), call.expressions[0]])
+                if call.find_ancestor(exp.Lambda) is not None:
+                    # a lambda's own values (ID lists: few) are inlined
+                    found_at.set("expressions", [literal.copy(), call.expressions[0]])
+                elif _in_higher_order(call):
+                    # Spark allows no subquery in a function taking a lambda: looked up in a
+                    # column of a layer below (`_hub_fold_*`, internal)
+                    column = f"_hub_fold_{next(self._names)}"
+                    below = exp.select(exp.Star(), found_at.as_(column))
+                    below.set("from_", select.args["from_"].copy())
+                    select.set("from_", exp.From(this=exp.Subquery(this=below)))
+                    found_at = exp.column(column)
+                call.replace(found_at)
 
 
 def _in_higher_order(node: exp.Expression) -> bool:

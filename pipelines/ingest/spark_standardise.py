@@ -71,7 +71,8 @@ def spark_standardise_batch(engine: SparkEngine, resource: Resource, decoded: Pa
         f"ELSE 'duplicate_key' END AS rule FROM ranked "
         f"WHERE copy_no > 1 OR last_copy_pos <> last_pos")
     engine.view("hub_std_dup", dup)
-    kept = ", ".join(f"s.{ident(c)}" for c in rules.columns if c != "_rules")
+    kept = ", ".join(f"s.{ident(c)}" for c in rules.columns
+                     if c != "_rules" and not c.startswith("_hub_"))
     std = engine.sql(
         f"SELECT {kept}, CASE WHEN d.rule IS NOT NULL THEN [d.rule] ELSE s._rules END AS _rules "
         f"FROM {_STD} s LEFT JOIN hub_std_dup d "
