@@ -44,7 +44,7 @@ bench: setup         ## the ingest benchmark at 1 M persons (see BENCHMARKS.md f
 lock:                ## re-pin requirements.lock from pyproject.toml in a fresh environment
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
-	.lock-venv/bin/pip install --quiet -e ".[test]" -e "./client[pandas]"  # the client's too
+	.lock-venv/bin/pip install --quiet -e ".[test,spark]" -e "./client[pandas]"  # the client's too
 	{ echo "# The whole dependency tree, pinned (pip freeze of a fresh 'pip install -e .[test]')."; \
 	  echo "# Regenerate after changing pyproject.toml with \`make lock\`."; \
 	  .lock-venv/bin/pip freeze --exclude-editable; } > requirements.lock

@@ -44,6 +44,16 @@ class HubSettings(BaseSettings):
     duckdb_memory_limit: str = Field(
         default="8GB", description="DuckDB memory limit per connection (DuckDB size syntax)."
     )
+    engine: Literal["duckdb", "spark"] = Field(
+        default="duckdb",
+        description="Where the standardisation runs: DuckDB in process, or Spark (docs/spark.md).",
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        pattern=r"^(local(\[([1-9][0-9]*|\*)\])?|spark://[^\s]+|sc://[^\s]+)$",
+        description="Spark's master: `local[N]`, a cluster's `spark://host:port`, or a Spark "
+        "Connect server's `sc://host:port`.",
+    )
     ingest_chunk_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=1024,

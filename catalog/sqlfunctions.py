@@ -30,8 +30,9 @@ from catalog.identifiers import (
 )
 from catalog.model import ItemType
 
-__all__ = ["expand", "expand_sql", "id_check_sql", "register_fallbacks", "register_functions",
-           "standardise_sql", "unregister_functions"]
+__all__ = ["FALLBACK_PREFIX", "expand", "expand_sql", "id_check_sql", "python_fallback",
+           "register_fallbacks", "register_functions", "standardise_sql", "unregister_functions",
+           "without_kernels"]
 
 _ID_WEIGHTS = [pow(2, 17 - i, 11) for i in range(17)]
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -226,6 +227,28 @@ _STANDARDISE = {
 def standardise_sql(item_type: ItemType, raw: str, engine: str = _DIALECT) -> str:
     """SQL standardising the delivered text `raw` (SQL) of a data item of this type."""
     return expand_sql(_STANDARDISE[item_type], raw, engine=engine)
+
+
+FALLBACK_PREFIX = "hub_py_"  # the Python fallbacks' names in expanded SQL
+
+
+def without_kernels(tree: exp.Expression, engine: str) -> exp.Expression:
+    """`tree` (expanded for DuckDB) with each of DuckDB's kernels replaced by its rule's
+    template expanded for `engine`: SQL for an engine without those kernels (Spark)."""
+    kernels = {body.split("(")[0]: name for name, (_, body) in _KERNELS["duckdb"].items()}
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and node.name.lower() in kernels:
+            return expand(kernels[node.name.lower()], *node.expressions, engine=engine)
+        return node
+
+    return tree.transform(swap)
+
+
+def python_fallback(name: str) -> Callable[[str | None], str | None]:
+    """The Python function behind fallback `name` (`hub_py_*`), for engines that apply it to
+    the values their fast path rejects (Spark: `pipelines.spark_engine`)."""
+    return _PYTHON_FALLBACKS[name.lower()]
 
 
 def _arrow_udf(fn: Callable[[str | None], str | None]) -> Callable[[pa.Array], pa.Array]:

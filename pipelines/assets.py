@@ -10,6 +10,7 @@ import dagster as dg
 import quality
 from catalog import Resource, delivered_resources
 from catalog.iceberg import sync_after_publication
+from pipelines.engine_resource import EngineResource
 from pipelines.hub_resource import HubResource
 from pipelines.ingest import BatchOutcome, ingest_raw, publish, standardise
 
@@ -86,7 +87,7 @@ def _specs(resource: Resource) -> list[dg.AssetSpec]:
 
 
 def _raw(context: dg.AssetExecutionContext, hub: HubResource,
-         resource: Resource) -> dict:
+         resource: Resource, engine: EngineResource | None = None) -> dict:
     outcomes = ingest_raw(hub.settings, hub.registry, resource)
     _tell_departments(hub, resource, [o for o in outcomes if o.status != "duplicate"])
     for o in outcomes:
@@ -101,8 +102,9 @@ def _raw(context: dg.AssetExecutionContext, hub: HubResource,
 
 
 def _standardised(context: dg.AssetExecutionContext, hub: HubResource,
-                  resource: Resource) -> dict:
-    outcomes = standardise(hub.settings, hub.registry, resource)
+                  resource: Resource, engine: EngineResource | None = None) -> dict:
+    outcomes = standardise(hub.settings, hub.registry, resource,
+                           engine=engine.sql_engine if engine else None)
     _tell_departments(hub, resource, [o for o in outcomes if o.status == "rejected"])
     rows_in = sum(o.rows_in for o in outcomes)
     accepted = sum(o.rows_accepted for o in outcomes)
@@ -120,7 +122,7 @@ def _standardised(context: dg.AssetExecutionContext, hub: HubResource,
 
 
 def _published(context: dg.AssetExecutionContext, hub: HubResource,
-               resource: Resource) -> dict:
+               resource: Resource, engine: EngineResource | None = None) -> dict:
     gate = quality.quality_gate(hub.settings, hub.registry)
     publication, refused = publish(hub.settings, hub.registry, resource, context.run_id,
                                    gate=gate)
@@ -161,10 +163,11 @@ def _layer(layer: str, department: str, resources: list[Resource],
 
     @dg.multi_asset(name=f"{layer}__{department}", specs=specs, can_subset=True,
                     description=f"{layer}: the {department} department's resources.")
-    def family(context: dg.AssetExecutionContext, hub: HubResource):
+    def family(context: dg.AssetExecutionContext, hub: HubResource, engine: EngineResource):
         for key, resource in by_key.items():
             if key in context.selected_asset_keys:
-                yield dg.MaterializeResult(asset_key=key, metadata=step(context, hub, resource))
+                yield dg.MaterializeResult(asset_key=key,
+                                           metadata=step(context, hub, resource, engine=engine))
 
     return family
 

@@ -28,6 +28,7 @@ from pipelines.crosscheck.assets import (
     crosscheck_job,
     crosscheck_schedule,
 )
+from pipelines.engine_resource import EngineResource
 from pipelines.extracts import DELIVERIES, delivery_assets, extract_job, extract_sensor
 from pipelines.hub_resource import HubResource
 from pipelines.notify_sensor import notify_sensor
@@ -61,7 +62,8 @@ def build_definitions(settings: HubSettings) -> dg.Definitions:
         jobs=[ingest_all_job, crosscheck_job, extract_job, audits_job, *jobs.values()],
         schedules=[crosscheck_schedule, *audit_schedules(audits, jobs)],
         sensors=[landing_sensor, extract_sensor, notify_sensor],
-        resources={"hub": HubResource.from_settings(settings)},
+        resources={"hub": HubResource.from_settings(settings),
+                   "engine": EngineResource.from_settings(settings)},
         executor=EXECUTOR,
     )
 

@@ -87,3 +87,13 @@ def ingested(noisy_city: Path, tmp_path_factory: pytest.TempPathFactory) -> HubS
     assert run_ingest(settings).success
     return settings
 
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """One Spark `local[2]` session for the whole test session (tests marked `spark`), as
+    the hub starts it (`pipelines.spark_engine.spark_session`)."""
+    pytest.importorskip("pyspark")
+    from pipelines.spark_engine import SparkEngine, spark_session
+
+    return SparkEngine(spark_session("local[2]"))

@@ -21,7 +21,9 @@ from catalog.registry import ResourceEntry, utcnow
 from catalog.sqlfunctions import register_fallbacks, unregister_functions
 from pipelines.ingest.landing import Delivery, find_deliveries, in_both
 from pipelines.ingest.readers import BatchRejected, write_raw
+from pipelines.ingest.spark_standardise import decode_batch, spark_standardise_batch
 from pipelines.ingest.standardise import standardise_batch
+from pipelines.spark_engine import SparkEngine, spark_engine_for
 
 __all__ = ["BatchOutcome", "QualityGate", "ingest_raw", "pending_by_resource",
            "pending_deliveries", "publish", "standardise"]
@@ -209,19 +211,28 @@ def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: 
     return ""
 
 
-def standardise(settings: HubSettings, registry: Registry, resource: Resource) -> list[BatchOutcome]:
-    """Standardise every raw batch: accepted rows and quarantined rows, nothing lost."""
+def standardise(settings: HubSettings, registry: Registry, resource: Resource,
+                engine: SparkEngine | None = None) -> list[BatchOutcome]:
+    """Standardise every raw batch: accepted rows and quarantined rows, nothing lost (on
+    Spark when `engine` is given or the settings name it: `pipelines.engine_resource`)."""
+    engine = engine or spark_engine_for(settings.engine, settings.spark_master)
     lake = Lake(settings)
     pending = [b for b in registry.batches(resource.code) if b.status is BatchStatus.RAW]
     outcomes = []
     for batch in pending:
         with lake.staging() as staged, connect(settings) as con:
-            register_fallbacks(con)
-            try:
-                result = standardise_batch(con, resource, Path(batch.raw_path or ""), staged,
-                                           batch.layout)
-            finally:
-                unregister_functions(con)
+            if engine is not None:
+                with lake.staging() as scratch:
+                    result = spark_standardise_batch(engine, resource, decode_batch(
+                        con, resource, Path(batch.raw_path or ""), scratch / "decoded.parquet",
+                        batch.layout), staged)
+            else:
+                register_fallbacks(con)
+                try:
+                    result = standardise_batch(con, resource, Path(batch.raw_path or ""),
+                                               staged, batch.layout)
+                finally:
+                    unregister_functions(con)
             if result.rows_in != batch.rows_in:
                 raise RuntimeError(
                     f"{resource.code} {batch.batch_id}: raw has {batch.rows_in} rows but "

@@ -109,22 +109,17 @@ def test_an_extract_too_large_to_stream_is_prepared_then_loaded(ingested, tmp_pa
             assert hub.order(order)["calls_used"] == 2  # the downloads, not the queueing
 
 
-def test_spark(hub):
-    pytest.importorskip("pyspark")
-    from pyspark.sql import SparkSession
-
+@pytest.mark.spark
+def test_spark(hub, spark_engine):
+    """On the test session's one Spark session (stopping it here would stop it for all)."""
     order = hub.place_order("sj.enterprises", mode="extract", items=["uscc", "name"],
                             purpose=CREDIT, legal_basis=BASIS, valid_until=_until(),
                             quota_calls=5)
-    spark = SparkSession.builder.master("local[1]").appName("hubclient-test").getOrCreate()
-    try:
-        frame = hub.load_as_spark(order, spark)
-        table = hub.load_as_arrow(order)
-        assert frame.count() == table.num_rows > 0
-        assert sorted(r["uscc"] for r in frame.select("uscc").collect()) == sorted(
-            table.column("uscc").to_pylist())
-    finally:
-        spark.stop()
+    frame = hub.load_as_spark(order, spark_engine.spark)
+    table = hub.load_as_arrow(order)
+    assert frame.count() == table.num_rows > 0
+    assert sorted(r["uscc"] for r in frame.select("uscc").collect()) == sorted(
+        table.column("uscc").to_pylist())
 
 
 def test_rate_limited_requests_are_retried(ingested, tmp_path):
