@@ -1,5 +1,14 @@
 """The resource directory: declarations, settings, the registry and the lake's storage rules."""
 
+import warnings
+
+# Every hub process imports this package. Great Expectations imports pyspark whenever it is
+# installed (the `spark` extra), and pyspark then warns on every run that it does not fully
+# support pandas 3, which the hub pins; the hub's Spark use is tested with it (tests marked
+# `spark`), so the warning tells the people running the hub nothing.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                        category=FutureWarning)
+
 from catalog.errors import HubError, UnknownResource
 from catalog.model import (
     Category,

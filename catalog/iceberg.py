@@ -44,6 +44,10 @@ __all__ = ["CATALOG_NAME", "IcebergSync", "catalog_properties", "file_uri", "ide
            "open_catalog", "sync_after_publication", "sync_all", "sync_resource", "tag_name"]
 
 log = logging.getLogger(__name__)
+# pyiceberg warns once per column of every registered file whose Parquet footer keeps no
+# statistics for it (the lake writes none for long text columns): expected, and hundreds of
+# lines on a department's terminal. Its errors still show.
+logging.getLogger("pyiceberg.io.pyarrow").setLevel(logging.ERROR)
 
 CATALOG_NAME = "hub"
 _VERSION = "hub.publication-version"  # table property: the publication the table mirrors
