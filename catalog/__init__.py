@@ -6,8 +6,8 @@ import warnings
 # installed (the `spark` extra), and pyspark then warns on every run that it does not fully
 # support pandas 3, which the hub pins; the hub's Spark use is tested with it (tests marked
 # `spark`), so the warning tells the people running the hub nothing.
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
-                        category=FutureWarning)
+_PYSPARK_PANDAS = "PySpark does not yet fully support pandas"  # i18n: not shown (pyspark's)
+warnings.filterwarnings("ignore", message=_PYSPARK_PANDAS, category=FutureWarning)
 
 from catalog.errors import HubError, UnknownResource
 from catalog.model import (
