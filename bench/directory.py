@@ -17,14 +17,13 @@ import json
 import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 sys.path.insert(0, str(ROOT))
 
-from ingest import run_facts
+from ingest import run_facts, timed
 
 from catalog.model import Resource
 from catalog.template_export import write_template
@@ -34,11 +33,8 @@ from pipelines.citygen.directory_deliveries import pick_delivered, write_deliver
 
 
 def _timed(fn):
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu, wall = usage.ru_utime + usage.ru_stime, time.perf_counter()
-    value = fn()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return value, round(time.perf_counter() - wall, 3), round(usage.ru_utime + usage.ru_stime - cpu, 3)
+    value, wall, cpu = timed(fn)
+    return value, round(wall, 3), round(cpu, 3)
 
 
 def _bare_read(path: Path) -> int:

@@ -19,14 +19,13 @@ import argparse
 import json
 import shutil
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
 sys.path.insert(0, str(ROOT.parent))
 
-from ingest import ensure_city, run_facts
+from ingest import ensure_city, run_facts, timed
 
 from catalog import RESOURCES, HubSettings, open_registry
 from catalog.analystdb import rebuild_analyst_db
@@ -34,12 +33,6 @@ from catalog.iceberg import open_catalog, sync_all, sync_resource
 from pipelines.ingest import ingest_raw, publish, standardise
 
 CORRECTED = "20261201T020000"
-
-
-def timed(step):
-    wall, cpu = time.perf_counter(), time.process_time()
-    value = step()
-    return value, time.perf_counter() - wall, time.process_time() - cpu
 
 
 def corrected_month(city: Path, landing: Path) -> Path:

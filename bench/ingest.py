@@ -58,9 +58,24 @@ def run_facts() -> dict:
             "date": date.today().isoformat()}
 
 
-def _cpu_seconds() -> float:
+def cpu_seconds() -> float:
+    """CPU seconds of this process so far (user and system): on a shared machine the steadier
+    figure beside the wall clock."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
+
+
+def timed(fn):
+    """`fn()`'s value, with the wall and CPU seconds it took: (value, wall, cpu)."""
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    value = fn()
+    return value, time.perf_counter() - wall, cpu_seconds() - cpu
+
+
+def spent(fn) -> dict[str, float]:
+    """The wall and CPU seconds `fn()` took, rounded as the benchmarks report them."""
+    _, wall, cpu = timed(fn)
+    return {"wall": round(wall, 2), "cpu": round(cpu, 2)}
 
 
 def csv_source(resource, file: Path, transcoded: Path) -> tuple[str, list[str]]:
@@ -91,7 +106,7 @@ def bare_convert(city: Path, out: Path, only: str | None = None) -> tuple[float,
     """
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    started, cpu = time.perf_counter(), _cpu_seconds()
+    started, cpu = time.perf_counter(), cpu_seconds()
     con = _duckdb()
     landing = city / "landing" / only if only else city / "landing"
     files = sorted(p for p in landing.rglob("*") if p.is_file()
@@ -115,7 +130,7 @@ def bare_convert(city: Path, out: Path, only: str | None = None) -> tuple[float,
                               for h, col in zip(rows[0], columns)})
             pq.write_table(table, target)
     con.close()
-    return time.perf_counter() - started, _cpu_seconds() - cpu
+    return time.perf_counter() - started, cpu_seconds() - cpu
 
 
 def rows_written(out: Path) -> int:

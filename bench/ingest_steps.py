@@ -13,21 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource as rusage
 import shutil
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from ingest import OUT, ensure_city, run_facts
-
-
-def _cpu_seconds() -> float:
-    usage = rusage.getrusage(rusage.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from ingest import OUT, ensure_city, run_facts, spent
 
 
 def main() -> None:
@@ -54,12 +47,7 @@ def main() -> None:
         "standardised": lambda: standardise(settings, registry, res),
         "gate": lambda: [gate(res, b) for b in registry.batches(res.code) if b.accepted_path],
     }
-    seconds = {}
-    for name, step in steps.items():
-        wall, cpu = time.perf_counter(), _cpu_seconds()
-        step()
-        seconds[name] = {"wall": round(time.perf_counter() - wall, 2),
-                         "cpu": round(_cpu_seconds() - cpu, 2)}
+    seconds = {name: spent(step) for name, step in steps.items()}
     accepted = sum(Path(b.accepted_path).stat().st_size
                    for b in registry.batches(res.code) if b.accepted_path)
     rows = sum(b.rows_in for b in registry.batches(res.code))

@@ -20,27 +20,14 @@ import argparse
 import importlib
 import json
 import os
-import resource as rusage
 import shutil
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from ingest import OUT, ensure_city, run_facts
-
-
-def _cpu_seconds() -> float:
-    usage = rusage.getrusage(rusage.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _timed(fn) -> dict:
-    wall, cpu = time.perf_counter(), _cpu_seconds()
-    fn()
-    return {"wall": round(time.perf_counter() - wall, 2), "cpu": round(_cpu_seconds() - cpu, 2)}
+from ingest import OUT, ensure_city, run_facts, spent
 
 
 def one_pass(settings, res, delivery, sha256: str, out: Path) -> tuple[int, int]:
@@ -132,8 +119,8 @@ def main() -> None:
     res = resource(args.resource)
     if res.format is not SourceFormat.CSV:
         raise SystemExit("the probe reads CSV resources only")
-    two_steps = {"raw": _timed(lambda: ingest_raw(settings, registry, res)),
-                 "standardised": _timed(lambda: standardise(settings, registry, res))}
+    two_steps = {"raw": spent(lambda: ingest_raw(settings, registry, res)),
+                 "standardised": spent(lambda: standardise(settings, registry, res))}
     batches = {b.batch_id: b for b in registry.batches(res.code)}
     counts: dict[str, tuple[int, int]] = {}
 
@@ -143,7 +130,7 @@ def main() -> None:
                                                  batches[delivery.batch_id].sha256,
                                                  home / "probe" / delivery.batch_id)
 
-    probed = _timed(probe)
+    probed = spent(probe)
     same = all(counts[i] == (b.rows_accepted, b.rows_quarantined) for i, b in batches.items())
     total = {k: round(two_steps["raw"][k] + two_steps["standardised"][k], 2)
              for k in ("wall", "cpu")}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource as rusage
 import shutil
 import sys
 import time
@@ -26,12 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from ingest import OUT, bare_convert, ensure_city, run_facts
-
-
-def _cpu_seconds() -> float:
-    usage = rusage.getrusage(rusage.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+from ingest import OUT, bare_convert, cpu_seconds, ensure_city, run_facts, spent
 
 
 class Parts:
@@ -44,13 +38,13 @@ class Parts:
         function = getattr(module, name)
 
         def timed(*args, **kwargs):
-            wall, cpu = time.perf_counter(), _cpu_seconds()
+            wall, cpu = time.perf_counter(), cpu_seconds()
             try:
                 return function(*args, **kwargs)
             finally:
                 spent = self.seconds[label or name]
                 spent[0] += time.perf_counter() - wall
-                spent[1] += _cpu_seconds() - cpu
+                spent[1] += cpu_seconds() - cpu
 
         setattr(module, name, timed)
 
@@ -96,10 +90,9 @@ def main() -> None:
     parts.wrap(service, "validate_files", "validate_files (suite, then COMPLETE for feedback)")
     runs = []
     for label in ("first run of the version", "second run, same version"):
-        wall, cpu = time.perf_counter(), _cpu_seconds()
-        run_quality(settings, registry, res, reuse=True)  # as the job's asset checks run it
-        runs.append({"run": label, "wall": round(time.perf_counter() - wall, 2),
-                     "cpu": round(_cpu_seconds() - cpu, 2), "parts": parts.report()})
+        # as the job's asset checks run it
+        took = spent(lambda: run_quality(settings, registry, res, reuse=True))
+        runs.append({"run": label, **took, "parts": parts.report()})
     rows = sum(b.rows_accepted for b in registry.batches(res.code))
     first = runs[0]
     print(json.dumps({
