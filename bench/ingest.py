@@ -65,6 +65,12 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """CPU seconds another process has used so far (a server, Spark's JVM), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(fn):
     """`fn()`'s value, with the wall and CPU seconds it took: (value, wall, cpu)."""
     wall, cpu = time.perf_counter(), cpu_seconds()

@@ -28,18 +28,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
-from ingest import run_facts
+from ingest import cpu_seconds_of, run_facts
 
 from catalog import get_settings
 from catalog.formats import Encoded, encode
 from policies import open_extract
 
 CODE = "sj.enterprises"
-
-
-def _cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _own_cpu() -> float:
@@ -81,12 +76,12 @@ def main() -> None:
 
     def download() -> tuple[float, float, int]:
         """(wall s, server CPU s, bytes) of one download."""
-        cpu, started, size = _cpu_of(child.pid), time.perf_counter(), 0
+        cpu, started, size = cpu_seconds_of(child.pid), time.perf_counter(), 0
         with httpx.stream("GET", url, timeout=600) as response:
             assert response.status_code == 200, response.read()
             for chunk in response.iter_bytes():
                 size += len(chunk)
-        return time.perf_counter() - started, _cpu_of(child.pid) - cpu, size
+        return time.perf_counter() - started, cpu_seconds_of(child.pid) - cpu, size
 
     def encode_again() -> tuple[float, float]:
         """(wall s, CPU s) of encoding the open read once more."""
