@@ -70,6 +70,8 @@ SPARK_FUNCTIONS = frozenset({
     "COUNT", "SUM", "MAX", "MIN", "COLLECT_LIST", "ROW_NUMBER", "FIRST",
     # table functions
     "RANGE",
+    # the display masks of grant snapshots and extracts (`policies.sparkforms`)
+    "LEFT", "REPEAT", "DAYOFYEAR",
 })
 
 _HAN = re.compile(r"\\p\{Han\}")
