@@ -54,8 +54,13 @@ def spark_form(engine: SparkEngine, con: duckdb.DuckDBPyConnection, settings: Hu
         schema = con.sql(
             f"SELECT * FROM ({select.sql(dialect='duckdb')}) LIMIT 0").to_arrow_table().schema
     tree = _with_sources(select.copy(), con, settings)
-    tree = _with_tokens(engine, tree, settings, keys)
-    table = engine.sql(tree).toArrow()
+    views: list[str] = []
+    try:
+        tree = _with_tokens(engine, tree, settings, keys, views)
+        table = engine.sql(tree).toArrow()
+    finally:  # the tokens are not left in the session
+        for view in views:
+            engine.spark.catalog.dropTempView(view)
     return table.rename_columns(schema.names).cast(schema)
 
 
@@ -87,8 +92,9 @@ def _token_calls(tree: exp.Expression, keys: Mapping[str, str]) -> list[exp.Anon
 
 
 def _with_tokens(engine: SparkEngine, tree: exp.Select, settings: HubSettings,
-                 keys: Mapping[str, str]) -> exp.Select:
-    """Every token call of `tree` replaced by a lookup of tokens computed on the driver."""
+                 keys: Mapping[str, str], views: list[str]) -> exp.Select:
+    """Every token call of `tree` replaced by a lookup of tokens computed on the driver (in
+    temporary views, named into `views`)."""
     secret = settings.secret_key.get_secret_value()
     for name, grant_id in keys.items():
         calls = _token_calls(tree, {name: grant_id})
@@ -98,6 +104,7 @@ def _with_tokens(engine: SparkEngine, tree: exp.Select, settings: HubSettings,
         values = _values(engine, tree, calls)
         pairs = pa.table({"k": values, "v": tokens_of(grant_key(secret, grant_id), values)})
         engine.view(view, engine.spark.createDataFrame(pairs))
+        views.append(view)
         _join_tokens(tree, calls, view)
     leftover = _token_calls(tree, keys)
     if leftover:  # a call the lookups could not reach: never sent (the dialect would refuse it)
