@@ -126,10 +126,13 @@ def _values(engine: SparkEngine, tree: exp.Select, calls: list[exp.Anonymous]) -
             found = exp.Anonymous(this="ARRAY", expressions=[argument.copy()])
             if found not in arrays:  # one value tokenised twice (an aggregate's person column)
                 arrays.append(found)
-        else:  # the values of the list the lambda runs over, as the call sees them
-            arrays.append(exp.Anonymous(this="TRANSFORM", expressions=[
+        else:  # the values of the list the lambda runs over, as the call sees them (a NULL
+            # list adds none: CONCAT with a NULL would lose the row's other values)
+            listed = exp.Anonymous(this="TRANSFORM", expressions=[
                 lam.parent.this.copy(),
-                exp.Lambda(this=argument.copy(), expressions=[e.copy() for e in lam.expressions])]))
+                exp.Lambda(this=argument.copy(), expressions=[e.copy() for e in lam.expressions])])
+            arrays.append(exp.Coalesce(this=listed, expressions=[exp.cast(
+                exp.Anonymous(this="ARRAY", expressions=[]), "ARRAY<VARCHAR>")]))
     rows = exp.select(exp.Anonymous(this="EXPLODE", expressions=[
         exp.Anonymous(this="CONCAT", expressions=arrays) if len(arrays) > 1 else arrays[0]]
     ).as_("v"))

@@ -196,3 +196,30 @@ def test_hub_grants_materialise_builds_on_spark(hub, tmp_path):
     theirs = pq.read_table(duck.path)
     assert _types(theirs) == _types(expected)
     assert _differences(expected, theirs) == []
+
+
+def test_tokens_of_rows_with_a_null_list_or_value(hub, spark_engine):
+    """A row whose ID list is NULL (or empty, or holding a NULL) still has its other values
+    tokenised; NULL stays NULL, as DuckDB's token function leaves it."""
+    from sqlglot import exp
+
+    from policies.masks import register_tokens, token_expression
+    from policies.sparkforms import _with_tokens
+
+    settings, _ = hub
+    rows = ("SELECT * FROM (VALUES ('a', NULL), ('b', ['x', 'z']), (NULL, []), "
+            "('c', [NULL, 'y'])) t(v, l)")
+    select = exp.select(
+        token_expression(exp.column("v"), "hub_k").as_("v"),
+        token_expression(exp.column("l"), "hub_k", is_list=True).as_("l"),
+    ).from_(exp.maybe_parse(rows, dialect="duckdb").subquery("s"))
+    keys = {"hub_k": "grt_spark_null_lists"}
+    with duckdb.connect() as con:
+        register_tokens(con, settings.secret_key.get_secret_value(), keys)
+        ours = sorted(map(repr, con.execute(select.sql(dialect="duckdb")).fetchall()))
+    views: list[str] = []
+    tree = _with_tokens(spark_engine, select.copy(), settings, keys, views)
+    theirs = sorted(repr((r["v"], r["l"])) for r in spark_engine.sql(tree).collect())
+    for view in views:
+        spark_engine.spark.catalog.dropTempView(view)
+    assert theirs == ours
