@@ -70,6 +70,8 @@ SPARK_FUNCTIONS = frozenset({
     "COUNT", "SUM", "MAX", "MIN", "COLLECT_LIST", "ROW_NUMBER", "FIRST",
     # table functions
     "RANGE",
+    # the display masks of grant snapshots and extracts (`policies.sparkforms`)
+    "LEFT", "REPEAT", "DAYOFYEAR",
 })
 
 _HAN = re.compile(r"\\p\{Han\}")
@@ -207,7 +209,11 @@ def _bracket(node: exp.Bracket) -> exp.Expression:
                              length=exp.Greatest(this=count, expressions=[exp.Literal.number(0)]))
     # DuckDB's parser has made a literal index 0-based (sqlglot's convention); Spark's
     # try_element_at is 1-based, as the hub wrote it
-    one_based = exp.Add(this=index, expression=exp.Literal.number(1))
+    # (Spark's index is an INT: a BIGINT one, as `range` gives, is refused)
+    one_based = exp.cast(exp.Add(this=index, expression=exp.Literal.number(1)), "INT")
+    if index.type is not None and index.type.is_type(exp.DataType.Type.UNKNOWN):
+        # an index of unknown type (a column) the parser left as written: already 1-based
+        one_based = exp.cast(index, "INT")
     if isinstance(index, exp.Literal):
         one_based = exp.Literal.number(int(index.this) + 1)
     return exp.Anonymous(this="TRY_ELEMENT_AT", expressions=[node.this, one_based])

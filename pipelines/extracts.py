@@ -24,7 +24,9 @@ from catalog import (
 from catalog.formats import FORMATS, Encoded, encode
 from catalog.lake import Lake
 from pipelines.assets import by_department, layer_key
+from pipelines.engine_resource import EngineResource
 from pipelines.hub_resource import HubResource
+from pipelines.spark_engine import SparkEngine
 from policies import GrantStore, PolicyError, extract
 
 __all__ = ["EXTRACT_ORDERS", "delivery_assets", "delivery_key", "delivery_op", "extract_job",
@@ -47,11 +49,11 @@ class ExtractRunConfig(dg.Config):
 
 
 def _write(settings: HubSettings, registry: Registry, store: GrantStore,
-           item: extracts.PreparedExtract) -> dict:
+           item: extracts.PreparedExtract, engine: SparkEngine | None) -> dict:
     grant = store.get_grant(item.grant_id)
     if grant is None:
         raise PolicyError("grant_inactive")
-    reader = extract(settings, grant)
+    reader = extract(settings, grant, engine=engine)
     publication = registry.current_publication(item.resource_code)
     lake, totals = Lake(settings), Encoded()
     data = f"extract.{FORMATS[item.format][1]}"
@@ -70,14 +72,16 @@ def _write(settings: HubSettings, registry: Registry, store: GrantStore,
     return manifest
 
 
-def fulfil(settings: HubSettings, registry: Registry, delivery_id: str) -> dict:
+def fulfil(settings: HubSettings, registry: Registry, delivery_id: str,
+           engine: SparkEngine | None = None) -> dict:
     """Write a queued extract and its manifest (atomically: staged, then renamed) and complete
-    its row. A grant no longer usable (revoked, expired, cancelled order) fails it instead."""
+    its row; the rows computed on `engine` (Spark) if given, else on DuckDB. A grant no longer
+    usable (revoked, expired, cancelled order) fails it instead."""
     item = extracts.get(registry, delivery_id)
     store = GrantStore(registry)
     started = time.perf_counter()
     try:
-        manifest = _write(settings, registry, store, item)
+        manifest = _write(settings, registry, store, item, engine)
     except Exception as exc:
         extracts.fail(registry, delivery_id, getattr(exc, "code", type(exc).__name__))
         raise
@@ -115,8 +119,8 @@ def _delivery_assets(department: str, shared: list[Resource]) -> dg.AssetsDefini
                     partitions_def=EXTRACT_ORDERS, can_subset=True,
                     description=f"Extracts of the {department} department's shared resources.")
     def delivery(context: dg.AssetExecutionContext, config: ExtractRunConfig,
-                 hub: HubResource):
-        manifest = fulfil(hub.settings, hub.registry, config.delivery_id)
+                 hub: HubResource, engine: EngineResource):
+        manifest = fulfil(hub.settings, hub.registry, config.delivery_id, engine.sql_engine)
         [key] = [k for k in keys if k in context.selected_asset_keys]
         yield dg.MaterializeResult(asset_key=key, metadata={
             "delivery": manifest["delivery"], "grant_id": manifest["grant_id"],

@@ -7,7 +7,9 @@ key of the publication that database holds, and writes the masked form with `COP
 promotes batches), so a reader sees the whole file or none. The key never leaves this process:
 it is bound as query parameters, as for inline tokens. One build per (grant, table) at a time
 across processes (a file lock); background builds run one after another on a daemon worker,
-so a query never waits for one.
+so a query never waits for one. With `HUB_ENGINE=spark` the rows are computed on Spark and
+written from the driver the same way (`policies.sparkforms`; the key stays in this process:
+tokens are computed here for the distinct values).
 """
 
 from __future__ import annotations
@@ -24,11 +26,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
+import pyarrow.parquet as pq
 from sqlglot import exp
 
 from catalog import HubSettings, resource
+from catalog.engines import sql_engine
 from catalog.i18n import _
 from catalog.lake import connect, fsync_path
 from policies.binding import GATEWAY_MODES, Binding, bind_grant
@@ -48,6 +53,10 @@ from policies.snapshots import (
     snapshot_root,
     snapshot_select,
 )
+from policies.sparkforms import spark_form
+
+if TYPE_CHECKING:
+    from pipelines.spark_engine import SparkEngine
 
 __all__ = ["Built", "build", "materialise", "schedule", "wait_for_builds"]
 
@@ -66,7 +75,7 @@ class Built:
 
 
 def materialise(settings: HubSettings, principal: Principal, grant: Grant, *,
-                policy: Policy | None = None) -> Built | None:
+                policy: Policy | None = None, engine: SparkEngine | None = None) -> Built | None:
     """Build now the snapshot that `principal`'s queries under `grant` read (None: the
     analysts' database records no publication of the resource, or another build holds it)."""
     policy = policy or default_policy()
@@ -77,11 +86,14 @@ def materialise(settings: HubSettings, principal: Principal, grant: Grant, *,
     if not grant.covers(principal.department, principal.subject):
         raise PolicyError("no_grant", _("the grant is not the caller's"))
     binding = bind_grant(principal, grant, resource(grant.resource_code), policy)
-    return build(settings, binding, policy.version)
+    return build(settings, binding, policy.version, engine=engine)
 
 
-def build(settings: HubSettings, binding: Binding, policy_version: str) -> Built | None:
-    """Write the binding's current snapshot unless it exists; prune the ones it supersedes."""
+def build(settings: HubSettings, binding: Binding, policy_version: str, *,
+          engine: SparkEngine | None = None) -> Built | None:
+    """Write the binding's current snapshot unless it exists; prune the ones it supersedes.
+    The rows are computed by `engine`, else by the engine the settings name (`HUB_ENGINE`:
+    DuckDB on the build's connection, or Spark, `policies.sparkforms`)."""
     started = time.perf_counter()
     if not settings.analyst_db.exists() or not binding.grant.is_usable():
         return None
@@ -110,7 +122,7 @@ def build(settings: HubSettings, binding: Binding, policy_version: str) -> Built
                 return Built(final, None, time.perf_counter() - started)
             revoked = root / key.grant_id / REVOKED
             try:
-                rows = _write(con, settings, binding, key, staging, final)
+                rows = _write(con, settings, binding, key, staging, final, engine)
             except FileNotFoundError:  # the revocation removed the directory
                 if revoked.exists():
                     return None
@@ -130,13 +142,16 @@ def build(settings: HubSettings, binding: Binding, policy_version: str) -> Built
 
 
 def _write(con: duckdb.DuckDBPyConnection, settings: HubSettings, binding: Binding,
-           key: SnapshotKey, staging: Path, final: Path) -> int:
-    """COPY the form to a private staging file, flush it, rename it into place; rows."""
+           key: SnapshotKey, staging: Path, final: Path, engine: SparkEngine | None) -> int:
+    """Write the form to a private staging file, flush it, rename it into place; rows."""
     select = snapshot_select(binding)
+    engine = engine if engine is not None else sql_engine(settings)
+    staged = staging / f"{uuid.uuid4().hex}.parquet"
+    if engine is not None:
+        return _write_spark(engine, con, settings, binding, key, staged, final)
     metadata = exp.Struct(expressions=[
         exp.PropertyEQ(this=exp.to_identifier(k), expression=exp.Literal.string(v))
         for k, v in key.metadata().items()]).sql(dialect="duckdb")
-    staged = staging / f"{uuid.uuid4().hex}.parquet"
     target = exp.Literal.string(str(staged)).sql(dialect="duckdb")
     try:
         (rows,) = con.execute(f"COPY ({select.sql(dialect='duckdb')}) TO {target} "
@@ -149,6 +164,23 @@ def _write(con: duckdb.DuckDBPyConnection, settings: HubSettings, binding: Bindi
     return rows
 
 
+def _write_spark(engine: SparkEngine, con: duckdb.DuckDBPyConnection, settings: HubSettings,
+                 binding: Binding, key: SnapshotKey, staged: Path, final: Path) -> int:
+    """The form computed on Spark (tokens on the driver), written from the driver as the
+    DuckDB build writes it: same columns and types, the key's metadata, staged, flushed,
+    renamed. (DuckDB also marks the columns its statistics prove free of NULLs required;
+    these are all optional: readers see the same values.)"""
+    select = snapshot_select(binding)
+    table = spark_form(engine, con, settings, select,
+                       token_keys(select, {SNAPSHOT_KEY: binding.grant.id}))
+    try:
+        pq.write_table(table.replace_schema_metadata(key.metadata()), staged)
+        fsync_path(staged)
+        os.replace(staged, final)
+        fsync_path(final.parent)
+    finally:
+        staged.unlink(missing_ok=True)
+    return table.num_rows
 
 
 @contextmanager

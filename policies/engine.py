@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
@@ -40,6 +41,9 @@ from policies.rewrite import (
     rewrite,
 )
 from policies.sources import classify_tables
+
+if TYPE_CHECKING:
+    from pipelines.spark_engine import SparkEngine
 
 __all__ = ["GovernedQuery", "binding_query", "execute", "extract", "plan", "stream_binding",
            "verify"]
@@ -204,10 +208,23 @@ def _grant_binding(grant: Grant, mode: GrantMode, principal: Principal | None,
 
 
 def extract(settings: HubSettings, grant: Grant, *, principal: Principal | None = None,
-            policy: Policy | None = None) -> pa.RecordBatchReader:
+            policy: Policy | None = None, engine: SparkEngine | None = None
+            ) -> pa.RecordBatchReader:
     """The grant's rows, masked and filtered, streamed in batches (an extract order). Tokens
-    use the grant's key: two extracts of one grant join, extracts of two grants do not."""
-    return stream_binding(settings, _grant_binding(grant, GrantMode.EXTRACT, principal, policy))
+    use the grant's key: two extracts of one grant join, extracts of two grants do not.
+    With `engine` (a prepared extract's run with `HUB_ENGINE=spark`) they are computed on
+    Spark, tokens on the driver (`policies.sparkforms`)."""
+    binding = _grant_binding(grant, GrantMode.EXTRACT, principal, policy)
+    if engine is None:
+        return stream_binding(settings, binding)
+    from policies.connection import gateway_connection
+    from policies.sparkforms import spark_form
+
+    select = masked_select(binding)
+    keys = token_keys(select, {binding.key_name: binding.grant.id})
+    with gateway_connection(settings, [binding.resource.table], tokens=keys) as con:
+        table = spark_form(engine, con, settings, select, keys)
+    return table.to_reader(_BATCH_ROWS)
 
 
 def binding_query(binding: Binding,

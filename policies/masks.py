@@ -31,6 +31,7 @@ __all__ = [
     "token",
     "token_expression",
     "token_keys",
+    "tokens_of",
 ]
 
 TOKEN_HEX_CHARS = 32  # 128 bits of HMAC-SHA256: collisions are out of reach for a city
@@ -75,6 +76,12 @@ def _token_function(key: bytes) -> Callable[[pa.Array], pa.Array]:
         return pa.array(out, pa.string())
 
     return tokens
+
+
+def tokens_of(key: bytes, values: pa.Array) -> pa.Array:
+    """The tokens of `values` under `key`, by the function the DuckDB builds register (Spark's
+    builds compute them on the driver: `policies.sparkforms`)."""
+    return _token_function(key)(values)
 
 
 def token_function_name(key_name: str) -> str:

@@ -110,3 +110,47 @@ def test_java_regex_translation():
     assert java_regex("\\s+") == "[\\t\\n\\f\\r ]+"
     assert java_regex("[^\\s,]") == "[^\\t\\n\\f\\r ,]"
     assert java_regex("[a[b]") == "[a\\[b]"
+
+
+def test_the_display_masks_agree(spark_engine):
+    """The masks of grant snapshots and extracts (`LEFT`, `REPEAT`, `DAYOFYEAR`, date minus
+    days, a lazy regular expression) on hard values: short, long and rare-character names,
+    addresses with and without a town, leap days and year ends."""
+    from sqlglot import exp
+
+    from policies.masks import display_mask
+
+    names = ["张", "张三", "欧阳娜娜", "𠀋𠀌", "Li", "", None]
+    addresses = ["惠州市博罗县公庄镇解放路262号", "惠州市惠城区江南街道办", "某乡某村", "短", "", None]
+    dates = ["2024-02-29", "2023-12-31", "1900-03-01", "2000-01-01", None]
+    rows = max(len(names), len(addresses), len(dates))
+
+    def values(listed, cast=""):
+        return ", ".join("NULL" if v is None else f"{cast}'{v}'" for v in listed)
+
+    masks = ", ".join(
+        display_mask(kind, exp.column(col)).sql(dialect="duckdb") + f" AS {kind}"
+        for kind, col in (("name", "n"), ("address", "a"), ("birth_date", "d")))
+    sql = (f"SELECT i, {masks} FROM (SELECT i, [{values(names)}][i] AS n, "
+           f"[{values(addresses)}][i] AS a, [{values(dates, 'DATE ')}][i] AS d "
+           f"FROM range(1, {rows + 1}) r(i)) ORDER BY i")
+    ours, theirs = _both(spark_engine, sql)
+    assert ours == theirs
+    assert ours[0][1:3] == ("张*", "惠州市博罗县公庄镇***")
+
+
+def test_a_token_function_is_refused():
+    """A grant's token function is the hub's own (its key in the hub's process): never sent."""
+    with pytest.raises(SparkSQLError, match="__HUB_TOKEN_HUB_K"):
+        to_spark("SELECT __hub_token_hub_k(CAST(s AS VARCHAR)) FROM t")
+
+
+def test_a_list_index_that_is_a_column_is_one_based_and_an_int(spark_engine):
+    """sqlglot shifts only an index it knows is an integer (a literal, a cast, `len`) to
+    0-based; a column's stays as written (it was read one place too far); and Spark's
+    `try_element_at` takes an INT, not the BIGINT `range` gives."""
+    sql = ("SELECT p, l[p], l[p + 1], l[CAST(p AS INTEGER)], l[len(l)] "
+           "FROM (SELECT ['x', 'y', 'z'] AS l), range(1, 5) r(p) ORDER BY p")
+    ours, theirs = _both(spark_engine, sql)
+    assert ours == theirs == [(1, "x", "y", "x", "z"), (2, "y", "z", "y", "z"),
+                              (3, "z", None, "z", "z"), (4, None, None, None, "z")]
