@@ -177,6 +177,9 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                 value.copy(), exp.Literal.string(_strftime_to_java(f.this))]) for f in listed]
             return tries[0] if len(tries) == 1 else exp.Coalesce(this=tries[0],
                                                                 expressions=tries[1:])
+    if isinstance(node, exp.Star) and (node.args.get("replace") or node.args.get("except")):
+        # sqlglot writes `* REPLACE (…)` as is (Spark cannot read it) and drops `* EXCLUDE`
+        raise SparkSQLError("SELECT * REPLACE/EXCLUDE has no Spark form: name the columns")
     if isinstance(node, exp.ArrayAgg):
         return _list_agg(node)
     if isinstance(node, exp.GroupConcat):
