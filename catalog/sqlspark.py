@@ -72,7 +72,7 @@ SPARK_FUNCTIONS = frozenset({
     "RANGE",
     # the cross-check (issue 19): lists, aggregates, JSON, hashes
     "ARRAY_CONTAINS", "ARRAY_COMPACT", "ARRAY_SORT", "COLLECT_SET", "ANY_VALUE",
-    "MD5", "MAP", "INSTR", "EXISTS",
+    "MD5", "MAP", "INSTR", "EXISTS", "ARRAY_DISTINCT",
 })
 
 _HAN = re.compile(r"\\p\{Han\}")
@@ -211,8 +211,9 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
 
 def _list_agg(node: exp.ArrayAgg) -> exp.Expression:
     """DuckDB's `list(x ORDER BY k)` (sqlglot drops the ORDER BY): the values sorted by their
-    keys, NULL values kept (`collect_list` alone drops them). `list(DISTINCT x ORDER BY x)`: the
-    distinct values sorted. Only ascending keys with NULLs last (DuckDB's default)."""
+    keys, NULL values kept (`collect_list` alone drops them: each value rides in a struct).
+    `list(DISTINCT x ORDER BY x)`: the same, each value once. Only ascending keys with NULLs
+    last (DuckDB's default)."""
     inner = node.this
     if not isinstance(inner, exp.Order):
         if isinstance(inner, exp.Distinct):
@@ -222,21 +223,25 @@ def _list_agg(node: exp.ArrayAgg) -> exp.Expression:
     if any(k.args.get("desc") or k.args.get("nulls_first") for k in keys):
         raise SparkSQLError(f"list(… ORDER BY …) ascending, NULLs last only: {node.sql()}")
     value = inner.this
-    if isinstance(value, exp.Distinct):
-        (distinct,) = value.expressions
-        if [k.this for k in keys] != [distinct]:
+    distinct = isinstance(value, exp.Distinct)
+    if distinct:
+        (value,) = value.expressions
+        if [k.this for k in keys] != [value]:
             raise SparkSQLError(f"list(DISTINCT x ORDER BY x) only: {node.sql()}")
-        return exp.Anonymous(this="ARRAY_SORT", expressions=[
-            exp.Anonymous(this="COLLECT_SET", expressions=[distinct])])
     fields: list[exp.Expression] = []
     for i, key in enumerate(keys):
-        fields += [exp.Literal.string(f"k{i}"), key.this]
+        # `k IS NULL` first: NULLs last whatever Spark's order of NULL fields in a struct
+        fields += [exp.Literal.string(f"n{i}"), exp.Is(this=key.this.copy(), expression=exp.Null()),
+                   exp.Literal.string(f"k{i}"), key.this]
     fields += [exp.Literal.string("v"), value]
     pairs = exp.Anonymous(this="COLLECT_LIST", expressions=[
         exp.Anonymous(this="NAMED_STRUCT", expressions=fields)])
     sorted_ = exp.Anonymous(this="ARRAY_SORT", expressions=[pairs])
     lam = exp.Lambda(this=exp.column("v", table="e"), expressions=[exp.to_identifier("e")])
-    return exp.Transform(this=sorted_, expression=lam)
+    listed: exp.Expression = exp.Transform(this=sorted_, expression=lam)
+    if distinct:
+        listed = exp.Anonymous(this="ARRAY_DISTINCT", expressions=[listed])
+    return listed
 
 
 def _string_agg(node: exp.GroupConcat) -> exp.Expression:
