@@ -30,7 +30,7 @@ from catalog.identifiers import (
 )
 from catalog.model import ItemType
 
-__all__ = ["FALLBACK_PREFIX", "expand", "expand_sql", "id_check_sql", "python_fallback",
+__all__ = ["FALLBACK_PREFIX", "expand", "expand_calls", "expand_sql", "id_check_sql", "python_fallback",
            "register_fallbacks", "register_functions", "standardise_sql", "unregister_functions",
            "without_kernels"]
 
@@ -290,3 +290,16 @@ def unregister_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the Python functions before closing, so no Python objects outlive the connection."""
     for name in [*_PYTHON_FALLBACKS, "hub_py_id_valid"]:
         con.remove_function(name)
+
+
+def expand_calls(tree: exp.Expression) -> exp.Expression:
+    """`tree` with every call of a rule by name (`hub_id_valid(x)`, the macros SQL written for
+    DuckDB may call) expanded in place: for an engine without the macros (Spark)."""
+    templates = _parsed(_DIALECT)
+
+    def swap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Anonymous) and node.name.lower() in templates:
+            return expand(node.name.lower(), *(expand_calls(a) for a in node.expressions))
+        return node
+
+    return tree.transform(swap)

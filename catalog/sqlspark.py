@@ -72,6 +72,9 @@ SPARK_FUNCTIONS = frozenset({
     "RANGE",
     # the display masks of grant snapshots and extracts (`policies.sparkforms`)
     "LEFT", "REPEAT", "DAYOFYEAR",
+    # the cross-check (issue 19): lists, aggregates, JSON, hashes
+    "ARRAY_CONTAINS", "ARRAY_COMPACT", "ARRAY_SORT", "COLLECT_SET", "ANY_VALUE",
+    "MD5", "MAP", "INSTR", "EXISTS", "ARRAY_DISTINCT",
 })
 
 _HAN = re.compile(r"\\p\{Han\}")
@@ -176,8 +179,27 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
                 value.copy(), exp.Literal.string(_strftime_to_java(f.this))]) for f in listed]
             return tries[0] if len(tries) == 1 else exp.Coalesce(this=tries[0],
                                                                 expressions=tries[1:])
-        if name == "to_json":
-            return exp.Anonymous(this="TO_JSON", expressions=node.expressions)
+    if isinstance(node, exp.Star) and (node.args.get("replace") or node.args.get("except")):
+        # sqlglot writes `* REPLACE (…)` as is (Spark cannot read it) and drops `* EXCLUDE`
+        raise SparkSQLError("SELECT * REPLACE/EXCLUDE has no Spark form: name the columns")
+    if isinstance(node, exp.ArrayAgg):
+        return _list_agg(node)
+    if isinstance(node, exp.GroupConcat):
+        return _string_agg(node)
+    if isinstance(node, exp.ArrayContains):
+        # DuckDB: a NULL element never makes the answer NULL (Spark's would)
+        compact = exp.Anonymous(this="ARRAY_COMPACT", expressions=[node.this])
+        return exp.Anonymous(this="ARRAY_CONTAINS", expressions=[compact, node.expression])
+    if isinstance(node, exp.Div) and not node.args.get("typed"):
+        # DuckDB's `/` divides as DOUBLE whatever the operands (a DECIMAL too); `//` is integer
+        return exp.Div(this=exp.cast(node.this, "DOUBLE"), expression=node.expression)
+    if isinstance(node, exp.JSONFormat) or (isinstance(node, exp.Anonymous)
+                                            and node.name.lower() == "to_json"):
+        # DuckDB writes a NULL field as `null`; Spark leaves it out unless told
+        value = node.this if isinstance(node, exp.JSONFormat) else node.expressions[0]
+        keep = exp.Anonymous(this="MAP", expressions=[exp.Literal.string("ignoreNullFields"),
+                                                      exp.Literal.string("false")])
+        return exp.Anonymous(this="TO_JSON", expressions=[value, keep])
     if isinstance(node, exp.Table) and isinstance(node.this, exp.ReadParquet):
         return _parquet_table(node)
     if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
@@ -187,6 +209,56 @@ def _rewrite(node: exp.Expression) -> exp.Expression:
         fn = exp.Anonymous(this="RANGE", expressions=[series.args["start"], series.args["end"]])
         return exp.Table(this=fn, alias=node.args.get("alias"))
     return node
+
+
+def _list_agg(node: exp.ArrayAgg) -> exp.Expression:
+    """DuckDB's `list(x ORDER BY k)` (sqlglot drops the ORDER BY): the values sorted by their
+    keys, NULL values kept (`collect_list` alone drops them: each value rides in a struct).
+    `list(DISTINCT x ORDER BY x)`: the same, each value once. Only ascending keys with NULLs
+    last (DuckDB's default)."""
+    inner = node.this
+    if not isinstance(inner, exp.Order):
+        if isinstance(inner, exp.Distinct):
+            raise SparkSQLError("list(DISTINCT …) has no order: write list(DISTINCT x ORDER BY x)")
+        raise SparkSQLError("list(…) without ORDER BY: its order (and NULLs) differ on Spark")
+    keys = inner.expressions
+    if any(k.args.get("desc") or k.args.get("nulls_first") for k in keys):
+        raise SparkSQLError(f"list(… ORDER BY …) ascending, NULLs last only: {node.sql()}")
+    value = inner.this
+    distinct = isinstance(value, exp.Distinct)
+    if distinct:
+        (value,) = value.expressions
+        if [k.this for k in keys] != [value]:
+            raise SparkSQLError(f"list(DISTINCT x ORDER BY x) only: {node.sql()}")
+    fields: list[exp.Expression] = []
+    for i, key in enumerate(keys):
+        # `k IS NULL` first: NULLs last whatever Spark's order of NULL fields in a struct
+        fields += [exp.Literal.string(f"n{i}"), exp.Is(this=key.this.copy(), expression=exp.Null()),
+                   exp.Literal.string(f"k{i}"), key.this]
+    fields += [exp.Literal.string("v"), value]
+    pairs = exp.Anonymous(this="COLLECT_LIST", expressions=[
+        exp.Anonymous(this="NAMED_STRUCT", expressions=fields)])
+    sorted_ = exp.Anonymous(this="ARRAY_SORT", expressions=[pairs])
+    lam = exp.Lambda(this=exp.column("v", table="e"), expressions=[exp.to_identifier("e")])
+    listed: exp.Expression = exp.Transform(this=sorted_, expression=lam)
+    if distinct:
+        listed = exp.Anonymous(this="ARRAY_DISTINCT", expressions=[listed])
+    return listed
+
+
+def _string_agg(node: exp.GroupConcat) -> exp.Expression:
+    """DuckDB's `string_agg(x, sep ORDER BY k)` (sqlglot makes it Spark's LISTAGG, which fails
+    beside other DISTINCT aggregates in Spark 4.3): the `list` above joined, NULLs skipped,
+    NULL when there is no value (as DuckDB)."""
+    inner = node.this
+    value = inner.this if isinstance(inner, exp.Order) else inner
+    if isinstance(value, exp.Distinct):
+        (value,) = value.expressions
+    separator = node.args.get("separator") or exp.Literal.string(",")
+    joined = exp.Anonymous(this="ARRAY_JOIN", expressions=[_list_agg(exp.ArrayAgg(this=inner)),
+                                                          separator])
+    some = exp.GT(this=exp.Count(this=value.copy()), expression=exp.Literal.number(0))
+    return exp.Case(ifs=[exp.If(this=some, true=joined)])
 
 
 def _bracket(node: exp.Bracket) -> exp.Expression:

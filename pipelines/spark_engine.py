@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import sqlglot
 from sqlglot import exp
 
-from catalog.sqlfunctions import FALLBACK_PREFIX, python_fallback, without_kernels
+from catalog.sqlfunctions import FALLBACK_PREFIX, expand_calls, python_fallback, without_kernels
 from catalog.sqlspark import SESSION_CONF, HubDuckDB, to_spark
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ class SparkEngine:
     def sql(self, sql: str | exp.Expression) -> DataFrame:
         """Hub SQL (DuckDB's dialect) as a DataFrame of Spark; fallbacks resolved first."""
         tree = sqlglot.parse_one(sql, read=HubDuckDB) if isinstance(sql, str) else sql.copy()
-        tree = self._resolve_fallbacks(_lift_common(without_kernels(tree, "spark")))
+        tree = self._resolve_fallbacks(_lift_common(without_kernels(expand_calls(tree), "spark")))
         return self._run(to_spark(tree))
 
     def _run(self, spark_sql: str) -> DataFrame:
@@ -127,11 +127,22 @@ class SparkEngine:
         for call in calls:
             keys.setdefault((call.name.lower(), call.expressions[0].sql()), []).append(call)
         source = select.copy()
-        source.set("expressions", [exp.Star()])
         for arg in ("where", "group", "having", "qualify", "order", "limit", "distinct"):
             source.set(arg, None)
-        structs = ", ".join(f"named_struct('site', {site}, 'vs', {_values_sql(same, select)})"
-                            for site, same in enumerate(keys.values()))
+        # the columns the values read, by names of their own (`r.id` is `_hub_v0` outside)
+        columns: dict[str, tuple[str, exp.Expression]] = {}
+
+        def outside(node: exp.Expression) -> exp.Expression:
+            if (isinstance(node, exp.Column) and not _lambda_bound(node)
+                    and node.find_ancestor(exp.Select) is None):  # not a lookup's own
+                name, _ = columns.setdefault(node.sql(), (f"_hub_v{len(columns)}", node.copy()))
+                return exp.column(name)
+            return node
+
+        values = [_values(same, select).transform(outside) for same in keys.values()]
+        source.set("expressions", [c.as_(name) for name, c in columns.values()] or [exp.Star()])
+        structs = ", ".join(f"named_struct('site', {site}, 'vs', {to_spark(v)})"
+                            for site, v in enumerate(values))
         found = self._run(
             f"SELECT DISTINCT site, v FROM (SELECT site, explode(vs) AS v FROM ("
             f"SELECT inline(array({structs})) FROM ({to_spark(source)}))) "
@@ -235,9 +246,19 @@ def _contains(tree: exp.Expression | None, node: exp.Expression) -> bool:
     return tree is not None and any(n is node for n in tree.walk())
 
 
-def _values_sql(calls: list[exp.Anonymous], select: exp.Select) -> str:
-    """Spark SQL of the array of values reaching `calls` (one function on one argument) on one
-    row (in a lambda: one per element of the list the lambda runs over)."""
+def _lambda_bound(column: exp.Column) -> bool:
+    """Whether `column` names a parameter of a lambda around it."""
+    lam = column.find_ancestor(exp.Lambda)
+    while lam is not None:
+        if not column.table and column.name in {p.name for p in lam.expressions}:
+            return True
+        lam = lam.find_ancestor(exp.Lambda)
+    return False
+
+
+def _values(calls: list[exp.Anonymous], select: exp.Select) -> exp.Expression:
+    """The array of values reaching `calls` (one function on one argument) on one row (in a
+    lambda: one per element of the list the lambda runs over)."""
     reaches = list(dict.fromkeys(_reach(call, select) for call in calls))
     reach = reaches[0] if len(reaches) == 1 else exp.or_(*reaches)
     call = calls[0]
@@ -246,8 +267,8 @@ def _values_sql(calls: list[exp.Anonymous], select: exp.Select) -> str:
     if lam is not None and lam.find_ancestor(exp.Select) is select:
         over = lam.parent
         body = exp.Lambda(this=value, expressions=[e.copy() for e in lam.expressions])
-        return to_spark(exp.Transform(this=over.this.copy(), expression=body))
-    return f"array({to_spark(value)})"
+        return exp.Transform(this=over.this.copy(), expression=body)
+    return exp.Array(expressions=[value])
 
 
 # -- common subexpressions ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from catalog import resource
 from catalog.resources import CROSSCHECK_FLAGS
 from pipelines.assets import layer_key
 from pipelines.crosscheck.service import new_run_id, run_crosscheck
+from pipelines.engine_resource import EngineResource
 from pipelines.hub_resource import HubResource
 from policies.crosscheck_config import load_crosscheck_config
 
@@ -32,10 +33,11 @@ def _table(rows: dict[str, int]) -> dg.MetadataValue:
     metadata={"resource_code": CROSSCHECK_FLAGS, "view": f"published.{resource(CROSSCHECK_FLAGS).table}"},
 )
 def crosscheck_flags(context: dg.AssetExecutionContext, config: CrosscheckRunConfig,
-                     hub: HubResource) -> dg.MaterializeResult:
+                     hub: HubResource, engine: EngineResource) -> dg.MaterializeResult:
     """社会救助数据比对: doubtful active cases, each with a reason and evidence, for review."""
     policy = load_crosscheck_config(Path(config.policy_path) if config.policy_path else None)
-    result = run_crosscheck(hub.settings, hub.registry, new_run_id(context.run_id), policy)
+    result = run_crosscheck(hub.settings, hub.registry, new_run_id(context.run_id), policy,
+                            engine=engine.sql_engine)
     hub.refresh_analyst_db()
     return dg.MaterializeResult(metadata={
         "run_id": result.run_id,

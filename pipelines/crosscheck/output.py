@@ -91,7 +91,9 @@ def create_issues(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]
                             {m.code for m in MENTIONS} | {"ga.population", "zr.real_estate"})
     con.execute(
         "CREATE OR REPLACE TEMP TABLE issues AS WITH unlinked AS ("
-        "SELECT b.*, CASE WHEN b.id IS NULL THEN 'missing_id' "
+        # b's columns named: Spark puts a USING join's key first in `b.*`
+        "SELECT b.resource, b._batch_id, b._record_no, b.key, b.id, b.name, b.name_norm, "
+        "CASE WHEN b.id IS NULL THEN 'missing_id' "
         "WHEN NOT regexp_full_match(b.id, '[0-9]{17}[0-9X]') THEN 'malformed_id' "
         "WHEN r.candidates IS NULL THEN 'no_candidate' "
         "WHEN r.candidates > 1 THEN 'ambiguous' "

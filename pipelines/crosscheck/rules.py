@@ -32,7 +32,7 @@ _EVIDENCE = "struct_pack(resource := resource, key := key, detail := detail)"
 def _member_rule(hits: str, reason: str) -> str:
     """Aggregate per-record hits of member-level rules into one flag per (case, member)."""
     return (f"SELECT case_no, id_number, any_value(name) AS name, "
-            f"list(DISTINCT {_EVIDENCE}) AS evidence, {reason} AS reason, "
+            f"list(DISTINCT {_EVIDENCE} ORDER BY {_EVIDENCE}) AS evidence, {reason} AS reason, "
             f"md5(string_agg(DISTINCT fp, ';' ORDER BY fp)) AS fingerprint "
             f"FROM ({hits}) GROUP BY case_no, id_number")
 
@@ -160,7 +160,7 @@ def income(ctx: RuleContext) -> RuleQuery:
         "UNION ALL SELECT case_no, 'rs.pensions', key, benefit_type || '月发放' || amount || '元', "
         "'rs.pen|' || pid || '|' || benefit_type || '|' || amount, 0, amount FROM pensions), "
         f"totals AS (SELECT case_no, sum(wage) AS wages, sum(pension) AS pensions, "
-        f"list(DISTINCT {_EVIDENCE}) AS evidence, string_agg(DISTINCT fp, ';' ORDER BY fp) AS fps "
+        f"list(DISTINCT {_EVIDENCE} ORDER BY {_EVIDENCE}) AS evidence, string_agg(DISTINCT fp, ';' ORDER BY fp) AS fps "
         "FROM ev GROUP BY case_no), "
         "judged AS (SELECT t.*, c.applicant_id, c.applicant_name, c.household_size, "
         "st.standard, st.district_name, "

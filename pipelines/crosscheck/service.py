@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -35,7 +36,11 @@ from pipelines.crosscheck.output import (
 )
 from pipelines.crosscheck.rules import RuleContext
 from pipelines.crosscheck.sources import create_sources
+from pipelines.spark_connection import SparkConnection
 from policies.crosscheck_config import CrosscheckConfig, load_crosscheck_config
+
+if TYPE_CHECKING:
+    from pipelines.spark_engine import SparkEngine
 
 __all__ = ["CrosscheckError", "CrosscheckResult", "new_run_id", "run_crosscheck"]
 
@@ -78,7 +83,7 @@ def _reviews(registry: Registry) -> list[dict]:
             for k, r in latest_reviews(registry).items()]
 
 
-def _compute(con: duckdb.DuckDBPyConnection, settings: HubSettings, registry: Registry,
+def _compute(con: duckdb.DuckDBPyConnection | SparkConnection, settings: HubSettings, registry: Registry,
              config: CrosscheckConfig, run_id: str, out: Path) -> dict:
     """Every step of the run on one connection; writes flags.parquet and issues.parquet."""
     timings: dict[str, float] = {}
@@ -108,9 +113,11 @@ def _compute(con: duckdb.DuckDBPyConnection, settings: HubSettings, registry: Re
     suppressed = apply_reviews(con, config, _reviews(registry), run_id, month)
     unlinked = create_issues(con, run_id)
     flags_file, issues_file = out / "flags.parquet", out / "linkage_issues.parquet"
-    con.execute(f"COPY (SELECT _batch_id, {', '.join(FLAG_COLUMNS)} FROM flags) TO "
+    con.execute(f"COPY (SELECT _batch_id, {', '.join(FLAG_COLUMNS)} FROM flags "
+                f"ORDER BY case_no, rule, id_number) TO "
                 f"'{flags_file}' (FORMAT parquet, COMPRESSION zstd)")
-    con.execute(f"COPY (SELECT {', '.join(ISSUE_COLUMNS)} FROM issues) TO "
+    con.execute(f"COPY (SELECT {', '.join(ISSUE_COLUMNS)} FROM issues "
+                f"ORDER BY resource_code, batch_id, record_no) TO "
                 f"'{issues_file}' (FORMAT parquet, COMPRESSION zstd)")
     raised = dict(con.execute("SELECT rule, count(*) FROM flags GROUP BY rule "
                               "ORDER BY rule").fetchall())
@@ -138,9 +145,31 @@ def _publish(registry: Registry, run_id: str, flags_file: Path, rows: int) -> in
     return version
 
 
+def _on_engine(settings: HubSettings, registry: Registry, config: CrosscheckConfig,
+               run_id: str, out: Path, engine: SparkEngine | None) -> dict:
+    """`_compute` on a DuckDB connection, or with `engine` its same SQL on Spark."""
+    if engine is not None:
+        spark = SparkConnection(engine, settings)
+        try:
+            return _compute(spark, settings, registry, config, run_id, out)
+        finally:
+            spark.close()
+    con = connect(settings)
+    try:
+        register_functions(con)
+        try:
+            return _compute(con, settings, registry, config, run_id, out)
+        finally:
+            unregister_functions(con)
+    finally:
+        con.close()
+
+
 def run_crosscheck(settings: HubSettings, registry: Registry, run_id: str | None = None,
-                   config: CrosscheckConfig | None = None) -> CrosscheckResult:
-    """Cross-check every active case against the published resources and publish the flags.
+                   config: CrosscheckConfig | None = None,
+                   engine: SparkEngine | None = None) -> CrosscheckResult:
+    """Cross-check every active case against the published resources and publish the flags;
+    with a Spark `engine` every step's SQL runs on Spark (`pipelines.spark_connection`).
 
     The caller refreshes the analysts' database afterwards (`published.mz_crosscheck_flags`).
     """
@@ -150,15 +179,7 @@ def run_crosscheck(settings: HubSettings, registry: Registry, run_id: str | None
         raise CrosscheckError(_("nothing is published yet: materialise the resources first"))
     lake = Lake(settings)
     with lake.staging() as staged:
-        con = connect(settings)
-        try:
-            register_functions(con)
-            try:
-                done = _compute(con, settings, registry, config, run_id, staged)
-            finally:
-                unregister_functions(con)
-        finally:
-            con.close()
+        done = _on_engine(settings, registry, config, run_id, staged, engine)
         final = lake.promote(staged, lake.batch_dir("standardised", resource(CROSSCHECK_FLAGS).table, run_id))
     flags_file, issues_file = final / "flags.parquet", final / "linkage_issues.parquet"
     rows = sum(done["raised"].values())

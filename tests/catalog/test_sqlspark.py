@@ -154,3 +154,82 @@ def test_a_list_index_that_is_a_column_is_one_based_and_an_int(spark_engine):
     ours, theirs = _both(spark_engine, sql)
     assert ours == theirs == [(1, "x", "y", "x", "z"), (2, "y", "z", "y", "z"),
                               (3, "z", None, "z", "z"), (4, None, None, None, "z")]
+
+
+# -- issue 19, the cross-check's SQL ------------------------------------------------------
+
+_GROUPS = ("SELECT * FROM (VALUES ('a', 'x', 2), ('a', 'y', 1), ('a', 'y', 1), ('a', NULL, 3), "
+           "('b', NULL, 1)) t(g, s, k)")
+
+
+def test_list_keeps_its_order_by_and_its_nulls(spark_engine):
+    """sqlglot dropped the ORDER BY of `list(x ORDER BY k)` (and `collect_list` drops NULLs)."""
+    sql = (f"SELECT g, list(s ORDER BY k, s), list(DISTINCT s ORDER BY s), "
+           f"list(struct_pack(s := s, k := k) ORDER BY k, s) FROM ({_GROUPS}) GROUP BY g ORDER BY g")
+    ours, theirs = _both(spark_engine, sql)
+    theirs = [(*r[:3], [e.asDict() for e in r[3]]) for r in theirs]
+    assert ours == theirs
+    assert ours[0][1:3] == (["y", "y", "x", None], ["x", "y", None])
+
+
+def test_string_agg_is_ordered_and_null_when_empty(spark_engine):
+    """sqlglot's LISTAGG fails beside another DISTINCT aggregate on Spark 4.3."""
+    sql = (f"SELECT g, string_agg(DISTINCT s, ';' ORDER BY s), string_agg(s, ',' ORDER BY k), "
+           f"md5(string_agg(DISTINCT s, ';' ORDER BY s)), count(DISTINCT k) "
+           f"FROM ({_GROUPS}) GROUP BY g ORDER BY g")
+    ours, theirs = _both(spark_engine, sql)
+    assert ours == theirs
+    assert ours[0][1:3] == ("x;y", "y,y,x") and ours[1][1:4] == (None, None, None)
+
+
+def test_list_without_an_order_is_refused():
+    with pytest.raises(SparkSQLError, match="ORDER BY"):
+        to_spark("SELECT list(DISTINCT s) FROM t")
+    with pytest.raises(SparkSQLError, match="REPLACE"):
+        to_spark("SELECT * REPLACE (upper(s) AS s) FROM t")
+
+
+def test_list_contains_ignores_null_elements(spark_engine):
+    sql = ("SELECT list_contains(['a', NULL], 'b'), list_contains(['a'], 'a'), "
+           "list_contains(['a'], CAST(NULL AS VARCHAR)), list_contains($l, 'a')")
+    con = duckdb.connect()
+    ours = [tuple(r) for r in con.execute(sql, {"l": ["a"]}).fetchall()]
+    from pipelines.spark_connection import with_parameters
+
+    theirs = [tuple(r) for r in spark_engine.sql(with_parameters(sql, {"l": ["a"]})).collect()]
+    assert ours == theirs == [(False, True, None, True)]
+
+
+def test_division_is_double_and_rounds_as_duckdb(spark_engine):
+    sql = ("SELECT CAST(CAST(1234.57 AS DECIMAL(18, 2)) / 2 AS DECIMAL(18, 2)), 7 / 2, "
+           "CAST(CAST(1000.01 AS DECIMAL(18, 2)) / 3 AS DECIMAL(18, 2))")
+    ours, theirs = _both(spark_engine, sql)
+    assert ours == theirs == [(Decimal("617.29"), 3.5, Decimal("333.34"))]
+
+
+def test_to_json_writes_null_fields(spark_engine):
+    sql = ("SELECT CAST(to_json(list(struct_pack(a := a, b := b) ORDER BY a)) AS VARCHAR) "
+           "FROM (VALUES ('张', NULL), ('x', 'y')) t(a, b)")
+    ours, theirs = _both(spark_engine, sql)
+    assert ours == theirs == [('[{"a":"x","b":"y"},{"a":"张","b":null}]',)]
+
+
+def test_rules_called_by_name_are_expanded(spark_engine):
+    """The macros SQL written for DuckDB calls (`hub_id_valid(hub_std_id(x))`) on Spark."""
+    con = duckdb.connect()
+    from catalog.sqlfunctions import register_functions
+
+    register_functions(con)
+    sql = ("SELECT s, hub_id_valid(hub_std_id(s)), hub_name_norm(hub_name(s)) FROM (VALUES "
+           "('110101199003070016'), ('11010119900307001x'), (' 張 三 ')) t(s) ORDER BY s")
+    ours = [tuple(r) for r in con.execute(sql).fetchall()]
+    theirs = [tuple(r) for r in spark_engine.sql(sql).collect()]
+    assert ours == theirs
+
+
+def test_parameters_are_written_in_as_literals():
+    from pipelines.spark_connection import with_parameters
+
+    assert with_parameters("SELECT ?::VARCHAR, '?', ? FROM t WHERE a = $x",
+                           ["it's", [1, 2]]) == "SELECT 'it''s'::VARCHAR, '?', [1, 2] FROM t WHERE a = $x"
+    assert with_parameters("SELECT $a, $b", {"a": None, "b": ["x"]}) == "SELECT NULL, ['x']"
