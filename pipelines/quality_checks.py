@@ -11,6 +11,7 @@ import dagster as dg
 import quality
 from catalog import Resource, delivered_resources
 from pipelines.assets import by_department, layer_key
+from pipelines.engine_resource import EngineResource
 from pipelines.hub_resource import HubResource
 
 __all__ = ["quality_checks"]
@@ -74,15 +75,16 @@ def _checks_for(department: str, resources: list[Resource]) -> dg.AssetChecksDef
 
     @dg.multi_asset_check(name=f"quality__{department}", can_subset=True,
                           specs=[spec for r in resources for spec in _specs(r)])
-    def check(context: dg.AssetCheckExecutionContext, hub: HubResource):
-        """GX suite of the current version; scores into the catalog; Data Docs; feedback."""
+    def check(context: dg.AssetCheckExecutionContext, hub: HubResource, engine: EngineResource):
+        """GX suite of the current version (on the engine's Spark, if it names one); scores
+        into the catalog; Data Docs; feedback."""
         selected = {k.asset_key for k in context.selected_asset_check_keys}
         for key, resource in by_key.items():
             if key in selected:
                 # A version already judged under today's suite keeps its verdicts.
                 report = quality.run_quality(hub.settings, hub.registry, resource,
                                              run_id=context.op_execution_context.run_id[:12],
-                                             reuse=True)
+                                             reuse=True, engine=engine.sql_engine)
                 yield from _verdicts(resource, report)
 
     return check

@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING
 import great_expectations as gx
 import sqlalchemy as sa
 import sqlglot
+from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core.metric_domain_types import MetricDomainTypes
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context import AbstractDataContext
 from great_expectations.execution_engine import SparkDFExecutionEngine
 from great_expectations.expectations.metrics.map_metric_provider import (
     ColumnMapMetricProvider,
@@ -175,14 +178,18 @@ class SparkKeyDuplicates(TableMetricProvider):
 
 
 def validate_on_spark(engine: SparkEngine, settings: HubSettings, resource: Resource,
-                      suite: gx.ExpectationSuite, files: list[Path]) -> ValidationOutcome:
+                      suite: gx.ExpectationSuite, files: list[Path], *,
+                      context: AbstractDataContext | None = None,
+                      run_name: str | None = None) -> ValidationOutcome:
     """`validate_files` on Spark: the same rows (the same query, on the Spark engine),
-    validated by GX's Spark execution engine; counts and samples as the SQL run reports.
-    (`settings`: the hub whose files these are, as `validate_files` takes it.)"""
+    validated by GX's Spark execution engine; counts and samples as the SQL run reports. With
+    a context that keeps reports the result is stored and its Data Docs page built, as
+    `validate_files` does. (`settings`: the hub whose files these are.)"""
     # The originals are read as stored (`* REPLACE` restoring them has no Spark form): no
     # expectation reads an `<item>_orig` column, they only fill feedback files.
     frame = engine.sql(source_query(files))
-    context = gx_context(None)
+    keep = context is not None
+    context = context or gx_context(None)
     datasource = context.data_sources.add_or_update_spark(name=f"spark_{resource.table}")
     asset = datasource.add_dataframe_asset(name=resource.table)
     batch = asset.add_batch_definition_whole_dataframe("rows")
@@ -192,9 +199,12 @@ def validate_on_spark(engine: SparkEngine, settings: HubSettings, resource: Reso
     checkpoint = context.checkpoints.add_or_update(gx.Checkpoint(
         name=suite.name, validation_definitions=[definition],
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_SIZE,
-                       "unexpected_index_column_names": index_columns(resource)}))
-    run = checkpoint.run(batch_parameters={"dataframe": frame})
+                       "unexpected_index_column_names": index_columns(resource)},
+        actions=[UpdateDataDocsAction(name="data_docs")] if keep else []))
+    run = checkpoint.run(batch_parameters={"dataframe": frame},
+                         run_id=RunIdentifier(run_name=run_name))
     (validation,) = run.run_results.values()
     rows = _row_count(validation)
     return ValidationOutcome(resource_code=resource.code, suite_name=suite.name, rows=rows,
-                             checks=[_check(r, rows) for r in validation.results])
+                             checks=[_check(r, rows) for r in validation.results],
+                             run_name=run_name)

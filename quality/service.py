@@ -13,6 +13,7 @@ import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import great_expectations as gx
 
@@ -30,6 +31,9 @@ from quality.runner import ValidationOutcome, validate_files
 from quality.scores import compute_scores, quarantine_counts
 from quality.suites import build_suite
 from quality.validated import Validated, fingerprint, recall, remember
+
+if TYPE_CHECKING:
+    from pipelines.spark_engine import SparkEngine
 
 __all__ = ["QualityReport", "current_files", "quality_gate", "run_quality"]
 
@@ -70,11 +74,13 @@ def read_with(resource: Resource, files: list[Path]) -> Resource:
 
 
 def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
-                run_id: str | None = None, *, reuse: bool = False) -> QualityReport:
+                run_id: str | None = None, *, reuse: bool = False,
+                engine: SparkEngine | None = None) -> QualityReport:
     """Validate the current version, record scores, write feedback and Data Docs, scan for PII.
 
     With `reuse`, a version already validated under the same suite is not validated again: the
-    last run's verdicts stand (`quality.validated`; the asset checks of every job run)."""
+    last run's verdicts stand (`quality.validated`; the asset checks of every job run). With a
+    Spark `engine` the suite runs on GX's Spark execution engine (`quality.gxspark`)."""
     run_id = run_id or uuid.uuid4().hex[:12]
     publication = registry.current_publication(resource.code)
     batches, files = current_files(registry, resource)
@@ -88,7 +94,7 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
     print_ = fingerprint(suite, checked, publication.version if publication else None)
     kept = recall(settings, resource, print_) if reuse else None
     if kept is None:
-        kept = _validate(settings, resource, suite, batches, files, checked, run_id)
+        kept = _validate(settings, resource, suite, batches, files, checked, run_id, engine)
         remember(settings, resource, dataclasses.replace(kept, fingerprint=print_))
     delivered = [b for b in registry.batches(resource.code) if b.status is not BatchStatus.DUPLICATE]
     scores = compute_scores(resource, kept.outcome, quarantine_counts(settings, batches),
@@ -100,14 +106,22 @@ def run_quality(settings: HubSettings, registry: Registry, resource: Resource,
 
 def _validate(settings: HubSettings, resource: Resource, suite: gx.ExpectationSuite,
               batches: list[BatchRecord], files: list[Path], checked: list[Path],
-              run_id: str) -> Validated:
-    """Validate with the whole suite (stored, with its Data Docs page), then write feedback
-    files (every failing row of the warnings, GX's COMPLETE format) and scan for PII."""
+              run_id: str, engine: SparkEngine | None = None) -> Validated:
+    """Validate with the whole suite (stored, with its Data Docs page; on Spark when `engine`
+    is given), then write feedback files (every failing row of the warnings, GX's COMPLETE
+    format, on DuckDB: a few rows) and scan for PII."""
     with quality_lock(settings):
         context = gx_context(settings)
         prune_results(context, suite.name, settings.quality_results_kept)
-        outcome = validate_files(settings, resource, suite, checked, context=context,
-                                 run_name=f"{resource.code}-{run_id}")
+        run_name = f"{resource.code}-{run_id}"
+        if engine is not None:
+            from quality.gxspark import validate_on_spark  # imports pyspark's GX engine
+
+            outcome = validate_on_spark(engine, settings, resource, suite, checked,
+                                        context=context, run_name=run_name)
+        else:
+            outcome = validate_files(settings, resource, suite, checked, context=context,
+                                     run_name=run_name)
         localise_data_docs(data_docs_index(settings).parent)
     warned = [c for c in outcome.checks if c.unexpected and not c.blocking and c.item]
     detailed = validate_files(

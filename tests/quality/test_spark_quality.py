@@ -66,3 +66,33 @@ def test_every_statement_parses_on_spark_and_uses_the_dialects_functions(measure
     for statement in emitted:
         called = spark_engine.parsed_functions(statement)
         assert called <= SPARK_FUNCTIONS, (called - SPARK_FUNCTIONS, statement[:200])
+
+
+def test_the_asset_checks_validate_on_spark_through_dagster(noisy_city, ingested, tmp_path,
+                                                            spark_engine):
+    """`HUB_ENGINE=spark` reaches the quality checks of a Dagster run through the `engine`
+    resource: GX validates on its Spark engine (the stored result names the Spark datasource),
+    the checks pass or fail as on DuckDB, and the scores recorded are the DuckDB run's (but
+    timeliness, which is measured against the clock)."""
+    from catalog import RESOURCES
+    from catalog.quality_scores import score_history
+    from pipelines.assets import LAYERS, layer_key
+    from quality.context import quality_home
+    from tests.conftest import hub_settings, run_ingest
+
+    resource = RESOURCES["ga.vehicles"]
+    settings = hub_settings(tmp_path / "home", noisy_city / "landing", engine="spark")
+    result = run_ingest(settings, [layer_key(layer, resource) for layer in LAYERS])
+    assert result.success
+    verdicts = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert set(verdicts) == {"blocking_rules", "quality_warnings", "undeclared_personal_data"}
+    stored = "\n".join(p.read_text() for p in (quality_home(settings)).rglob("*.json")
+                       if "validations" in p.parts)
+    assert f'"spark_{resource.table}"' in stored and f'"lake_{resource.table}"' not in stored
+
+    def scores(of: HubSettings) -> set[tuple]:
+        return {(s.version, s.item, s.dimension, s.score, s.checked, s.failed)
+                for s in score_history(open_registry(of), resource.code)
+                if s.dimension != "timeliness"}
+
+    assert scores(settings) == scores(ingested)
