@@ -1,5 +1,5 @@
 """What every format's reader shares: the batch's context, the result, the reason a batch is
-rejected whole, and the writing of raw parts with their lineage."""
+rejected whole, and the writing of raw parts (XLSX, Parquet) with their lineage."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from catalog import Resource
 from catalog.i18n import Lazy, _
@@ -61,6 +62,9 @@ class ReadContext:
     sha256: str
     landing: Path
     out: Path
+    lake: Path  # where delivered files are kept (`pipelines.ingest.delivered`)
+    kept: dict[Path, str] = field(default_factory=dict)  # delivered file → its SHA-256
+    index: pq.ParquetWriter | None = None  # text formats: the batch's index of lines
 
 
 def copy_part(ctx: ReadContext, select_sql: str, result: RawResult) -> None:
