@@ -165,6 +165,8 @@ def delivered_text(encoding: str, spans: list[tuple[Path, int, int]]) -> list[st
     """The text of lines of kept files, given (kept file, offset, length): each decoded as
     `lines_of` decodes it (undecodable bytes as U+FFFD)."""
     codec = _codec(encoding)
+    if codecs.lookup(codec).name in {"utf-8", "utf-8-sig"}:
+        codec = "utf-8"  # `utf-8-sig` would drop a U+FEFF that begins a line: it is data there
     texts = []
     opened: dict[Path, int] = {}
     try:
