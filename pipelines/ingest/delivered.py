@@ -31,9 +31,11 @@ __all__ = ["INDEX", "INDEX_SCHEMA", "KEPT", "delivered_text", "find_kept", "keep
 
 KEPT = "delivered"  # lake/delivered/<sha256>: every delivered file, once
 INDEX = "index.parquet"  # lake/raw/<table>/<batch>/index.parquet
+# The values one file shares (batch, file, hashes) are dictionary-encoded: a few bytes a row.
+_SHARED = pa.dictionary(pa.int32(), pa.string())
 INDEX_SCHEMA = pa.schema([
-    ("_batch_id", pa.string()), ("_file", pa.string()), ("_record_no", pa.int64()),
-    ("_sha256", pa.string()), ("_error", pa.string()), ("_file_sha256", pa.string()),
+    ("_batch_id", _SHARED), ("_file", _SHARED), ("_record_no", pa.int64()),
+    ("_sha256", _SHARED), ("_error", pa.string()), ("_file_sha256", _SHARED),
     ("_offset", pa.int64()), ("_length", pa.int64()),
 ])
 _BLOCK = 8 * 1024 * 1024
@@ -106,8 +108,9 @@ def _bom(encoding: str) -> bytes:
 
 
 # What RE2's `\s` matches (`readers.common.blank_filtered`): a line of these only is blank.
+_SPACE = b" \t\n\r\x0c"
 _WHITE = np.zeros(256, dtype=bool)
-_WHITE[[9, 10, 12, 13, 32]] = True
+_WHITE[list(_SPACE)] = True
 
 
 def line_spans(path: Path, encoding: str, chunk_bytes: int
@@ -155,10 +158,14 @@ def _spans(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if not len(ends) or ends[-1] != n - 1:  # the last line of a file with no line end
         starts = np.concatenate([starts, [ends[-1] + 1]]) if len(ends) else starts
         stops = np.concatenate([stops, [n]])
-    starts = np.minimum(starts.astype(np.int64), stops)  # a BOM-only first line is empty
-    solid = np.concatenate([[0], np.cumsum(~_WHITE[a], dtype=np.int64)])
-    blank = (solid[stops] - solid[starts]) == 0
-    return starts, (stops - starts).astype(np.int64), blank
+    starts = starts.astype(np.int64)
+    lengths = (stops - starts).astype(np.int64)
+    # Blank lines are few: only a line that is empty or begins with white space is looked at.
+    first = a[np.minimum(starts, n - 1)] if n else np.zeros(0, dtype=np.uint8)
+    blank = lengths == 0
+    for i in np.flatnonzero(~blank & _WHITE[first]):
+        blank[i] = not data[starts[i]:stops[i]].strip(_SPACE)
+    return starts, lengths, blank
 
 
 def delivered_text(encoding: str, spans: list[tuple[Path, int, int]]) -> list[str]:

@@ -158,13 +158,15 @@ def index_lines(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: in
         n = int(record.sum())
         if n == 0:
             continue
+        same = pa.array(np.zeros(n, dtype=np.int32))
+
+        def shared(value: str, same: pa.Array = same) -> pa.DictionaryArray:
+            return pa.DictionaryArray.from_arrays(same, pa.array([value], pa.string()))
+
         ctx.index.write_table(pa.table({
-            "_batch_id": pa.repeat(ctx.delivery.batch_id, n).cast(pa.string()),
-            "_file": pa.repeat(rel, n).cast(pa.string()),
-            "_record_no": numbers[record],
-            "_sha256": pa.repeat(ctx.sha256, n).cast(pa.string()),
-            "_error": pa.nulls(n, pa.string()),
-            "_file_sha256": pa.repeat(sha, n).cast(pa.string()),
+            "_batch_id": shared(ctx.delivery.batch_id), "_file": shared(rel),
+            "_record_no": numbers[record], "_sha256": shared(ctx.sha256),
+            "_error": pa.nulls(n, pa.string()), "_file_sha256": shared(sha),
             "_offset": offsets[record], "_length": lengths[record],
         }, schema=INDEX_SCHEMA))
         result.rows += n
