@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from catalog import DataItem, ItemType, Resource, SourceFormat
 from catalog.identifiers import (
@@ -29,7 +30,7 @@ from catalog.identifiers import (
     traditional_to_simplified_table,
 )
 from catalog.sqltext import ident, sql_str
-from pipelines.ingest.readers.common import blank_filtered, csv_header
+from pipelines.ingest.readers.common import csv_header
 from pipelines.ingest.readers.text import line_table, lines_of
 
 __all__ = ["reference_batch", "reference_raw"]
@@ -294,8 +295,8 @@ def _json_view(resource: Resource) -> str:
         "AND json_valid(line) THEN line END AS doc FROM chunk)))")
 
 
-class _Count:
-    blank_lines = 0
+def _blank_filtered(table: pa.Table) -> pa.Table:
+    return table.filter(pc.invert(pc.match_substring_regex(table["line"], r"^\s*$")))
 
 
 def reference_raw(con: duckdb.DuckDBPyConnection, resource: Resource, batch_id: str,
@@ -315,7 +316,7 @@ def reference_raw(con: duckdb.DuckDBPyConnection, resource: Resource, batch_id: 
                 positions = csv_header(resource, lines[0].as_py())
                 layout[rel] = positions
                 lines, first_line = lines[1:], first_line + 1
-            table = blank_filtered(line_table(first_line, lines), _Count())
+            table = _blank_filtered(line_table(first_line, lines))
             if table.num_rows == 0:
                 continue
             con.register("chunk", table)
