@@ -50,7 +50,7 @@ def one_pass(settings, res, delivery, sha256: str, out: Path) -> tuple[int, int]
     out.mkdir(parents=True, exist_ok=True)
     with connect(settings) as con:
         register_fallbacks(con)
-        ctx = ReadContext(con, res, delivery, sha256, settings.landing_dir, out)
+        ctx = ReadContext(con, res, delivery, sha256, settings.landing_dir, out, settings.lake)
         result = RawResult()
         parts, fields = csv_split_sql(res.delimiter)
         created = False

@@ -30,13 +30,19 @@ LINEAGE_COLUMNS = {
     "_batch_id": "VARCHAR", "_file": "VARCHAR", "_record_no": "BIGINT", "_sha256": "VARCHAR",
 }
 _LIVE = (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)
+_INDEX_COLUMNS = {"_file_sha256": "VARCHAR", "_offset": "BIGINT", "_length": "BIGINT"}
+_INDEX = "index.parquet"  # a text batch's raw record (`pipelines.ingest.delivered.INDEX`)
+# Rules a record fails before any of its values is read: the raw record's `_error`.
+_STRUCTURAL_SQL = ("q._item IS NULL AND q._rule NOT IN ('duplicate_row', 'duplicate_key')")
 
 
 def raw_columns(resource: Resource) -> dict[str, str]:
-    """Text deliveries keep each record as its delivered line; others keep their fields too."""
+    """Text deliveries: each record's lineage, structural error and where its line lies in the
+    kept delivered file (`_file_sha256`, `_offset`, `_length`: `pipelines.ingest.delivered`),
+    with the line itself for a quarantined record. Others keep their fields too."""
     columns = {**LINEAGE_COLUMNS, "_error": "VARCHAR", "_record": "VARCHAR"}
     if resource.format in (SourceFormat.CSV, SourceFormat.JSONL):
-        return columns
+        return {**columns, **_INDEX_COLUMNS}
     for item in resource.items:
         columns[item.name] = "VARCHAR[]" if item.type is ItemType.ID_LIST else "VARCHAR"
     return columns
@@ -75,13 +81,35 @@ def _scan(settings: HubSettings, files: list[str], columns: dict[str, str],
     return f"SELECT {cols} FROM read_parquet([{listed}], union_by_name = true)"
 
 
+def _raw_view(settings: HubSettings, resource: Resource, batches: list[BatchRecord]) -> str:
+    """The raw records of the batches that were read. A text batch's are its index (one row
+    per delivered line), with the line's text for the records it quarantined (their
+    `_record`) and the structural error they were found with; a batch read before the index
+    existed, or an XLSX or Parquet batch, has raw parts with every record in full."""
+    columns = raw_columns(resource)
+    read = [b for b in batches if b.raw_path]
+    indexed = [b for b in read if (Path(b.raw_path or "") / _INDEX).exists()]
+    parts = [f"{b.raw_path}/{p.name}" for b in read if b not in indexed
+             for p in sorted(Path(b.raw_path or "").glob("*.parquet"))]
+    if not indexed:
+        return _scan(settings, parts, columns)
+    index = ", ".join(sql_str(in_home(settings, f"{b.raw_path}/{_INDEX}")) for b in indexed)
+    quarantines = [b.quarantine_path for b in indexed if b.quarantine_path]
+    q = _scan(settings, quarantines, quarantine_columns())
+    picked = ", ".join(
+        f"coalesce(i._error, CASE WHEN {_STRUCTURAL_SQL} THEN q._rule END) AS _error"
+        if c == "_error" else "q._record AS _record" if c == "_record" else f"i.{ident(c)}"
+        for c in columns)
+    view = (f"SELECT {picked} FROM read_parquet([{index}]) i LEFT JOIN ({q}) q "
+            "USING (_batch_id, _file, _record_no)")
+    return view if not parts else f"{_scan(settings, parts, columns)} UNION ALL {view}"
+
+
 def _resource_views(settings: HubSettings, con, resource: Resource, batches: list[BatchRecord],
                     current: Publication | None) -> None:
     t = resource.table
-    raw_files = [f"{b.raw_path}/{p.name}" for b in batches if b.raw_path
-                 for p in sorted(Path(b.raw_path).glob("*.parquet"))]
     std_cols, shown = standardised_columns(resource), shown_originals(resource)
-    con.execute(f"CREATE VIEW raw.{t} AS {_scan(settings, raw_files, raw_columns(resource))}")
+    con.execute(f"CREATE VIEW raw.{t} AS {_raw_view(settings, resource, batches)}")
     live = [b.accepted_path for b in batches if b.status in _LIVE and b.accepted_path]
     con.execute(f"CREATE VIEW standardised.{t} AS {_scan(settings, live, std_cols, shown)}")
     quarantined = [b.quarantine_path for b in batches if b.quarantine_path]

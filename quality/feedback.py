@@ -81,10 +81,12 @@ def quarantined_rows(settings: HubSettings, resource: Resource, batch: BatchReco
                                               [raw]).fetchall()}
         fields = "".join(f', CAST(r."{name}" AS VARCHAR) AS "{name}"' for name in items
                          if name in kept)
+        # A text batch's raw record is the index of its kept file's lines: no fields to join.
+        joined = ("LEFT JOIN read_parquet(?) r USING (_file, _record_no) " if fields else "")
         cursor = con.execute(
             f"SELECT q._file, q._record_no, q._rule, q._item, q._record{fields} "
-            "FROM read_parquet(?) q LEFT JOIN read_parquet(?) r USING (_file, _record_no) "
-            "ORDER BY q._file, q._record_no", [batch.quarantine_path, raw])
+            f"FROM read_parquet(?) q {joined}ORDER BY q._file, q._record_no",
+            [batch.quarantine_path, raw] if fields else [batch.quarantine_path])
         names = [d[0] for d in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     lines = []

@@ -194,11 +194,14 @@ def _looked_again(registry: Registry, record: BatchRecord, delivery: Delivery) -
 
 def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: Delivery,
                record: BatchRecord) -> str:
-    """Read the delivery into the raw layer; the Chinese reason when it is rejected whole."""
+    """Read the delivery into the raw layer — its files kept under their SHA-256, and the
+    index of a text delivery's lines or the raw parts of another (`readers`) — and set
+    `raw_path`, the mark of a batch that was read; the Chinese reason when it is rejected
+    whole."""
     with lake.staging() as staged, connect(settings) as con:
         try:
             result = write_raw(con, resource, delivery, record.sha256, settings.landing_dir,
-                               staged, settings.ingest_chunk_bytes)
+                               staged, settings.ingest_chunk_bytes, settings.lake)
         except BatchRejected as exc:
             record.status = BatchStatus.REJECTED
             record.reason = str(exc)
@@ -225,12 +228,12 @@ def standardise(settings: HubSettings, registry: Registry, resource: Resource,
                 with lake.staging() as scratch:
                     result = spark_standardise_batch(engine, resource, decode_batch(
                         con, resource, Path(batch.raw_path or ""), scratch / "decoded.parquet",
-                        batch.layout), staged)
+                        batch.layout, settings.ingest_chunk_bytes), staged)
             else:
                 register_fallbacks(con)
                 try:
                     result = standardise_batch(con, resource, Path(batch.raw_path or ""),
-                                               staged, batch.layout)
+                                               staged, batch.layout, settings.ingest_chunk_bytes)
                 finally:
                     unregister_functions(con)
             if result.rows_in != batch.rows_in:

@@ -1,7 +1,7 @@
 """The standardisation of a decoded batch on Spark: the same rules, the same outputs.
 
-The batch is decoded on DuckDB (`decode_batch`: the delivered fields of the raw layer, one
-Parquet file on storage every executor reads); the standardisation itself is
+The batch is decoded on DuckDB (`decode_batch`: the delivered fields of the batch, read once
+from its kept files, one Parquet file on storage every executor reads); the standardisation itself is
 `pipelines.ingest.standardise.standardised_sql` — the same sqlglot expressions DuckDB runs —
 generated for Spark (`pipelines.spark_engine`), followed by the same duplicate rules and the
 same two files (`accepted.parquet`, `quarantine.parquet`) and pass counts as
@@ -24,6 +24,7 @@ from catalog import DataItem, Resource
 from catalog.lake import PASS_COUNTS
 from catalog.originals import stored_original_sql
 from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
+from pipelines.ingest.onepass import delivered_chunks, is_indexed
 from pipelines.ingest.standardise import StandardiseResult, standardised_sql
 from pipelines.spark_engine import SparkEngine
 
@@ -34,12 +35,26 @@ _STD, _DUP = "hub_std_rules", "hub_std"
 
 
 def decode_batch(con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Path, out: Path,
-                 layout: dict[str, dict[str, int]] | None) -> Path:
-    """The delivered fields of a raw batch (lineage, `_error`, `_record`, each item's text)
-    written by DuckDB to `out` (a Parquet file): what Spark standardises."""
-    raw = f"read_parquet({sql_str(f'{raw_dir}/*.parquet')})"
-    con.execute(f"COPY ({delivered_fields_sql(resource, raw, layout)}) TO {sql_str(str(out))} "
-                f"(FORMAT parquet, COMPRESSION snappy)")
+                 layout: dict[str, dict[str, int]] | None,
+                 chunk_bytes: int = 64 * 1024 * 1024) -> Path:
+    """The delivered fields of a batch (lineage, `_error`, `_record`, each item's text)
+    written by DuckDB to `out` (a Parquet file): what Spark standardises. A text batch is
+    decoded from its kept files in one pass (`pipelines.ingest.onepass`), chunk by chunk into
+    a temporary table; an XLSX or Parquet batch is read from its raw parts."""
+    if not is_indexed(raw_dir):
+        raw = f"read_parquet({sql_str(f'{raw_dir}/*.parquet')})"
+        con.execute(f"COPY ({delivered_fields_sql(resource, raw, layout)}) "
+                    f"TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy)")
+        return out
+    created = False
+    for chunk in delivered_chunks(con, resource, raw_dir, layout, chunk_bytes):
+        con.execute(f"INSERT INTO hub_decoded {chunk}" if created
+                    else f"CREATE OR REPLACE TEMP TABLE hub_decoded AS {chunk}")
+        created = True
+    try:
+        con.execute(f"COPY hub_decoded TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy)")
+    finally:
+        con.execute("DROP TABLE IF EXISTS hub_decoded")
     return out
 
 

@@ -1,4 +1,4 @@
-"""The raw layer → standardised rows and quarantined rows, by the catalog's data items.
+"""The delivered records → standardised rows and quarantined rows, by the catalog's data items.
 
 Every value is standardised per its item type (`catalog.sqlfunctions`) with the original kept
 beside it (stored only where it differs, `catalog.originals`). A row is quarantined with the rules it failed when it cannot be typed: a broken
@@ -20,6 +20,7 @@ from catalog.lake import PASS_COUNTS
 from catalog.originals import stored_original_sql
 from catalog.sqlfunctions import expand_sql, standardise_sql
 from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
+from pipelines.ingest.onepass import delivered_chunks, is_indexed, text_of
 
 __all__ = ["StandardiseResult", "standardise_batch", "standardised_sql"]
 
@@ -121,30 +122,47 @@ class StandardiseResult:
 
 def standardise_batch(
     con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Path, out: Path,
-    layout: dict[str, dict[str, int]] | None = None,
+    layout: dict[str, dict[str, int]] | None = None, chunk_bytes: int = 64 * 1024 * 1024,
 ) -> StandardiseResult:
     """Write `accepted.parquet` and `quarantine.parquet` for one batch into `out` (staging).
 
-    Within a batch, an exact duplicate of an accepted row (same standardised values) is
-    quarantined as `duplicate_row`; when one key comes with different values, the last
-    delivered row is kept and the earlier ones are quarantined as `duplicate_key`.
+    A text batch is read in one pass from its kept files (`pipelines.ingest.onepass`, chunks
+    of `chunk_bytes`); an XLSX or Parquet batch from its raw parts. Within a batch, an exact
+    duplicate of an accepted row (same standardised values) is quarantined as
+    `duplicate_row`; when one key comes with different values, the last delivered row is kept
+    and the earlier ones are quarantined as `duplicate_key`.
     """
     items = resource.items
-    raw = f"read_parquet({sql_str(f'{raw_dir}/*.parquet')})"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE std AS "
-                f"{standardised_sql(items, delivered_fields_sql(resource, raw, layout))}")
+    # The delivered text (`_record`) is kept for the rows that fail a rule only.
+    lineage = f"{_LINEAGE}, _record"
+
+    def kept_failing(fields: str) -> str:
+        return (f"SELECT * EXCLUDE (_record), CASE WHEN len(_rules) > 0 THEN _record END "
+                f"AS _record FROM ({standardised_sql(items, fields, lineage)})")
+
+    if is_indexed(raw_dir):
+        created = False
+        for chunk in delivered_chunks(con, resource, raw_dir, layout, chunk_bytes):
+            con.execute(f"INSERT INTO std {kept_failing(chunk)}" if created else
+                        f"CREATE OR REPLACE TEMP TABLE std AS {kept_failing(chunk)}")
+            created = True
+        if not created:
+            raise RuntimeError(f"{resource.code}: {raw_dir} indexes no record")
+    else:
+        raw = f"read_parquet({sql_str(f'{raw_dir}/*.parquet')})"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE std AS "
+                    f"{kept_failing(delivered_fields_sql(resource, raw, layout))}")
     _mark_duplicates(con, resource)
+    _duplicates_text(con, resource, raw_dir)
     col_list = ", ".join(_stored_sql(item, c) for item in items for c in item.lake_columns())
     con.execute(
         f"COPY (SELECT {_LINEAGE}, {col_list} FROM std WHERE len(_rules) = 0) "
         f"TO {sql_str(str(out / 'accepted.parquet'))} (FORMAT parquet, COMPRESSION snappy)"
     )
-    # The original text is fetched from the raw layer for the (few) quarantined rows only.
     con.execute(
         f"COPY (SELECT {_LINEAGE}, split_part(_rules[1], ':', 1) AS _rule, "
-        f"nullif(split_part(_rules[1], ':', 2), '') AS _item, _rules, raw._record "
-        f"FROM std JOIN (SELECT _file, _record_no, _record FROM {raw}) raw "
-        f"USING (_file, _record_no) WHERE len(_rules) > 0 ORDER BY _file, _record_no) "
+        f"nullif(split_part(_rules[1], ':', 2), '') AS _item, _rules, _record "
+        f"FROM std WHERE len(_rules) > 0 ORDER BY _file, _record_no) "
         f"TO {sql_str(str(out / 'quarantine.parquet'))} (FORMAT parquet, COMPRESSION snappy)"
     )
     rows_in, accepted = con.execute(
@@ -160,6 +178,27 @@ def standardise_batch(
     (out / PASS_COUNTS).write_text(json.dumps(counts, sort_keys=True))
     con.execute("DROP TABLE std")
     return StandardiseResult(rows_in, accepted, rows_in - accepted, by_rule, counts)
+
+
+def _duplicates_text(con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Path) -> None:
+    """The delivered text of the rows just quarantined as duplicates (accepted until then, so
+    their `_record` was not kept): from the kept files by offset, or from the raw parts."""
+    missing = "(SELECT _file, _record_no FROM std WHERE len(_rules) > 0 AND _record IS NULL)"
+    if not con.execute(f"SELECT count(*) FROM {missing}").fetchall()[0][0]:
+        return
+    if is_indexed(raw_dir):
+        con.register("hub_dup_text", text_of(con, resource, raw_dir, missing))
+        source = "hub_dup_text"
+    else:
+        source = (f"(SELECT _file, _record_no, _record FROM "
+                  f"read_parquet({sql_str(f'{raw_dir}/*.parquet')}) SEMI JOIN {missing} m "
+                  f"USING (_file, _record_no))")
+    try:
+        con.execute(f"UPDATE std SET _record = t._record FROM {source} t "
+                    "WHERE std._file = t._file AND std._record_no = t._record_no")
+    finally:
+        if is_indexed(raw_dir):
+            con.unregister("hub_dup_text")
 
 
 def _pass_counts(con: duckdb.DuckDBPyConnection, resource: Resource) -> dict:

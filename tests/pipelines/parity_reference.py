@@ -2,7 +2,10 @@
 the parity test: DuckDB macros with Python fallbacks, originals kept beside every value.
 
 Changing ingestion must not change what it accepts or quarantines: `test_parity` runs this
-beside the hub's own path over the same raw batches and compares every row. Only the Python
+beside the hub's own path over the same batches and compares every row. Since the one pass
+(issue 18), text deliveries have no raw parts in the lake: `reference_raw` writes them from
+the delivered files by the text readers as they were (a frozen copy below; only the decoding of
+`readers.text`, unchanged, is shared), and XLSX and Parquet batches keep theirs. Only the Python
 reference functions of `catalog.identifiers` are shared (they are themselves the contract's
 reference, checked by property tests); everything else is a copy, so the hub's code can move.
 """
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from catalog import DataItem, ItemType, Resource, SourceFormat
 from catalog.identifiers import (
@@ -26,8 +30,10 @@ from catalog.identifiers import (
     traditional_to_simplified_table,
 )
 from catalog.sqltext import ident, sql_str
+from pipelines.ingest.readers.common import csv_header
+from pipelines.ingest.readers.text import line_table, lines_of
 
-__all__ = ["reference_batch"]
+__all__ = ["reference_batch", "reference_raw"]
 
 _LINEAGE = "_batch_id, _file, _record_no, _sha256"
 _EXCEL_EPOCH = "DATE '1899-12-30'"
@@ -251,3 +257,84 @@ def reference_batch(con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir:
         f"FROM std JOIN (SELECT _file, _record_no, _record FROM {raw}) raw "
         f"USING (_file, _record_no) WHERE len(_rules) > 0) "
         f"TO {sql_str(str(out / 'quarantine.parquet'))} (FORMAT parquet)")
+
+
+# --- the text readers as they wrote raw parts before the one pass ---------------------------
+
+_REPLACEMENT = "\ufffd"
+_UNREADABLE_LINE = (f"contains(line, '{_REPLACEMENT}') OR contains(line, chr(0)) "
+                    "OR contains(line, '\\u0000')")
+
+
+def _json_path(source: str) -> str:
+    return "$." + ".".join(f'"{part}"' for part in source.split("."))
+
+
+def _json_view(resource: Resource) -> str:
+    parents = sorted({"$"} | {_json_path(i.source).rsplit(".", 1)[0] for i in resource.items})
+    paths = ", ".join(sql_str(_json_path(i.source)) for i in resource.items)
+    wrong = []
+    for n, item in enumerate(resource.items, start=1):
+        if item.type is ItemType.ID_LIST:
+            wrong.append(f"coalesce(types[{n}] NOT IN ('ARRAY', 'NULL'), false)")
+        else:
+            wrong.append(f"coalesce(types[{n}] IN ('OBJECT', 'ARRAY', 'BOOLEAN'), false)")
+    names = "[" + ", ".join(sql_str(p) for p in parents) + "]"
+    return (
+        "SELECT line_no, line, CASE "
+        f"WHEN {_UNREADABLE_LINE} THEN 'invalid_encoding' "
+        "WHEN NOT is_object THEN 'malformed_json' "
+        "WHEN list_bool_or(list_transform(names, "
+        "lambda n: len(n) <> len(list_distinct(n)))) THEN 'repeated_field' "
+        f"WHEN {' OR '.join(wrong) or 'false'} THEN 'wrong_type' END AS _error, "
+        "CASE WHEN is_object THEN doc END AS doc FROM ("
+        f"SELECT *, CASE WHEN is_object THEN json_type(doc, [{paths}]) END AS types, "
+        f"CASE WHEN is_object THEN json_keys(doc, {names}) END AS names FROM ("
+        "SELECT *, coalesce(json_type(doc) = 'OBJECT', false) AS is_object FROM ("
+        f"SELECT line_no, line, CASE WHEN NOT ({_UNREADABLE_LINE}) "
+        "AND json_valid(line) THEN line END AS doc FROM chunk)))")
+
+
+def _blank_filtered(table: pa.Table) -> pa.Table:
+    return table.filter(pc.invert(pc.match_substring_regex(table["line"], r"^\s*$")))
+
+
+def reference_raw(con: duckdb.DuckDBPyConnection, resource: Resource, batch_id: str,
+                  sha256: str, landing: Path, files: list[str], out: Path,
+                  chunk_bytes: int = 64 * 1024 * 1024) -> dict[str, dict[str, int]]:
+    """Write the raw parts of a text batch from its delivered `files` (relative to `landing`)
+    into `out`, as the CSV and JSON Lines readers did; return the CSV header layout."""
+    layout: dict[str, dict[str, int]] = {}
+    parts = 0
+    for rel in files:
+        file = landing / rel
+        lineage = (f"{sql_str(batch_id)} AS _batch_id, {sql_str(rel)} AS _file, "
+                   f"line_no AS _record_no, {sql_str(sha256)} AS _sha256")
+        positions = None
+        for first_line, lines in lines_of(file, resource.encoding, chunk_bytes):
+            if resource.format is SourceFormat.CSV and positions is None:
+                positions = csv_header(resource, lines[0].as_py())
+                layout[rel] = positions
+                lines, first_line = lines[1:], first_line + 1
+            table = _blank_filtered(line_table(first_line, lines))
+            if table.num_rows == 0:
+                continue
+            con.register("chunk", table)
+            if resource.format is SourceFormat.CSV:
+                split, fields = _csv_split_sql(resource.delimiter, "line")
+                select = (
+                    f"SELECT {lineage}, CASE "
+                    f"WHEN contains(line, '{_REPLACEMENT}') OR contains(line, chr(0)) "
+                    "THEN 'invalid_encoding' "
+                    "WHEN fields IS NULL THEN 'unbalanced_quote' "
+                    f"WHEN len(fields) <> {len(resource.items)} THEN 'field_count' END AS _error, "
+                    f"line AS _record FROM (SELECT line_no, line, {fields} AS fields "
+                    f"FROM (SELECT line_no, line, {split} AS parts FROM chunk))")
+            else:
+                con.execute(f"CREATE OR REPLACE TEMP VIEW json_chunk AS {_json_view(resource)}")
+                select = f"SELECT {lineage}, _error, line AS _record FROM json_chunk"
+            con.execute(f"COPY ({select}) TO {sql_str(str(out / f'part-{parts:05d}.parquet'))} "
+                        "(FORMAT parquet)")
+            con.unregister("chunk")
+            parts += 1
+    return layout

@@ -25,7 +25,8 @@ KILL_RESOURCES = ("ga.population", "rs.social_insurance", "wj.deaths")
 def hub_env(home: Path, landing: Path) -> dict[str, str]:
     return {**os.environ, "HUB_HOME": str(home), "HUB_LANDING": str(landing),
             "DAGSTER_HOME": str(home / "dagster"), "HUB_DUCKDB_MEMORY_LIMIT": "2GB",
-            # Small chunks: many Parquet parts, so the kill points below are wide enough to hit.
+            # Small chunks: many chunks indexed and read, so the kill points below are wide
+            # enough to hit.
             "HUB_INGEST_CHUNK_BYTES": "65536"}
 
 
@@ -74,12 +75,26 @@ def assert_readers_see_only_complete_files(home: Path) -> None:
         con.close()
 
 
-def staged_part(home: Path) -> bool:
-    return any((home / "lake" / "_staging").glob("*/part-*.parquet"))
+def file_kept(home: Path) -> bool:
+    """A delivered file kept under its SHA-256 (`lake/delivered/<sha256>`), its batch not yet
+    indexed or listed."""
+    return any(p for p in (home / "lake" / "delivered").glob("*") if not p.name.startswith("."))
+
+
+def staged_index(home: Path) -> bool:
+    """The raw step writing a batch's index of lines (it replaced the raw parts, issue 18)."""
+    return any((home / "lake" / "_staging").glob("*/index.parquet"))
 
 
 def raw_promoted(home: Path) -> bool:
     return any((home / "lake" / "raw").glob("*/*"))
+
+
+def one_pass_running(home: Path) -> bool:
+    """A batch indexed and a staging directory still empty: the one pass reading kept files
+    into its table, before any file of the batch is written."""
+    return raw_promoted(home) and any(
+        d.is_dir() and not any(d.iterdir()) for d in (home / "lake" / "_staging").glob("*"))
 
 
 def standardise_staged(home: Path) -> bool:
@@ -95,8 +110,10 @@ def second_publication(home: Path) -> bool:
 
 
 KILL_POINTS = {
-    "raw-part-being-written": staged_part,
+    "delivered-file-kept": file_kept,
+    "raw-index-being-written": staged_index,
     "raw-batch-promoted": raw_promoted,
+    "one-pass-running": one_pass_running,
     "standardised-being-written": standardise_staged,
     "analyst-db-being-built": analyst_db_building,
     "midway-through-resources": second_publication,

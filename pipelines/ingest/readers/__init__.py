@@ -1,12 +1,20 @@
-"""Delivered files → the raw layer: every record as delivered, with lineage, as Parquet parts.
+"""Delivered files → the raw layer: every record as delivered, with lineage.
+
+Every delivered file is kept write-once under its SHA-256 (`pipelines.ingest.delivered`).
+Text deliveries (CSV, JSON Lines) are their own raw record: the raw step checks what rejects a
+batch whole (the header, the JSON fields of the first chunk) and writes an index of the lines
+(`index.parquet`), and the standardised step reads each kept file once
+(`pipelines.ingest.onepass`). XLSX and Parquet deliveries, small and already structured, are
+still copied into a raw part with their fields (`part-*.parquet`), which the standardised step
+reads.
 
 One module per format (`csv`, `jsonl`, `xlsx`, `parquet`), each a `read` function, behind
 one map, `READERS`; what they share is in `common` and, for text formats, `text`.
 
-Text formats (CSV, JSON Lines) are read as physical lines, so a broken line (bad bytes, wrong
-field count, unbalanced quote, malformed JSON) is one record with an `_error` and never
-swallows its neighbours. Decoding and splitting run in bulk: Python decodes byte chunks, Arrow
-splits lines, DuckDB splits fields and writes Parquet.
+Text formats are read as physical lines, so a broken line (bad bytes, wrong field count,
+unbalanced quote, malformed JSON) is one record with an `_error` and never swallows its
+neighbours. Decoding and splitting run in bulk: Python decodes byte chunks, Arrow splits
+lines, DuckDB splits fields.
 """
 
 from __future__ import annotations
@@ -15,9 +23,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from catalog import Resource, SourceFormat
 from catalog.i18n import lazy
+from pipelines.ingest.delivered import INDEX, INDEX_SCHEMA, keep, kept_path
 from pipelines.ingest.landing import Delivery
 from pipelines.ingest.readers import csv, jsonl, parquet, xlsx
 from pipelines.ingest.readers.common import BatchRejected, RawResult, ReadContext
@@ -41,8 +51,11 @@ def write_raw(
     landing: Path,
     out: Path,
     chunk_bytes: int,
+    lake: Path | None = None,
 ) -> RawResult:
-    """Write the raw layer of one delivery into `out` (a staging directory)."""
+    """Write the raw layer of one delivery into `out` (a staging directory), its files kept in
+    `lake` (beside `out` when not given: tools and tests writing outside a lake). A batch
+    rejected whole keeps none of the files it brought."""
     if delivery.refused:
         raise BatchRejected((delivery.refused, delivery.refused_zh))
     if delivery.unexpected:
@@ -51,11 +64,34 @@ def write_raw(
                                  format=resource.format, names=names))
     if not delivery.files:
         raise BatchRejected(lazy("the batch holds no files"))
-    ctx = ReadContext(con, resource, delivery, sha256, landing, out)
+    lake = lake or out.parent
+    text = resource.format in (SourceFormat.CSV, SourceFormat.JSONL)
+    index = pq.ParquetWriter(out / INDEX, INDEX_SCHEMA) if text else None
+    ctx = ReadContext(con, resource, delivery, sha256, landing, out, lake, {}, index)
+    kept_now: list[str] = []
+    try:
+        result = _read(ctx, chunk_bytes, kept_now)
+    except BaseException:
+        for sha in kept_now:
+            kept_path(lake, sha).unlink(missing_ok=True)
+        raise
+    finally:
+        if index is not None:
+            index.close()
+    return result
+
+
+def _read(ctx: ReadContext, chunk_bytes: int, kept_now: list[str]) -> RawResult:
+    resource, delivery = ctx.resource, ctx.delivery
     result = RawResult()
+    alone = len(delivery.files) == 1 and not delivery.unexpected
     for file in delivery.files:
         if file.stat().st_size == 0:
             raise BatchRejected(lazy("{name} is empty", name=file.name))
+        sha, new = keep(ctx.lake, file, ctx.sha256 if alone else "")
+        ctx.kept[file] = sha
+        if new:
+            kept_now.append(sha)
         reader = READERS[resource.format]
         rows_before = result.rows
         try:

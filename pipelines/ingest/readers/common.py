@@ -1,5 +1,5 @@
 """What every format's reader shares: the batch's context, the result, the reason a batch is
-rejected whole, and the writing of raw parts with their lineage."""
+rejected whole, and the writing of raw parts (XLSX, Parquet) with their lineage."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from catalog import Resource
 from catalog.i18n import Lazy, _
@@ -61,6 +63,9 @@ class ReadContext:
     sha256: str
     landing: Path
     out: Path
+    lake: Path  # where delivered files are kept (`pipelines.ingest.delivered`)
+    kept: dict[Path, str] = field(default_factory=dict)  # delivered file → its SHA-256
+    index: pq.ParquetWriter | None = None  # text formats: the batch's index of lines
 
 
 def copy_part(ctx: ReadContext, select_sql: str, result: RawResult) -> None:
@@ -117,9 +122,23 @@ def csv_header(resource: Resource, header_line: str) -> dict[str, int]:
     return {item.name: names.index(item.source) for item in resource.items}
 
 
+# Lines that can be blank begin with what RE2's `\s` matches, or are empty: only those are
+# matched against the pattern (a regular expression over every line cost more than decoding).
+_SPACES = pa.array([" ", "\t", "\n", "\r", "\x0c"])
+
+
 def blank_filtered(table: pa.Table, result: RawResult) -> pa.Table:
     """Whitespace-only lines are no records (counted, not loaded)."""
-    blank = pc.match_substring_regex(table["line"], r"^\s*$")
-    kept = table.filter(pc.invert(blank))
-    result.blank_lines += table.num_rows - kept.num_rows
-    return kept
+    line = table["line"]
+    first = pc.utf8_slice_codeunits(line, 0, 1)
+    maybe = pc.indices_nonzero(pc.fill_null(
+        pc.or_(pc.equal(first, ""), pc.is_in(first, value_set=_SPACES)), False))
+    if len(maybe) == 0:
+        return table
+    blank = maybe.filter(pc.match_substring_regex(line.take(maybe), r"^\s*$"))
+    if len(blank) == 0:
+        return table
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[blank.to_numpy()] = False
+    result.blank_lines += len(blank)
+    return table.filter(pa.array(keep))

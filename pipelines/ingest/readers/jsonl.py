@@ -1,66 +1,81 @@
 """JSON Lines: one object per line, checked for encoding, syntax, repeated and wrongly typed
-fields; a declared field absent from every record rejects the batch."""
+fields; a declared field absent from every record (of the first chunk) rejects the batch."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from catalog import ItemType, Resource
 from catalog.i18n import _
-from pipelines.ingest.fields import json_path, sql_str
+from pipelines.ingest.delivered import kept_path
+from pipelines.ingest.fields import ident, json_path, sql_str
 from pipelines.ingest.readers.common import (
     REPLACEMENT,
     BatchRejected,
     RawResult,
     ReadContext,
     blank_filtered,
-    copy_part,
-    lineage_sql,
 )
-from pipelines.ingest.readers.text import line_table, lines_of, read_ahead
+from pipelines.ingest.readers.text import index_lines, line_table, lines_of
 
-__all__ = ["read"]
+__all__ = ["delivered_sql", "read"]
 
 
 def read(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int) -> None:
-    resource = ctx.resource
-    checked = False
-    for first_line, lines in read_ahead(lines_of(file, resource.encoding, chunk_bytes)):
-        table = blank_filtered(line_table(first_line, lines), result)
+    """The raw step: the first chunk holding records is checked for the contract's fields
+    (as the whole reader did before the one pass, so the same batches are refused), then the
+    lines are indexed."""
+    kept = kept_path(ctx.lake, ctx.kept[file])
+    for first_line, lines in lines_of(kept, ctx.resource.encoding, chunk_bytes):
+        table = blank_filtered(line_table(first_line, lines), RawResult())
         if table.num_rows == 0:
             continue
         ctx.con.register("chunk", table)
-        # Parsing functions raise on malformed JSON, so each step only sees what passed the
-        # previous one: readable text, then valid JSON, then an object.
-        # Each document is parsed once for the types of its fields and once for the names in
-        # the objects they are read from (DuckDB's JSON functions parse on every call).
-        parents = sorted({"$"} | {json_path(i.source).rsplit(".", 1)[0] for i in resource.items})
-        paths = ", ".join(sql_str(json_path(i.source)) for i in resource.items)
-        ctx.con.execute(
-            "CREATE OR REPLACE TEMP VIEW json_chunk AS SELECT line_no, line, CASE "
-            f"WHEN {_UNREADABLE_LINE} THEN 'invalid_encoding' "
-            "WHEN NOT is_object THEN 'malformed_json' "
-            "WHEN list_bool_or(list_transform(names, "
-            "lambda n: len(n) <> len(list_distinct(n)))) THEN 'repeated_field' "
-            f"WHEN {_wrong_json_types(resource)} THEN 'wrong_type' END AS _error, "
-            "CASE WHEN is_object THEN doc END AS doc FROM ("
-            f"SELECT *, CASE WHEN is_object THEN json_type(doc, [{paths}]) END AS types, "
-            f"CASE WHEN is_object THEN json_keys(doc, {_sql_list(parents)}) END AS names FROM ("
-            "SELECT *, coalesce(json_type(doc) = 'OBJECT', false) AS is_object FROM ("
-            f"SELECT line_no, line, CASE WHEN NOT ({_UNREADABLE_LINE}) "
-            "AND json_valid(line) THEN line END AS doc FROM chunk)))"
-        )
-        if not checked:
+        try:
+            ctx.con.execute(f"CREATE OR REPLACE TEMP VIEW json_chunk AS {_checked(ctx.resource)}")
             _check_json_fields(ctx)
-            checked = True
-        copy_part(
-            ctx,
-            f"SELECT {lineage_sql(ctx, file, 'line_no')}, _error, line AS _record "
-            "FROM json_chunk",
-            result,
-        )
-        ctx.con.unregister("chunk")
-        result.rows += table.num_rows
+        finally:
+            ctx.con.unregister("chunk")
+        break
+    index_lines(ctx, file, result, chunk_bytes, header=False)
+
+
+def delivered_sql(con: duckdb.DuckDBPyConnection, resource: Resource, lineage: str) -> str:
+    """The records of a decoded chunk (`chunk`: line_no, line; blank lines gone): `lineage`,
+    `_error` (a broken line), `_record` (the line as delivered) and each item's text at its
+    contract path (NULL where the line is broken)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW json_chunk AS {_checked(resource)}")
+    items = ", ".join(
+        f"json_extract_string(CASE WHEN _error IS NULL THEN doc END, "
+        f"{sql_str(json_path(i.source))}) AS {ident(i.name)}" for i in resource.items)
+    return f"SELECT {lineage}, _error, line AS _record, {items} FROM json_chunk"
+
+
+def _checked(resource: Resource) -> str:
+    """Each line of `chunk` with its `_error` and, when it is a JSON object, `doc`.
+
+    Parsing functions raise on malformed JSON, so each step only sees what passed the
+    previous one: readable text, then valid JSON, then an object. Each document is parsed once
+    for the types of its fields and once for the names in the objects they are read from
+    (DuckDB's JSON functions parse on every call)."""
+    parents = sorted({"$"} | {json_path(i.source).rsplit(".", 1)[0] for i in resource.items})
+    paths = ", ".join(sql_str(json_path(i.source)) for i in resource.items)
+    return (
+        "SELECT line_no, line, CASE "
+        f"WHEN {_UNREADABLE_LINE} THEN 'invalid_encoding' "
+        "WHEN NOT is_object THEN 'malformed_json' "
+        "WHEN list_bool_or(list_transform(names, "
+        "lambda n: len(n) <> len(list_distinct(n)))) THEN 'repeated_field' "
+        f"WHEN {_wrong_json_types(resource)} THEN 'wrong_type' END AS _error, "
+        "CASE WHEN is_object THEN doc END AS doc FROM ("
+        f"SELECT *, CASE WHEN is_object THEN json_type(doc, [{paths}]) END AS types, "
+        f"CASE WHEN is_object THEN json_keys(doc, {_sql_list(parents)}) END AS names FROM ("
+        "SELECT *, coalesce(json_type(doc) = 'OBJECT', false) AS is_object FROM ("
+        f"SELECT line_no, line, CASE WHEN NOT ({_UNREADABLE_LINE}) "
+        "AND json_valid(line) THEN line END AS doc FROM chunk)))"
+    )
 
 
 # Replaced bytes, or a NUL (raw, or escaped in JSON): no department's text holds one.

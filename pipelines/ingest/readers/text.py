@@ -14,7 +14,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["line_table", "lines_of", "read_ahead"]
+from pipelines.ingest.delivered import INDEX_SCHEMA, kept_path, line_spans
+from pipelines.ingest.readers.common import RawResult, ReadContext, relative
+
+__all__ = ["first_line", "index_lines", "line_table", "lines_of", "read_ahead"]
 
 
 def lines_of(path: Path, encoding: str, chunk_bytes: int) -> Iterator[tuple[int, pa.Array]]:
@@ -117,3 +120,53 @@ def _split_lines(utf8: bytes) -> pa.Array:
 def line_table(first_line: int, lines: pa.Array) -> pa.Table:
     numbers = pa.array(range(first_line, first_line + len(lines)), pa.int64())
     return pa.table({"line_no": numbers, "line": lines})
+
+
+def first_line(path: Path, encoding: str) -> str:
+    """The file's first line as `lines_of` decodes it (a header), reading no further than its
+    line end (blocks are searched as they come: a file of one huge line is read once)."""
+    codec = "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
+    pieces: list[bytes] = []
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            ends = [i for i in (block.find(b"\n"), block.find(b"\r")) if i >= 0]
+            if ends:
+                pieces.append(block[: min(ends)])
+                break
+            pieces.append(block)
+    text = _to_utf8(b"".join(pieces), codec).removeprefix(codecs.BOM_UTF8)
+    return text.decode("utf-8")
+
+
+def index_lines(ctx: ReadContext, file: Path, result: RawResult, chunk_bytes: int,
+                header: bool) -> None:
+    """Index the records of a kept text file: one row per line that is not blank (nor the
+    header), with its number and where it lies in the kept file (`pipelines.ingest.delivered`).
+    The lines are found in the bytes; nothing is decoded."""
+    assert ctx.index is not None
+    sha = ctx.kept[file]
+    rel = relative(ctx, file)
+    for first, offsets, lengths, blank in line_spans(kept_path(ctx.lake, sha),
+                                                     ctx.resource.encoding, chunk_bytes):
+        numbers = np.arange(first, first + len(offsets), dtype=np.int64)
+        record = ~blank
+        if header and first == 1:
+            record[0] = False  # the header is no record, nor a blank line
+            result.blank_lines += int(blank[1:].sum())
+        else:
+            result.blank_lines += int(blank.sum())
+        n = int(record.sum())
+        if n == 0:
+            continue
+        same = pa.array(np.zeros(n, dtype=np.int32))
+
+        def shared(value: str, same: pa.Array = same) -> pa.DictionaryArray:
+            return pa.DictionaryArray.from_arrays(same, pa.array([value], pa.string()))
+
+        ctx.index.write_table(pa.table({
+            "_batch_id": shared(ctx.delivery.batch_id), "_file": shared(rel),
+            "_record_no": numbers[record], "_sha256": shared(ctx.sha256),
+            "_error": pa.nulls(n, pa.string()), "_file_sha256": shared(sha),
+            "_offset": offsets[record], "_length": lengths[record],
+        }, schema=INDEX_SCHEMA))
+        result.rows += n

@@ -1,0 +1,187 @@
+"""The delivered file is the raw record (issue 18): kept write-once under its SHA-256 in the
+lake (`delivered/<sha256>`), with a small index per batch that finds each record in it.
+
+A text delivery (CSV, JSON Lines) is not copied record by record into the lake: the raw step
+keeps the file (a hard link when the landing is on the lake's filesystem, else a copy), checks
+what rejects a batch whole, and writes `index.parquet` beside where the raw parts were — batch,
+file, line number, the batch's and the file's SHA-256, the byte offset and length of the line in
+the kept file. The standardised step then reads each kept file once (`pipelines.ingest.onepass`).
+
+Offsets come from the undecoded bytes: 0x0A and 0x0D never occur inside a multi-byte character
+of UTF-8, GBK or GB18030, so a line found in the bytes is the line `readers.text.lines_of`
+decodes, in the same order and with the same number.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from catalog.lake import fsync_path
+
+__all__ = ["INDEX", "INDEX_SCHEMA", "KEPT", "delivered_text", "find_kept", "keep", "kept_path",
+           "line_spans"]
+
+KEPT = "delivered"  # lake/delivered/<sha256>: every delivered file, once
+INDEX = "index.parquet"  # lake/raw/<table>/<batch>/index.parquet
+# The values one file shares (batch, file, hashes) are dictionary-encoded: a few bytes a row.
+_SHARED = pa.dictionary(pa.int32(), pa.string())
+INDEX_SCHEMA = pa.schema([
+    ("_batch_id", _SHARED), ("_file", _SHARED), ("_record_no", pa.int64()),
+    ("_sha256", _SHARED), ("_error", pa.string()), ("_file_sha256", _SHARED),
+    ("_offset", pa.int64()), ("_length", pa.int64()),
+])
+_BLOCK = 8 * 1024 * 1024
+
+
+def kept_path(lake: Path, sha256: str) -> Path:
+    return lake / KEPT / sha256
+
+
+def keep(lake: Path, file: Path, sha256: str = "") -> tuple[str, bool]:
+    """Keep `file` under its SHA-256 in the lake, write-once: (the SHA-256, whether this call
+    kept it; False when it was kept before).
+
+    A hard link when the landing is on the lake's filesystem (no bytes copied; `sha256`, when
+    the caller hashed the file already, is trusted), else a copy hashed as it is written,
+    fsynced and renamed into place."""
+    folder = lake / KEPT
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / f".{uuid.uuid4().hex}"
+    try:
+        try:
+            os.link(file, staged)
+            sha = sha256 or _sha256(staged)
+        except OSError:  # another filesystem, or links refused
+            digest = hashlib.sha256()
+            with file.open("rb") as src, staged.open("wb") as dst:
+                while block := src.read(_BLOCK):
+                    digest.update(block)
+                    dst.write(block)
+                dst.flush()
+                os.fsync(dst.fileno())
+            staged.chmod(0o444)
+            sha = digest.hexdigest()
+        target = kept_path(lake, sha)
+        if target.exists():
+            return sha, False
+        os.replace(staged, target)
+        fsync_path(folder)
+        return sha, True
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def find_kept(raw_dir: Path, sha256: str) -> Path:
+    """The kept file of a batch's index: in the lake holding `raw_dir` (`<lake>/raw/<table>/
+    <batch>`), or beside a raw directory written outside a lake (tools, tests)."""
+    for folder in (raw_dir, *list(raw_dir.parents)[:3]):
+        if (path := kept_path(folder, sha256)).exists():
+            return path
+    raise FileNotFoundError(f"no kept file {sha256} for {raw_dir}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _codec(encoding: str) -> str:
+    """The codec `readers.text.lines_of` decodes with (GBK deliveries as GB 18030)."""
+    return "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
+
+
+def _bom(encoding: str) -> bytes:
+    """The bytes of a byte-order mark at the start of a file, which `lines_of` drops."""
+    name = codecs.lookup(_codec(encoding)).name
+    return codecs.BOM_UTF8 if name in {"utf-8", "utf-8-sig"} else "\ufeff".encode(name)
+
+
+# What RE2's `\s` matches (`readers.common.blank_filtered`): a line of these only is blank.
+_SPACE = b" \t\n\r\x0c"
+_WHITE = np.zeros(256, dtype=bool)
+_WHITE[list(_SPACE)] = True
+
+
+def line_spans(path: Path, encoding: str, chunk_bytes: int
+               ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """Yield (number of the first line, offsets, lengths, blank) per chunk of the file: the
+    lines `readers.text.lines_of` yields (LF, CRLF or a lone CR ends one; a BOM is no data),
+    found in the undecoded bytes."""
+    bom = _bom(encoding)
+    line_no, base, carry = 1, 0, b""
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(chunk_bytes)
+            data = carry + block
+            if block:
+                cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
+                if cut < 0:
+                    carry = data
+                    continue
+                data, carry = data[: cut + 1], data[cut + 1:]
+            elif not data:
+                return
+            skip = len(bom) if line_no == 1 and data.startswith(bom) else 0
+            starts, lengths, blank = _spans(data, skip)
+            yield line_no, starts + base, lengths, blank
+            line_no += len(starts)
+            base += len(data)
+            if not block:
+                return
+
+
+def _spans(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Offsets, lengths and blankness of the lines of one chunk (it ends at a line end, or at
+    the end of the file)."""
+    a = np.frombuffer(data, dtype=np.uint8)
+    n = len(a)
+    lf = np.flatnonzero(a == 10)
+    cr = np.flatnonzero(a == 13)
+    lone_cr = cr[(cr + 1 >= n) | (a[np.minimum(cr + 1, n - 1)] != 10)]
+    ends = np.sort(np.concatenate([lf, lone_cr]))  # the terminator of each line
+    starts = np.concatenate([[skip], ends[:-1] + 1]) if len(ends) else np.array([skip])
+    stops = ends.copy()
+    if len(ends):
+        crlf = (a[ends] == 10) & (ends > 0) & (a[np.maximum(ends - 1, 0)] == 13)
+        stops[crlf] -= 1
+    if not len(ends) or ends[-1] != n - 1:  # the last line of a file with no line end
+        starts = np.concatenate([starts, [ends[-1] + 1]]) if len(ends) else starts
+        stops = np.concatenate([stops, [n]])
+    starts = starts.astype(np.int64)
+    lengths = (stops - starts).astype(np.int64)
+    # Blank lines are few: only a line that is empty or begins with white space is looked at.
+    first = a[np.minimum(starts, n - 1)] if n else np.zeros(0, dtype=np.uint8)
+    blank = lengths == 0
+    for i in np.flatnonzero(~blank & _WHITE[first]):
+        blank[i] = not data[starts[i]:stops[i]].strip(_SPACE)
+    return starts, lengths, blank
+
+
+def delivered_text(encoding: str, spans: list[tuple[Path, int, int]]) -> list[str]:
+    """The text of lines of kept files, given (kept file, offset, length): each decoded as
+    `lines_of` decodes it (undecodable bytes as U+FFFD)."""
+    codec = _codec(encoding)
+    if codecs.lookup(codec).name in {"utf-8", "utf-8-sig"}:
+        codec = "utf-8"  # `utf-8-sig` would drop a U+FEFF that begins a line: it is data there
+    texts = []
+    opened: dict[Path, int] = {}
+    try:
+        for path, offset, length in spans:
+            if path not in opened:
+                opened[path] = os.open(path, os.O_RDONLY)
+            texts.append(os.pread(opened[path], length, offset).decode(codec, errors="replace"))
+    finally:
+        for fd in opened.values():
+            os.close(fd)
+    return texts
