@@ -46,13 +46,15 @@ class HubSettings(BaseSettings):
     )
     engine: Literal["duckdb", "spark"] = Field(
         default="duckdb",
-        description="Where the standardisation runs: DuckDB in process, or Spark (docs/spark.md).",
+        description="Where the hub's heavy SQL runs (standardisation, quality conditions, the "
+        "cross-check, extracts, grant snapshots): DuckDB in process, or Spark (docs/spark.md).",
     )
     spark_master: str = Field(
         default="local[2]",
-        pattern=r"^(local(\[([1-9][0-9]*|\*)\])?|spark://[^\s]+|sc://[^\s]+)$",
-        description="Spark's master: `local[N]`, a cluster's `spark://host:port`, or a Spark "
-        "Connect server's `sc://host:port`.",
+        pattern=r"^(local(\[([1-9][0-9]*|\*)\])?|spark://[^\s]+|sc://[^\s]+|k8s://[^\s]+|yarn)$",
+        description="Spark's master: `local[N]`, a cluster's `spark://host:port`, a Spark "
+        "Connect server's `sc://host:port`, or `yarn`/`k8s://…` under `spark-submit` "
+        "(docs/spark-cluster.md).",
     )
     ingest_chunk_bytes: int = Field(
         default=64 * 1024 * 1024,

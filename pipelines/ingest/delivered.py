@@ -2,7 +2,7 @@
 lake (`delivered/<sha256>`), with a small index per batch that finds each record in it.
 
 A text delivery (CSV, JSON Lines) is not copied record by record into the lake: the raw step
-keeps the file (a hard link when the landing is on the lake's filesystem, else a copy), checks
+keeps the file (a copy, hashed as it is written), checks
 what rejects a batch whole, and writes `index.parquet` beside where the raw parts were — batch,
 file, line number, the batch's and the file's SHA-256, the byte offset and length of the line in
 the kept file. The standardised step then reads each kept file once (`pipelines.ingest.onepass`).
@@ -45,30 +45,26 @@ def kept_path(lake: Path, sha256: str) -> Path:
     return lake / KEPT / sha256
 
 
-def keep(lake: Path, file: Path, sha256: str = "") -> tuple[str, bool]:
-    """Keep `file` under its SHA-256 in the lake, write-once: (the SHA-256, whether this call
-    kept it; False when it was kept before).
+def keep(lake: Path, file: Path) -> tuple[str, bool]:
+    """Keep a copy of `file` under its SHA-256 in the lake, write-once: (the SHA-256, whether
+    this call kept it; False when it was kept before).
 
-    A hard link when the landing is on the lake's filesystem (no bytes copied; `sha256`, when
-    the caller hashed the file already, is trusted), else a copy hashed as it is written,
-    fsynced and renamed into place."""
+    A copy, never a hard link: a link would share the landing file's bytes, which a department
+    (or `cp` over it) can still change in place; the kept file must stay as it was read. The
+    copy is hashed as it is written, made read-only, fsynced and renamed into place."""
     folder = lake / KEPT
     folder.mkdir(parents=True, exist_ok=True)
     staged = folder / f".{uuid.uuid4().hex}"
     try:
-        try:
-            os.link(file, staged)
-            sha = sha256 or _sha256(staged)
-        except OSError:  # another filesystem, or links refused
-            digest = hashlib.sha256()
-            with file.open("rb") as src, staged.open("wb") as dst:
-                while block := src.read(_BLOCK):
-                    digest.update(block)
-                    dst.write(block)
-                dst.flush()
-                os.fsync(dst.fileno())
-            staged.chmod(0o444)
-            sha = digest.hexdigest()
+        digest = hashlib.sha256()
+        with file.open("rb") as src, staged.open("wb") as dst:
+            while block := src.read(_BLOCK):
+                digest.update(block)
+                dst.write(block)
+            dst.flush()
+            os.fsync(dst.fileno())
+        staged.chmod(0o444)
+        sha = digest.hexdigest()
         target = kept_path(lake, sha)
         if target.exists():
             return sha, False
@@ -86,14 +82,6 @@ def find_kept(raw_dir: Path, sha256: str) -> Path:
         if (path := kept_path(folder, sha256)).exists():
             return path
     raise FileNotFoundError(f"no kept file {sha256} for {raw_dir}")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _codec(encoding: str) -> str:

@@ -60,11 +60,9 @@ def test_a_kept_file_is_written_once_and_reused(tmp_path):
     assert [p.name for p in (lake / "delivered").iterdir()] == [sha]  # nothing staged is left
 
 
-def test_a_file_on_another_filesystem_is_copied_and_read_only(tmp_path, monkeypatch):
-    def no_links(*_args, **_kwargs):
-        raise OSError("cross-device link")
-
-    monkeypatch.setattr(os, "link", no_links)
+def test_a_kept_file_is_a_read_only_copy_the_landing_cannot_change(tmp_path):
+    """Not a hard link: a department writing over its landing file in place (as `cp` does)
+    changes the landing's bytes, never the raw record's."""
     source = tmp_path / "a.csv"
     source.write_bytes(b"h\n1\n")
     sha, new = keep(tmp_path / "lake", source)
@@ -72,3 +70,7 @@ def test_a_file_on_another_filesystem_is_copied_and_read_only(tmp_path, monkeypa
     assert new and kept.read_bytes() == b"h\n1\n"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o444
     assert os.stat(kept).st_ino != os.stat(source).st_ino
+    with source.open("r+b") as landing:  # in place: same inode
+        landing.write(b"X")
+    assert kept.read_bytes() == b"h\n1\n"
+    assert stat.S_IMODE(source.stat().st_mode) != 0o444  # the landing's own mode untouched

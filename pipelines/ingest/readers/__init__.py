@@ -84,11 +84,10 @@ def write_raw(
 def _read(ctx: ReadContext, chunk_bytes: int, kept_now: list[str]) -> RawResult:
     resource, delivery = ctx.resource, ctx.delivery
     result = RawResult()
-    alone = len(delivery.files) == 1 and not delivery.unexpected
     for file in delivery.files:
         if file.stat().st_size == 0:
             raise BatchRejected(lazy("{name} is empty", name=file.name))
-        sha, new = keep(ctx.lake, file, ctx.sha256 if alone else "")
+        sha, new = keep(ctx.lake, file)
         ctx.kept[file] = sha
         if new:
             kept_now.append(sha)
