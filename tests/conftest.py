@@ -89,6 +89,21 @@ def ingested(noisy_city: Path, tmp_path_factory: pytest.TempPathFactory) -> HubS
 
 
 
+def spark_functions_called(spark_engine, emitted: list[str]) -> set[str]:
+    """Every statement a test sent Spark, read by Spark's own parser (it raises on one it
+    cannot read): each calls only functions of the dialect's table. Returns the functions
+    called, for a test to check its own were among them."""
+    from catalog.sqlspark import SPARK_FUNCTIONS
+
+    assert emitted
+    seen: set[str] = set()
+    for statement in emitted:
+        called = spark_engine.parsed_functions(statement)
+        assert called <= SPARK_FUNCTIONS, (called - SPARK_FUNCTIONS, statement[:200])
+        seen |= called
+    return seen
+
+
 @pytest.fixture(scope="session")
 def spark_engine():
     """One Spark `local[2]` session for the whole test session (tests marked `spark`), as

@@ -20,12 +20,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from catalog.formats import Encoded, encode
-from catalog.sqlspark import SPARK_FUNCTIONS
 from exchange.clients import create_client
 from pipelines.definitions import build_definitions
 from pipelines.extracts import extract_sensor
 from pipelines.hub_resource import HubResource
 from policies import extract
+from tests.conftest import spark_functions_called
 from tests.exchange.conftest import make_api
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(1800)]
@@ -101,10 +101,7 @@ def test_the_rows_are_the_duckdb_extracts(extracted):
 def test_every_statement_parses_on_spark_and_uses_the_dialects_functions(extracted,
                                                                         spark_engine):
     pairs, emitted = extracted
-    assert emitted
-    for statement in emitted:
-        called = spark_engine.parsed_functions(statement)
-        assert called <= SPARK_FUNCTIONS, (called - SPARK_FUNCTIONS, statement[:200])
+    spark_functions_called(spark_engine, emitted)
     text = "\n".join(emitted)
     for code, _, spark in pairs:
         tokens = [v for v in spark.column(TOKENISED[code][0]).to_pylist() if v]

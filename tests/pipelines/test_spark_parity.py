@@ -20,13 +20,12 @@ import pytest
 from catalog import RESOURCES, delivered_resources
 from catalog.lake import PASS_COUNTS, connect
 from catalog.sqlfunctions import register_fallbacks, unregister_functions
-from catalog.sqlspark import SPARK_FUNCTIONS
 from catalog.sqltext import ident, sql_str
 from pipelines.assets import LAYERS, layer_key
 from pipelines.ingest import ingest_raw
 from pipelines.ingest.spark_standardise import decode_batch, spark_standardise_batch
 from pipelines.ingest.standardise import standardise_batch
-from tests.conftest import hub_settings, open_registry, run_ingest
+from tests.conftest import hub_settings, open_registry, run_ingest, spark_functions_called
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(3600)]  # one fixture runs every batch
 
@@ -106,12 +105,7 @@ def test_every_statement_parses_on_spark_and_uses_the_dialects_functions(compare
                                                                         spark_engine):
     """Read by Spark's own parser: every function it finds is in the dialect's table."""
     _, emitted = compared
-    assert emitted
-    seen: set[str] = set()
-    for statement in emitted:
-        called = spark_engine.parsed_functions(statement)
-        assert called <= SPARK_FUNCTIONS, (called - SPARK_FUNCTIONS, statement[:200])
-        seen |= called
+    seen = spark_functions_called(spark_engine, emitted)
     assert {"TRY_ELEMENT_AT", "SIZE", "ROW_NUMBER"} <= seen, seen
 
 

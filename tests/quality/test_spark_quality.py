@@ -12,12 +12,11 @@ from __future__ import annotations
 import pytest
 
 from catalog import HubSettings, delivered_resources
-from catalog.sqlspark import SPARK_FUNCTIONS
 from quality.gxspark import validate_on_spark
 from quality.runner import validate_files
 from quality.service import current_files, read_with
 from quality.suites import build_suite
-from tests.conftest import open_registry
+from tests.conftest import open_registry, spark_functions_called
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(1800)]
 
@@ -62,10 +61,7 @@ def test_the_metrics_are_identical(measured):
 def test_every_statement_parses_on_spark_and_uses_the_dialects_functions(measured,
                                                                         spark_engine):
     _, emitted = measured
-    assert emitted
-    for statement in emitted:
-        called = spark_engine.parsed_functions(statement)
-        assert called <= SPARK_FUNCTIONS, (called - SPARK_FUNCTIONS, statement[:200])
+    spark_functions_called(spark_engine, emitted)
 
 
 def test_the_asset_checks_validate_on_spark_through_dagster(noisy_city, ingested, tmp_path,
