@@ -26,8 +26,8 @@ import pyarrow as pa
 
 from catalog.lake import fsync_path
 
-__all__ = ["INDEX", "INDEX_SCHEMA", "KEPT", "delivered_text", "find_kept", "keep", "kept_path",
-           "line_spans"]
+__all__ = ["INDEX", "INDEX_SCHEMA", "KEPT", "codec_of", "delivered_text", "find_kept", "keep",
+           "kept_path", "line_chunks", "line_spans"]
 
 KEPT = "delivered"  # lake/delivered/<sha256>: every delivered file, once
 INDEX = "index.parquet"  # lake/raw/<table>/<batch>/index.parquet
@@ -84,14 +84,15 @@ def find_kept(raw_dir: Path, sha256: str) -> Path:
     raise FileNotFoundError(f"no kept file {sha256} for {raw_dir}")
 
 
-def _codec(encoding: str) -> str:
-    """The codec `readers.text.lines_of` decodes with (GBK deliveries as GB 18030)."""
+def codec_of(encoding: str) -> str:
+    """The codec a delivery is decoded with: GB 18030 is a superset of GBK, so GBK (and GB 2312)
+    deliveries are decoded as GB 18030 and lose nothing."""
     return "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
 
 
 def _bom(encoding: str) -> bytes:
     """The bytes of a byte-order mark at the start of a file, which `lines_of` drops."""
-    name = codecs.lookup(_codec(encoding)).name
+    name = codecs.lookup(codec_of(encoding)).name
     return codecs.BOM_UTF8 if name in {"utf-8", "utf-8-sig"} else "\ufeff".encode(name)
 
 
@@ -107,24 +108,36 @@ def line_spans(path: Path, encoding: str, chunk_bytes: int
     lines `readers.text.lines_of` yields (LF, CRLF or a lone CR ends one; a BOM is no data),
     found in the undecoded bytes."""
     bom = _bom(encoding)
-    line_no, base, carry = 1, 0, b""
+    line_no, base = 1, 0
+    for data in line_chunks(path, chunk_bytes):
+        skip = len(bom) if line_no == 1 and data.startswith(bom) else 0
+        starts, lengths, blank = _spans(data, skip)
+        yield line_no, starts + base, lengths, blank
+        line_no += len(starts)
+        base += len(data)
+
+
+def line_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
+    """The file's bytes in chunks of about `chunk_bytes`, each ending at a line end (LF, CRLF
+    or a lone CR, as Python's universal newlines read them), the last at the end of the file:
+    how both the index (`line_spans`) and the decoding (`readers.text.lines_of`) cut a file,
+    so they number its lines alike."""
+    carry = b""
     with path.open("rb") as fh:
         while True:
             block = fh.read(chunk_bytes)
             data = carry + block
             if block:
+                # A CR that ends the block may be the first half of a CRLF, so it is cut at
+                # only once the next block is read.
                 cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
                 if cut < 0:
                     carry = data
                     continue
-                data, carry = data[: cut + 1], data[cut + 1:]
+                data, carry = data[: cut + 1], data[cut + 1 :]
             elif not data:
                 return
-            skip = len(bom) if line_no == 1 and data.startswith(bom) else 0
-            starts, lengths, blank = _spans(data, skip)
-            yield line_no, starts + base, lengths, blank
-            line_no += len(starts)
-            base += len(data)
+            yield data
             if not block:
                 return
 
@@ -159,7 +172,7 @@ def _spans(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def delivered_text(encoding: str, spans: list[tuple[Path, int, int]]) -> list[str]:
     """The text of lines of kept files, given (kept file, offset, length): each decoded as
     `lines_of` decodes it (undecodable bytes as U+FFFD)."""
-    codec = _codec(encoding)
+    codec = codec_of(encoding)
     if codecs.lookup(codec).name in {"utf-8", "utf-8-sig"}:
         codec = "utf-8"  # `utf-8-sig` would drop a U+FEFF that begins a line: it is data there
     texts = []

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipelines.ingest.delivered import INDEX_SCHEMA, kept_path, line_spans
+from pipelines.ingest.delivered import INDEX_SCHEMA, codec_of, kept_path, line_chunks, line_spans
 from pipelines.ingest.readers.common import RawResult, ReadContext, relative
 
 __all__ = ["first_line", "index_lines", "line_table", "lines_of", "read_ahead"]
@@ -28,32 +28,15 @@ def lines_of(path: Path, encoding: str, chunk_bytes: int) -> Iterator[tuple[int,
     so each chunk decodes on its own. Undecodable bytes become U+FFFD, which marks their
     record.
     """
-    # GB18030 is a superset of GBK: decode GBK deliveries as GB18030 and lose nothing.
-    codec = "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
+    codec = codec_of(encoding)
     line_no = 1
-    carry = b""
-    with path.open("rb") as fh:
-        while True:
-            block = fh.read(chunk_bytes)
-            data = carry + block
-            if block:
-                # A line ends at LF, CRLF or a lone CR; a CR that ends the block may be the
-                # first half of a CRLF, so it is cut at only once the next block is read.
-                cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
-                if cut < 0:
-                    carry = data
-                    continue
-                data, carry = data[: cut + 1], data[cut + 1 :]
-            elif not data:
-                return
-            utf8 = _to_utf8(data, codec)
-            if line_no == 1:
-                utf8 = utf8.removeprefix(codecs.BOM_UTF8)  # a BOM, declared or not, is no data
-            lines = _split_lines(utf8)
-            yield line_no, lines
-            line_no += len(lines)
-            if not block:
-                return
+    for data in line_chunks(path, chunk_bytes):
+        utf8 = _to_utf8(data, codec)
+        if line_no == 1:
+            utf8 = utf8.removeprefix(codecs.BOM_UTF8)  # a BOM, declared or not, is no data
+        lines = _split_lines(utf8)
+        yield line_no, lines
+        line_no += len(lines)
 
 
 def read_ahead(chunks: Iterator[tuple[int, pa.Array]]) -> Iterator[tuple[int, pa.Array]]:
@@ -125,7 +108,7 @@ def line_table(first_line: int, lines: pa.Array) -> pa.Table:
 def first_line(path: Path, encoding: str) -> str:
     """The file's first line as `lines_of` decodes it (a header), reading no further than its
     line end (blocks are searched as they come: a file of one huge line is read once)."""
-    codec = "gb18030" if encoding.lower() in {"gbk", "gb2312", "gb18030"} else encoding
+    codec = codec_of(encoding)
     pieces: list[bytes] = []
     with path.open("rb") as fh:
         while block := fh.read(1 << 20):
