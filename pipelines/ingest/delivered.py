@@ -26,8 +26,8 @@ import pyarrow as pa
 
 from catalog.lake import fsync_path
 
-__all__ = ["INDEX", "INDEX_SCHEMA", "KEPT", "codec_of", "delivered_text", "find_kept", "keep",
-           "kept_path", "line_chunks", "line_spans"]
+__all__ = ["INDEX", "INDEX_SCHEMA", "KEPT", "codec_of", "delivered_text", "discard", "find_kept",
+           "keep", "keep_files", "kept_path", "line_chunks", "line_spans"]
 
 KEPT = "delivered"  # lake/delivered/<sha256>: every delivered file, once
 INDEX = "index.parquet"  # lake/raw/<table>/<batch>/index.parquet
@@ -45,9 +45,10 @@ def kept_path(lake: Path, sha256: str) -> Path:
     return lake / KEPT / sha256
 
 
-def keep(lake: Path, file: Path) -> tuple[str, bool]:
+def keep(lake: Path, file: Path, also: hashlib._Hash | None = None) -> tuple[str, bool]:
     """Keep a copy of `file` under its SHA-256 in the lake, write-once: (the SHA-256, whether
-    this call kept it; False when it was kept before).
+    this call kept it; False when it was kept before). `also`, a digest, is fed the same bytes
+    (a batch's hash over several files), so the file is read once.
 
     A copy, never a hard link: a link would share the landing file's bytes, which a department
     (or `cp` over it) can still change in place; the kept file must stay as it was read. The
@@ -60,6 +61,8 @@ def keep(lake: Path, file: Path) -> tuple[str, bool]:
         with file.open("rb") as src, staged.open("wb") as dst:
             while block := src.read(_BLOCK):
                 digest.update(block)
+                if also is not None:
+                    also.update(block)
                 dst.write(block)
             dst.flush()
             os.fsync(dst.fileno())
@@ -73,6 +76,23 @@ def keep(lake: Path, file: Path) -> tuple[str, bool]:
         return sha, True
     finally:
         staged.unlink(missing_ok=True)
+
+
+def keep_files(lake: Path, files: list[Path]) -> tuple[str, dict[Path, tuple[str, bool]]]:
+    """Keep every file of a batch (`keep`), each read once: (the batch's SHA-256 over the files'
+    bytes in order, as `landing.Delivery.sha256` computes it; each file → its SHA-256 and
+    whether this call kept it). One file's hash is the batch's."""
+    batch = hashlib.sha256() if len(files) != 1 else None
+    kept = {file: keep(lake, file, batch) for file in files}
+    return (batch.hexdigest() if batch is not None else kept[files[0]][0]), kept
+
+
+def discard(lake: Path, kept: dict[Path, tuple[str, bool]]) -> None:
+    """Remove the files `keep_files` kept for a batch that is not read after all (a duplicate,
+    a file merely touched, a batch rejected whole); files kept before stay."""
+    for sha, new in kept.values():
+        if new:
+            kept_path(lake, sha).unlink(missing_ok=True)
 
 
 def find_kept(raw_dir: Path, sha256: str) -> Path:
@@ -124,22 +144,18 @@ def line_chunks(path: Path, chunk_bytes: int) -> Iterator[bytes]:
     so they number its lines alike."""
     carry = b""
     with path.open("rb") as fh:
-        while True:
-            block = fh.read(chunk_bytes)
-            data = carry + block
-            if block:
-                # A CR that ends the block may be the first half of a CRLF, so it is cut at
-                # only once the next block is read.
-                cut = max(data.rfind(b"\n"), data.rfind(b"\r", 0, len(data) - 1))
-                if cut < 0:
-                    carry = data
-                    continue
-                data, carry = data[: cut + 1], data[cut + 1 :]
-            elif not data:
-                return
-            yield data
-            if not block:
-                return
+        while block := fh.read(chunk_bytes):
+            # A CR that ends the block may be the first half of a CRLF, so it is cut at only
+            # once the next block is read.
+            cut = max(block.rfind(b"\n"), block.rfind(b"\r", 0, len(block) - 1))
+            if cut < 0:
+                carry += block
+                continue
+            view = memoryview(block)
+            yield b"".join((carry, view[: cut + 1]))  # the chunk, copied once
+            carry = bytes(view[cut + 1 :])
+    if carry:
+        yield carry
 
 
 def _spans(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -147,15 +163,17 @@ def _spans(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     the end of the file)."""
     a = np.frombuffer(data, dtype=np.uint8)
     n = len(a)
-    lf = np.flatnonzero(a == 10)
-    cr = np.flatnonzero(a == 13)
-    lone_cr = cr[(cr + 1 >= n) | (a[np.minimum(cr + 1, n - 1)] != 10)]
-    ends = np.sort(np.concatenate([lf, lone_cr]))  # the terminator of each line
-    starts = np.concatenate([[skip], ends[:-1] + 1]) if len(ends) else np.array([skip])
+    ends = np.flatnonzero(a == 10)  # the terminator of each line
     stops = ends.copy()
-    if len(ends):
-        crlf = (a[ends] == 10) & (ends > 0) & (a[np.maximum(ends - 1, 0)] == 13)
-        stops[crlf] -= 1
+    if data.find(b"\r") >= 0:  # (most files have LF line ends only: one search tells)
+        cr = np.flatnonzero(a == 13)
+        lone_cr = cr[(cr + 1 >= n) | (a[np.minimum(cr + 1, n - 1)] != 10)]
+        ends = np.sort(np.concatenate([ends, lone_cr]))
+        stops = ends.copy()
+        if len(ends):
+            crlf = (a[ends] == 10) & (ends > 0) & (a[np.maximum(ends - 1, 0)] == 13)
+            stops[crlf] -= 1
+    starts = np.concatenate([[skip], ends[:-1] + 1]) if len(ends) else np.array([skip])
     if not len(ends) or ends[-1] != n - 1:  # the last line of a file with no line end
         starts = np.concatenate([starts, [ends[-1] + 1]]) if len(ends) else starts
         stops = np.concatenate([stops, [n]])

@@ -19,6 +19,7 @@ from catalog.lake import Lake, connect
 from catalog.notify import HUB_DEPARTMENT, emit
 from catalog.registry import ResourceEntry, utcnow
 from catalog.sqlfunctions import register_fallbacks, unregister_functions
+from pipelines.ingest.delivered import discard, keep_files
 from pipelines.ingest.landing import Delivery, find_deliveries, in_both
 from pipelines.ingest.readers import BatchRejected, write_raw
 from pipelines.ingest.spark_standardise import decode_batch, spark_standardise_batch
@@ -108,9 +109,13 @@ def ingest_raw(settings: HubSettings, registry: Registry, resource: Resource) ->
     known = _known_batches(registry, resource)
     outcomes = []
     for delivery in _pending(settings, resource, known):
-        sha = delivery.sha256()
+        # The files are kept as they are hashed (one read of each); a batch refused or with
+        # files of the wrong type is hashed only, and keeps nothing.
+        sha, kept = ((delivery.sha256(), {}) if delivery.refused or delivery.unexpected
+                     else keep_files(settings.lake, delivery.files))
         previous = known.get(delivery.batch_id)
         if previous is not None and previous.sha256 == sha:
+            discard(settings.lake, kept)
             _looked_again(registry, previous, delivery)
             continue
         same = next((b for b in known.values() if b.sha256 == sha
@@ -123,11 +128,12 @@ def ingest_raw(settings: HubSettings, registry: Registry, resource: Resource) ->
         )
         reason_zh = ""
         if same is not None:
+            discard(settings.lake, kept)
             record.status = BatchStatus.DUPLICATE
             record.duplicate_of = same.batch_id
             record.reason = f"identical to batch {same.batch_id} (SHA-256 {sha[:12]}…)"
         else:
-            reason_zh = _parse_raw(settings, lake, resource, delivery, record)
+            reason_zh = _parse_raw(settings, lake, resource, delivery, record, kept)
         known[record.batch_id] = _save(settings, registry, record, previous, reason_zh)
         outcomes.append(BatchOutcome(record.batch_id, str(record.status), record.rows_in,
                                      reason=record.reason, reason_zh=reason_zh))
@@ -193,7 +199,7 @@ def _looked_again(registry: Registry, record: BatchRecord, delivery: Delivery) -
 
 
 def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: Delivery,
-               record: BatchRecord) -> str:
+               record: BatchRecord, kept: dict[Path, tuple[str, bool]]) -> str:
     """Read the delivery into the raw layer — its files kept under their SHA-256, and the
     index of a text delivery's lines or the raw parts of another (`readers`) — and set
     `raw_path`, the mark of a batch that was read; the Chinese reason when it is rejected
@@ -201,7 +207,7 @@ def _parse_raw(settings: HubSettings, lake: Lake, resource: Resource, delivery: 
     with lake.staging() as staged, connect(settings) as con:
         try:
             result = write_raw(con, resource, delivery, record.sha256, settings.landing_dir,
-                               staged, settings.ingest_chunk_bytes, settings.lake)
+                               staged, settings.ingest_chunk_bytes, settings.lake, kept)
         except BatchRejected as exc:
             record.status = BatchStatus.REJECTED
             record.reason = str(exc)

@@ -4,13 +4,21 @@ the lines the readers decode, and a kept file is written once and read back as d
 from __future__ import annotations
 
 import codecs
+import hashlib
 import os
 import stat
 
 import pyarrow.compute as pc
 import pytest
 
-from pipelines.ingest.delivered import delivered_text, keep, kept_path, line_spans
+from pipelines.ingest.delivered import (
+    delivered_text,
+    discard,
+    keep,
+    keep_files,
+    kept_path,
+    line_spans,
+)
 from pipelines.ingest.readers.text import first_line, lines_of
 
 LINES = ["姓名,身份证号", "张三,1", "", "  \t", "\ufeff李四,2", "𠀀王五,3", "x\x00y", "\u3000"]
@@ -74,3 +82,21 @@ def test_a_kept_file_is_a_read_only_copy_the_landing_cannot_change(tmp_path):
         landing.write(b"X")
     assert kept.read_bytes() == b"h\n1\n"
     assert stat.S_IMODE(source.stat().st_mode) != 0o444  # the landing's own mode untouched
+
+
+def test_a_batch_is_hashed_as_its_files_are_kept_and_what_it_kept_can_be_discarded(tmp_path):
+    """One read of each file gives both hashes: the batch's (over its files in order, as
+    `Delivery.sha256`) and each file's; discarding a batch not read removes only what it kept."""
+    lake, landing = tmp_path / "lake", tmp_path / "landing"
+    landing.mkdir()
+    a, b = landing / "a.csv", landing / "b.csv"
+    a.write_bytes(b"h\n1\n")
+    b.write_bytes(b"h\n2\n")
+    assert keep_files(lake, [a]) == (hashlib.sha256(b"h\n1\n").hexdigest(),
+                                     {a: (hashlib.sha256(b"h\n1\n").hexdigest(), True)})
+    sha, kept = keep_files(lake, [a, b])
+    assert sha == hashlib.sha256(b"h\n1\nh\n2\n").hexdigest()
+    assert kept == {a: (hashlib.sha256(b"h\n1\n").hexdigest(), False),
+                    b: (hashlib.sha256(b"h\n2\n").hexdigest(), True)}
+    discard(lake, kept)
+    assert [p.name for p in (lake / "delivered").iterdir()] == [kept[a][0]]

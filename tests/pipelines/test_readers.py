@@ -165,12 +165,16 @@ def test_a_touched_rejected_batch_is_not_read_again_nor_an_accepted_one_ever(set
                        members_csv(f"C1,{ID_A},张三,本人"))
     rejected = deliver(settings, members.code, "20261101T020000.csv", b"")
     ingest(settings, registry, members.code)
+    # The empty file was kept as it was hashed, then dropped with its batch.
+    assert [p.name for p in (settings.lake / "delivered").iterdir()] == [
+        registry.batches(members.code)[0].sha256]
     later = time.time() + 60
     for path in (accepted, rejected):
         os.utime(path, (later, later))  # written again, the same bytes
     assert [d.batch_id for d in pending_deliveries(settings, registry, members)] == [
         "20261101T020000"]
     assert ingest_raw(settings, registry, members) == []  # same SHA-256: nothing read
+    assert len(list((settings.lake / "delivered").iterdir())) == 1  # nor kept
     assert pending_deliveries(settings, registry, members) == []
 
     accepted.write_bytes(members_csv(f"C9,{ID_A},赵六,本人"))  # changed in place: never re-read
@@ -194,6 +198,7 @@ def test_part_files_are_never_read_and_identical_batches_load_once(settings, reg
     assert batches["20261101T030000"].status is BatchStatus.DUPLICATE
     assert batches["20261101T030000"].duplicate_of == "20261101T020000"
     assert query(settings, "SELECT count(*) FROM published.mz_members") == [(1,)]
+    assert len(list((settings.lake / "delivered").iterdir())) == 1  # kept once
 
 
 def test_duplicates_within_a_batch(settings, registry):
@@ -343,3 +348,13 @@ def test_bad_utf8_is_replaced_line_by_line_as_python_decodes_it(lines, newline, 
     finally:
         readers_text._UTF8_WINDOW = original
     assert repaired == data.decode("utf-8", errors="replace").encode()
+
+
+@given(data=st.one_of(st.binary(max_size=12), st.text(max_size=6).map(str.encode)))
+def test_arrow_and_python_agree_on_what_is_valid_utf8(data):
+    try:
+        data.decode("utf-8")
+        valid = True
+    except UnicodeDecodeError:
+        valid = False
+    assert readers_text._valid_utf8(memoryview(data)) == valid

@@ -52,10 +52,12 @@ def write_raw(
     out: Path,
     chunk_bytes: int,
     lake: Path | None = None,
+    kept: dict[Path, tuple[str, bool]] | None = None,
 ) -> RawResult:
     """Write the raw layer of one delivery into `out` (a staging directory), its files kept in
-    `lake` (beside `out` when not given: tools and tests writing outside a lake). A batch
-    rejected whole keeps none of the files it brought."""
+    `lake` (beside `out` when not given: tools and tests writing outside a lake); `kept` gives
+    the files `delivered.keep_files` kept already. A batch rejected whole keeps none of the
+    files it brought."""
     if delivery.refused:
         raise BatchRejected((delivery.refused, delivery.refused_zh))
     if delivery.unexpected:
@@ -67,8 +69,9 @@ def write_raw(
     lake = lake or out.parent
     text = resource.format in (SourceFormat.CSV, SourceFormat.JSONL)
     index = pq.ParquetWriter(out / INDEX, INDEX_SCHEMA) if text else None
-    ctx = ReadContext(con, resource, delivery, sha256, landing, out, lake, {}, index)
-    kept_now: list[str] = []
+    ctx = ReadContext(con, resource, delivery, sha256, landing, out, lake,
+                      {file: sha for file, (sha, _) in (kept or {}).items()}, index)
+    kept_now = [sha for sha, new in (kept or {}).values() if new]
     try:
         result = _read(ctx, chunk_bytes, kept_now)
     except BaseException:
@@ -87,10 +90,11 @@ def _read(ctx: ReadContext, chunk_bytes: int, kept_now: list[str]) -> RawResult:
     for file in delivery.files:
         if file.stat().st_size == 0:
             raise BatchRejected(lazy("{name} is empty", name=file.name))
-        sha, new = keep(ctx.lake, file)
-        ctx.kept[file] = sha
-        if new:
-            kept_now.append(sha)
+        if file not in ctx.kept:
+            sha, new = keep(ctx.lake, file)
+            ctx.kept[file] = sha
+            if new:
+                kept_now.append(sha)
         reader = READERS[resource.format]
         rows_before = result.rows
         try:

