@@ -40,6 +40,10 @@ def _database_error(exc: BaseException) -> str | None:
     if sa is None or not isinstance(exc, sa.SQLAlchemyError):
         return None
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    if any("dagster/_core/storage" in frame.filename.replace(os.sep, "/")
+           for frame in traceback.extract_tb(exc.__traceback__)):
+        return _("Dagster's instance storage cannot be used ({reason}): check DAGSTER_HOME "
+                 "(by default <home>/dagster)", reason=reason)
     if isinstance(exc, sa.OperationalError | sa.InterfaceError):
         return _("the registry database cannot be used ({reason}): check HUB_REGISTRY_URL and "
                  "that the database is running", reason=reason)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from pathlib import Path
@@ -26,5 +27,11 @@ def dagster_home(settings: HubSettings) -> Path:
 
 
 def hub_instance(settings: HubSettings) -> dg.DagsterInstance:
-    dagster_home(settings)
-    return dg.DagsterInstance.get()
+    """The home's Dagster instance. Dagster creates its SQLite storage (runs, the event index,
+    schedules) as the instance is made: on a new home, two processes making it at once (two
+    `hub materialize`, `hub dev` beside one) would both create the tables and one would fail
+    ("table secondary_indexes already exists"), so it is made under a lock."""
+    home = dagster_home(settings)
+    with (home / ".instance.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return dg.DagsterInstance.get()

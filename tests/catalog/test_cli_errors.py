@@ -57,6 +57,17 @@ def test_an_unknown_resource_is_named(home):
     assert_one_line_error(result, "no.such")
 
 
+def test_unusable_dagster_storage_is_named_not_taken_for_the_registry(home):
+    """Dagster's storage speaks SQLAlchemy too: its errors name DAGSTER_HOME, not the
+    registry's URL."""
+    storage = home / "dagster" / "history"
+    storage.mkdir(parents=True)
+    (storage / "runs.db").write_text("not a database")
+    result = hub("materialize", env=clean_env(home=home))
+    assert_one_line_error(result, "Dagster's instance storage cannot be used", "DAGSTER_HOME")
+    assert "HUB_REGISTRY_URL" not in result.stderr
+
+
 @pytest.mark.parametrize(("url", "words"), [
     # A plain postgresql:// URL uses psycopg 3 (installed): the error is the server's absence,
     # not a missing psycopg2 module.
