@@ -5,7 +5,7 @@ from catalog.lazy import lazy_exports
 
 # Imported on first use: the `hub` command loads this package for its sub-commands only.
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "quality.context": ("data_docs_index", "feedback_dir", "gx_context"),
+    "quality.context": ("gx_context",),
     "quality.expectations": (
         "ExpectColumnPairBirthDateToMatchIdNumber", "ExpectColumnPairGenderToMatchIdNumber",
         "ExpectColumnValuesToBeAmountInRange", "ExpectColumnValuesToBeKnownDistrict",
@@ -14,6 +14,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     ),
     "quality.extensions": ("extends",),
     "quality.feedback": ("clear_feedback", "write_feedback", "write_rejection"),
+    "quality.paths": ("data_docs_index", "feedback_dir", "quality_home"),
     "quality.pii": ("PiiFinding", "discover_pii"),
     "quality.runner": ("CheckOutcome", "ValidationOutcome", "validate_files"),
     "quality.scores": ("compute_scores",),

@@ -71,7 +71,7 @@ def register(main: click.Group) -> None:
         "List the feedback files departments have to act on (written by `hub quality run`)."))
     @click.option("--department", help=lazy("Only this department's files (e.g. ga)."))
     def feedback(department: str | None) -> None:
-        from quality.context import feedback_dir
+        from quality.paths import feedback_dir
 
         root = feedback_dir(get_settings())
         paths = sorted((root / department).glob("*.csv") if department else root.glob("*/*.csv"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import great_expectations as gx
 from great_expectations.data_context import AbstractDataContext
@@ -25,23 +24,11 @@ from great_expectations.data_context.types.base import (
 from catalog import HubSettings
 from quality import docs_speed
 from quality.gxduckdb import install
+from quality.paths import quality_home
 
-__all__ = ["data_docs_index", "feedback_dir", "gx_context", "prune_results", "quality_home",
-           "quality_lock"]
+__all__ = ["gx_context", "prune_results", "quality_lock"]
 
 DOCS_SITE = "hub_data_docs"
-
-
-def quality_home(settings: HubSettings) -> Path:
-    return settings.home / "quality"
-
-
-def data_docs_index(settings: HubSettings) -> Path:
-    return quality_home(settings) / "docs" / "index.html"
-
-
-def feedback_dir(settings: HubSettings) -> Path:
-    return quality_home(settings) / "feedback"
 
 
 def gx_context(settings: HubSettings | None) -> AbstractDataContext:

@@ -107,17 +107,19 @@ class ExpectColumnValuesToBeValidIdNumber(ColumnMapExpectation):
     library_metadata: ClassVar[dict] = _LIBRARY
 
 
+def uscc_valid(value: sa.ColumnElement) -> sa.ColumnElement:
+    """GB 32100 validity of one value (the SQL engine judges each distinct value once)."""
+    shaped = sa.func.regexp_full_match(value, sa.literal("[0-9A-HJ-NPQRTUWXY]{18}"))
+    return sa.case((shaped, _uscc_check_char(value) == sa.func.substr(value, 18, 1)),
+                   else_=sa.false())
+
+
 class ColumnValuesValidUscc(ColumnMapMetricProvider):
     condition_metric_name = "column_values.hub_valid_uscc"
 
     @column_condition_partial(engine=SqlAlchemyExecutionEngine)
     def _sqlalchemy(cls, column, _table, **kwargs):
-        def valid(value):
-            shaped = sa.func.regexp_full_match(value, sa.literal("[0-9A-HJ-NPQRTUWXY]{18}"))
-            return sa.case((shaped, _uscc_check_char(value) == sa.func.substr(value, 18, 1)),
-                           else_=sa.false())
-
-        return _each_value_once(column, _table, valid)
+        return _each_value_once(column, _table, uscc_valid)
 
 
 class ExpectColumnValuesToBeValidUscc(ColumnMapExpectation):

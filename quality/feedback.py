@@ -17,13 +17,16 @@ import os
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from catalog import BatchRecord, HubSettings, Resource
 from catalog.i18n import lazy
 from catalog.lake import connect
 from catalog.spreadsheet import neutralise_text
-from quality.context import feedback_dir
-from quality.runner import CheckOutcome
+from quality.paths import feedback_dir
+
+if TYPE_CHECKING:
+    from quality.runner import CheckOutcome
 
 __all__ = ["BATCH_REJECTED", "HEADER", "QUARANTINE_RULES", "clear_feedback", "feedback_path",
            "quarantined_rows", "write_feedback", "write_rejection"]

@@ -84,74 +84,43 @@ def _name(column) -> str:
     return column._jc.toString().strip("`")
 
 
-class SparkValidIdNumber(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.hub_valid_id_number"
-    condition_value_keys = ("valid_column",)
+def _spark_form(provider: type, condition=None) -> type:
+    """The Spark form of one of the hub's map metric providers: `condition` (by default the
+    provider's own SQL condition) on the DataFrame's columns, compiled for Spark. Defining the
+    class registers it with GX under the provider's metric name."""
+    condition = condition or _sql_condition(provider)
+    if issubclass(provider, ColumnPairMapMetricProvider):
+        base = ColumnPairMapMetricProvider
 
-    @column_condition_partial(engine=SparkDFExecutionEngine)
-    def _spark(cls, column, valid_column=None, **kwargs):
-        return spark_condition(_sql_condition(hub.ColumnValuesValidIdNumber)(
-            cls, sa.column(_name(column)), valid_column=valid_column))
+        @column_pair_condition_partial(engine=SparkDFExecutionEngine)
+        def _spark(cls, column_A, column_B, **kwargs):
+            return spark_condition(condition(cls, sa.column(_name(column_A)),
+                                             sa.column(_name(column_B)), **kwargs))
+    else:
+        base = ColumnMapMetricProvider
 
+        @column_condition_partial(engine=SparkDFExecutionEngine)
+        def _spark(cls, column, **kwargs):
+            return spark_condition(condition(cls, sa.column(_name(column)), **kwargs))
 
-class SparkValidUscc(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.hub_valid_uscc"
-
-    @column_condition_partial(engine=SparkDFExecutionEngine)
-    def _spark(cls, column, **kwargs):
-        value = sa.column(_name(column))
-        shaped = sa.func.regexp_full_match(value, sa.literal("[0-9A-HJ-NPQRTUWXY]{18}"))
-        return spark_condition(sa.case(
-            (shaped, hub._uscc_check_char(value) == sa.func.substr(value, 18, 1)),
-            else_=sa.false()))
-
-
-class SparkKnownDistrict(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.hub_known_district"
-    condition_value_keys = ("districts",)
-
-    @column_condition_partial(engine=SparkDFExecutionEngine)
-    def _spark(cls, column, districts, **kwargs):
-        return spark_condition(sa.column(_name(column)).in_(list(districts)))
+    return type(f"Spark{provider.__name__}", (base,), {
+        "condition_metric_name": provider.condition_metric_name,
+        "condition_value_keys": provider.condition_value_keys,
+        "condition_domain_keys": provider.condition_domain_keys,
+        "_spark": _spark})
 
 
-class SparkPlausibleDate(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.hub_plausible_date"
-    condition_value_keys = ("earliest", "latest")
-
-    @column_condition_partial(engine=SparkDFExecutionEngine)
-    def _spark(cls, column, earliest, latest, **kwargs):
-        return spark_condition(sa.column(_name(column)).between(
-            sa.cast(sa.literal(earliest), sa.Date), sa.cast(sa.literal(latest), sa.Date)))
-
-
-class SparkAmountInRange(ColumnMapMetricProvider):
-    condition_metric_name = "column_values.hub_amount_in_range"
-    condition_value_keys = ("max_amount",)
-
-    @column_condition_partial(engine=SparkDFExecutionEngine)
-    def _spark(cls, column, max_amount, **kwargs):
-        return spark_condition(sa.column(_name(column)).between(0, max_amount))
-
-
-class SparkGenderMatchesId(ColumnPairMapMetricProvider):
-    condition_metric_name = "column_pair_values.hub_gender_matches_id"
-    condition_domain_keys = hub.ColumnPairGenderMatchesId.condition_domain_keys
-
-    @column_pair_condition_partial(engine=SparkDFExecutionEngine)
-    def _spark(cls, column_A, column_B, **kwargs):
-        return spark_condition(_sql_condition(hub.ColumnPairGenderMatchesId)(
-            cls, sa.column(_name(column_A)), sa.column(_name(column_B))))
-
-
-class SparkBirthDateMatchesId(ColumnPairMapMetricProvider):
-    condition_metric_name = "column_pair_values.hub_birth_date_matches_id"
-    condition_domain_keys = hub.ColumnPairBirthDateMatchesId.condition_domain_keys
-
-    @column_pair_condition_partial(engine=SparkDFExecutionEngine)
-    def _spark(cls, column_A, column_B, **kwargs):
-        return spark_condition(_sql_condition(hub.ColumnPairBirthDateMatchesId)(
-            cls, sa.column(_name(column_A)), sa.column(_name(column_B))))
+SPARK_FORMS = [
+    _spark_form(hub.ColumnValuesValidIdNumber),
+    # Its SQL form judges each distinct value once through a subquery of the table; the rule
+    # for one value is the same.
+    _spark_form(hub.ColumnValuesValidUscc, lambda cls, column, **kwargs: hub.uscc_valid(column)),
+    _spark_form(hub.ColumnValuesKnownDistrict),
+    _spark_form(hub.ColumnValuesPlausibleDate),
+    _spark_form(hub.ColumnValuesAmountInRange),
+    _spark_form(hub.ColumnPairGenderMatchesId),
+    _spark_form(hub.ColumnPairBirthDateMatchesId),
+]
 
 
 class SparkKeyDuplicates(TableMetricProvider):

@@ -22,10 +22,11 @@ from catalog.current import current_rows
 from catalog.i18n import _
 from catalog.lake import parquet_columns
 from catalog.quality_scores import QualityScore, record_scores
-from quality.context import data_docs_index, gx_context, prune_results, quality_lock
+from quality.context import gx_context, prune_results, quality_lock
 from quality.docs_offline import localise_data_docs
 from quality.feedback import write_feedback
 from quality.folded import counted_key_duplicates, folded_outcome
+from quality.paths import data_docs_index
 from quality.pii import PiiFinding, discover_pii
 from quality.runner import ValidationOutcome, validate_files
 from quality.scores import compute_scores, quarantine_counts

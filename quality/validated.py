@@ -19,7 +19,7 @@ from pathlib import Path
 import great_expectations as gx
 
 from catalog import HubSettings, Resource
-from quality.context import quality_home
+from quality.paths import quality_home
 from quality.pii import PiiFinding
 from quality.runner import CheckOutcome, ValidationOutcome
 

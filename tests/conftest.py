@@ -89,6 +89,26 @@ def ingested(noisy_city: Path, tmp_path_factory: pytest.TempPathFactory) -> HubS
 
 
 
+def row_differences(con, one: str, two: str,
+                    labels: tuple[str, str] = ("duckdb only", "spark only")) -> list[tuple]:
+    """Rows of query `one` missing from query `two` and the other way (duplicates counted),
+    at most five each way, each led by its label: [] when the two hold the same rows."""
+    return (con.execute(f"SELECT '{labels[0]}', * FROM ({one} EXCEPT ALL {two}) LIMIT 5")
+            .fetchall()
+            + con.execute(f"SELECT '{labels[1]}', * FROM ({two} EXCEPT ALL {one}) LIMIT 5")
+            .fetchall())
+
+
+def table_differences(one, two) -> list[tuple]:
+    """`row_differences` of two Arrow tables (DuckDB's first, Spark's second)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("one", one)
+    con.register("two", two)
+    return row_differences(con, "SELECT * FROM one", "SELECT * FROM two")
+
+
 def spark_functions_called(spark_engine, emitted: list[str]) -> set[str]:
     """Every statement a test sent Spark, read by Spark's own parser (it raises on one it
     cannot read): each calls only functions of the dialect's table. Returns the functions

@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 
 import dagster as dg
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -25,7 +24,7 @@ from pipelines.definitions import build_definitions
 from pipelines.extracts import extract_sensor
 from pipelines.hub_resource import HubResource
 from policies import extract
-from tests.conftest import spark_functions_called
+from tests.conftest import spark_functions_called, table_differences
 from tests.exchange.conftest import make_api
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(1800)]
@@ -76,22 +75,12 @@ def extracted(api, spark_engine):
     return out, spark_engine.emitted[first:]
 
 
-def _differences(one: pa.Table, two: pa.Table) -> list[tuple]:
-    con = duckdb.connect()
-    con.register("one", one)
-    con.register("two", two)
-    return (con.execute("SELECT 'duckdb only', * FROM (SELECT * FROM one EXCEPT ALL "
-                        "SELECT * FROM two) LIMIT 5").fetchall()
-            + con.execute("SELECT 'spark only', * FROM (SELECT * FROM two EXCEPT ALL "
-                          "SELECT * FROM one) LIMIT 5").fetchall())
-
-
 def test_the_rows_are_the_duckdb_extracts(extracted):
     pairs, _ = extracted
     for code, duck, spark in pairs:
         assert duck.num_rows > 10, code
         assert spark.schema == duck.schema, code
-        assert _differences(duck, spark) == [], code
+        assert table_differences(duck, spark) == [], code
         for column in TOKENISED[code]:
             assert column in duck.column_names, (code, column)
             ours, theirs = duck.column(column).to_pylist(), spark.column(column).to_pylist()
@@ -146,4 +135,4 @@ def test_a_prepared_extract_runs_on_spark_through_the_api(api, fmt, code, items)
     else:
         table = pq.read_table(io.BytesIO(download.content))
         assert table.schema.remove_metadata() == expected.schema.remove_metadata()
-        assert _differences(expected, table) == []
+        assert table_differences(expected, table) == []

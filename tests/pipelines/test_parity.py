@@ -19,7 +19,7 @@ from catalog.lake import connect
 from catalog.originals import shown_originals
 from catalog.sqltext import ident, sql_str
 from pipelines.ingest import ingest_raw, standardise
-from tests.conftest import hub_settings, open_registry
+from tests.conftest import hub_settings, open_registry, row_differences
 from tests.pipelines.parity_reference import reference_batch, reference_raw
 
 pytestmark = pytest.mark.slow
@@ -69,9 +69,7 @@ def _differences(con, columns: list[str], ours: str, theirs: str,
     cols = ", ".join(ident(c) for c in columns)
     one = f"SELECT {read} FROM read_parquet({sql_str(ours)})"
     two = f"SELECT {cols} FROM read_parquet({sql_str(theirs)})"
-    return (con.execute(f"SELECT 'hub only', * FROM ({one} EXCEPT ALL {two}) LIMIT 5").fetchall()
-            + con.execute(f"SELECT 'reference only', * FROM ({two} EXCEPT ALL {one}) LIMIT 5")
-            .fetchall())
+    return row_differences(con, one, two, ("hub only", "reference only"))
 
 
 def _columns(con, path: Path) -> list[str]:

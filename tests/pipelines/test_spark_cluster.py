@@ -23,7 +23,7 @@ import pytest
 
 from catalog import RESOURCES
 from tests.cli import clean_env, hub
-from tests.conftest import open_registry
+from tests.conftest import open_registry, row_differences
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(900)]
 
@@ -125,10 +125,8 @@ def connect_server(daemons_env: dict[str, str], tmp_path_factory: pytest.TempPat
 
 
 def _differences(one: Path, two: Path) -> list[tuple]:
-    con = duckdb.connect()
-    a, b = f"SELECT * FROM read_parquet('{one}')", f"SELECT * FROM read_parquet('{two}')"
-    return (con.execute(f"SELECT 'duckdb only', * FROM ({a} EXCEPT ALL {b}) LIMIT 5").fetchall()
-            + con.execute(f"SELECT 'spark only', * FROM ({b} EXCEPT ALL {a}) LIMIT 5").fetchall())
+    return row_differences(duckdb.connect(), f"SELECT * FROM read_parquet('{one}')",
+                           f"SELECT * FROM read_parquet('{two}')")
 
 
 def _materialise_on(master: str, noisy_city: Path, ingested, home: Path,

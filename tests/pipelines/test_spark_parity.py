@@ -25,7 +25,13 @@ from pipelines.assets import LAYERS, layer_key
 from pipelines.ingest import ingest_raw
 from pipelines.ingest.spark_standardise import decode_batch, spark_standardise_batch
 from pipelines.ingest.standardise import standardise_batch
-from tests.conftest import hub_settings, open_registry, run_ingest, spark_functions_called
+from tests.conftest import (
+    hub_settings,
+    open_registry,
+    row_differences,
+    run_ingest,
+    spark_functions_called,
+)
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(3600)]  # one fixture runs every batch
 
@@ -72,8 +78,7 @@ def _differences(con: duckdb.DuckDBPyConnection, one: Path, two: Path) -> list[t
     cols = ", ".join(ident(c) for c in _columns(con, one))
     a = f"SELECT {cols} FROM read_parquet({sql_str(str(one))})"
     b = f"SELECT {cols} FROM read_parquet({sql_str(str(two))})"
-    return (con.execute(f"SELECT 'duckdb only', * FROM ({a} EXCEPT ALL {b}) LIMIT 5").fetchall()
-            + con.execute(f"SELECT 'spark only', * FROM ({b} EXCEPT ALL {a}) LIMIT 5").fetchall())
+    return row_differences(con, a, b)
 
 
 def test_every_resource_is_compared(compared):

@@ -28,7 +28,7 @@ from policies import GrantStore, Principal, grant_key
 from policies.builds import materialise
 from policies.masks import token
 from policies.snapshots import recorded
-from tests.conftest import spark_functions_called
+from tests.conftest import spark_functions_called, table_differences
 from tests.exchange.conftest import api_settings
 
 pytestmark = [pytest.mark.spark, pytest.mark.timeout(1800)]
@@ -86,17 +86,6 @@ def built(hub, spark_engine):
     return out, spark_engine.emitted[first:]
 
 
-def _differences(one: pa.Table, two: pa.Table) -> list[tuple]:
-    """Rows in one table and not the other (each way, duplicates counted), at most five each."""
-    con = duckdb.connect()
-    con.register("one", one)
-    con.register("two", two)
-    return (con.execute("SELECT 'duckdb only', * FROM (SELECT * FROM one EXCEPT ALL "
-                        "SELECT * FROM two) LIMIT 5").fetchall()
-            + con.execute("SELECT 'spark only', * FROM (SELECT * FROM two EXCEPT ALL "
-                          "SELECT * FROM one) LIMIT 5").fetchall())
-
-
 def _types(table: pa.Table) -> list[tuple[str, pa.DataType]]:
     return [(f.name, f.type) for f in table.schema]
 
@@ -108,7 +97,7 @@ def test_the_rows_columns_and_metadata_are_the_duckdb_builds(built):
         assert duck.num_rows > 0, grant.resource_code
         assert _types(spark) == _types(duck), grant.resource_code
         assert spark_meta == duck_meta, grant.resource_code
-        assert _differences(duck, spark) == [], grant.resource_code
+        assert table_differences(duck, spark) == [], grant.resource_code
 
 
 def test_the_tokens_are_byte_identical_and_the_grants(built, hub):
@@ -190,7 +179,7 @@ def test_hub_grants_materialise_builds_on_spark(hub, tmp_path):
         grant.id, duck.path.name, expected.num_rows)
     theirs = pq.read_table(duck.path)
     assert _types(theirs) == _types(expected)
-    assert _differences(expected, theirs) == []
+    assert table_differences(expected, theirs) == []
 
 
 def test_tokens_of_rows_with_a_null_list_or_value(hub, spark_engine):

@@ -10,7 +10,8 @@ import pytest
 from catalog import resource
 from catalog.quality_scores import score_history
 from quality import run_quality
-from quality.context import data_docs_index, gx_context, quality_home
+from quality.context import gx_context
+from quality.paths import data_docs_index, quality_home
 from tests.conftest import make_settings, open_registry
 from tests.pipelines.helpers import MEMBERS_HEADER, deliver, ingest
 

@@ -73,7 +73,7 @@ def test_the_asset_checks_validate_on_spark_through_dagster(noisy_city, ingested
     from catalog import RESOURCES
     from catalog.quality_scores import score_history
     from pipelines.assets import LAYERS, layer_key
-    from quality.context import quality_home
+    from quality.paths import quality_home
     from tests.conftest import hub_settings, run_ingest
 
     resource = RESOURCES["ga.vehicles"]
