@@ -185,6 +185,60 @@ def register(main: click.Group) -> None:
             click.echo(_("some assets failed: see the Dagster run log"), err=True)
             sys.exit(1)
 
+    @main.group("raw", help=lazy("Delivered records as they were delivered."))
+    def raw_group() -> None:
+        pass
+
+    @raw_group.command("show", help=lazy(
+        "A delivered record as it was delivered: its batch, file, line (a sheet's row, a "
+        "Parquet file's record) and SHA-256, and its text."))
+    @click.argument("code", metavar="RESOURCE")
+    @click.option("--batch", "batch_id", required=True,
+                  help=lazy("The batch (`hub catalog show` lists them)."))
+    @click.option("--line", "record_no", required=True, type=click.IntRange(1),
+                  help=lazy("The line of a text file, the row of a sheet, the record of a "
+                            "Parquet file."))
+    @click.option("--file", "file", default=None,
+                  help=lazy("Only this file of the batch (as delivered, below the landing "
+                            "directory)."))
+    @click.option("--json", "as_json", is_flag=True, help=lazy("Machine-readable output."))
+    def raw_show(code: str, batch_id: str, record_no: int, file: str | None,
+                 as_json: bool) -> None:
+        """A delivered record as it was delivered."""
+        import json
+
+        from catalog import HubError, resource
+        from catalog.cli import open_registry
+        from pipelines.ingest.records import delivered_records
+
+        settings = get_settings()
+        res = resource(code)
+        batch = next((b for b in open_registry().batches(res.code) if b.batch_id == batch_id),
+                     None)
+        if batch is None:
+            raise HubError(_("no batch {batch} of {code}: `hub catalog show {code}` lists its "
+                             "batches",
+                             batch=batch_id, code=res.code))
+        if not batch.raw_path:
+            raise HubError(_("batch {batch} of {code} was not read ({status}): {reason}",
+                             batch=batch_id, code=res.code, status=batch.status,
+                             reason=batch.reason))
+        found = delivered_records(settings, res, batch, record_no, file)
+        if not found:
+            raise HubError(_("batch {batch} of {code} has no record at line {line}: a blank "
+                             "line, the header, past the end, or not in that file",
+                             batch=batch_id, code=res.code, line=record_no))
+        if as_json:
+            click.echo(json.dumps([r.as_dict() for r in found], ensure_ascii=False, indent=2))
+            return
+        for record in found:
+            click.echo(_("{code} batch {batch}, {file}, line {line}, SHA-256 {sha256}",
+                         code=res.code, batch=record.batch_id, file=record.file,
+                         line=record.record_no, sha256=record.sha256))
+            if record.quarantined:
+                click.echo(_("quarantined: {rules}", rules=", ".join(record.quarantined)))
+            click.echo(record.text)
+
     @main.command(help=lazy("What landed, what was quarantined and why."))
     def summary() -> None:
         """What landed, what was quarantined and why."""

@@ -88,7 +88,6 @@ def ingested(noisy_city: Path, tmp_path_factory: pytest.TempPathFactory) -> HubS
     return settings
 
 
-
 def row_differences(con, one: str, two: str,
                     labels: tuple[str, str] = ("duckdb only", "spark only")) -> list[tuple]:
     """Rows of query `one` missing from query `two` and the other way (duplicates counted),
