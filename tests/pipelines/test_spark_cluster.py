@@ -43,10 +43,12 @@ def _free_port() -> int:
 
 def _start(args: list[str], log: Path, ready: str, env: dict[str, str],
            timeout: float = 240) -> subprocess.Popen:
-    """A Spark daemon in its own process group, once its log says `ready` (a regex)."""
+    """A Spark daemon in its own process group, once its log says `ready` (a regex). It runs in
+    the log's folder: a daemon's own session makes `spark-warehouse/` in its working
+    directory, which would otherwise be the checkout."""
     with log.open("wb") as out:
         process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
-                                   start_new_session=True)
+                                   cwd=log.parent, start_new_session=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if re.search(ready, log.read_text(errors="replace")):
