@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from catalog.current import newest_per_key_sql, recorded_current_rows
 from catalog.homestamp import stamp_views
-from catalog.lake import connect, fsync_path, in_home, parquet_columns
+from catalog.lake import RAW_INDEX, connect, fsync_path, in_home, parquet_columns
 from catalog.model import ItemType, Load, Resource, SourceFormat
 from catalog.originals import shown_originals
 from catalog.registry import BatchRecord, BatchStatus, Publication, Registry, ResourceEntry
@@ -31,7 +31,6 @@ LINEAGE_COLUMNS = {
 }
 _LIVE = (BatchStatus.STANDARDISED, BatchStatus.PUBLISHED)
 _INDEX_COLUMNS = {"_file_sha256": "VARCHAR", "_offset": "BIGINT", "_length": "BIGINT"}
-_INDEX = "index.parquet"  # a text batch's raw record (`pipelines.ingest.delivered.INDEX`)
 # Rules a record fails before any of its values is read: the raw record's `_error`.
 _STRUCTURAL_SQL = ("q._item IS NULL AND q._rule NOT IN ('duplicate_row', 'duplicate_key')")
 
@@ -88,12 +87,12 @@ def _raw_view(settings: HubSettings, resource: Resource, batches: list[BatchReco
     existed, or an XLSX or Parquet batch, has raw parts with every record in full."""
     columns = raw_columns(resource)
     read = [b for b in batches if b.raw_path]
-    indexed = [b for b in read if (Path(b.raw_path or "") / _INDEX).exists()]
+    indexed = [b for b in read if (Path(b.raw_path or "") / RAW_INDEX).exists()]
     parts = [f"{b.raw_path}/{p.name}" for b in read if b not in indexed
              for p in sorted(Path(b.raw_path or "").glob("*.parquet"))]
     if not indexed:
         return _scan(settings, parts, columns)
-    index = ", ".join(sql_str(in_home(settings, f"{b.raw_path}/{_INDEX}")) for b in indexed)
+    index = ", ".join(sql_str(in_home(settings, f"{b.raw_path}/{RAW_INDEX}")) for b in indexed)
     quarantines = [b.quarantine_path for b in indexed if b.quarantine_path]
     q = _scan(settings, quarantines, quarantine_columns())
     picked = ", ".join(

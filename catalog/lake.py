@@ -22,13 +22,16 @@ from catalog.settings import HubSettings
 if TYPE_CHECKING:  # imported where a connection is made: the CLI's light commands need none
     import duckdb
 
-__all__ = ["PASS_COUNTS", "Lake", "connect", "engine_config", "fsync_path", "fsync_tree",
+__all__ = ["PASS_COUNTS", "RAW_INDEX", "Lake", "connect", "engine_config", "fsync_path", "fsync_tree",
            "in_home", "parquet_columns", "write_json"]
 
 LAYERS = ("raw", "standardised", "quarantine")
 # Beside a batch's accepted file: what the blocking checks need, counted as it was written
 # (`pipelines.ingest.standardise` writes it, `quality.folded` reads it).
 PASS_COUNTS = "checks.json"
+# A text batch's raw record: the index of its lines in the kept delivered files
+# (`lake/raw/<table>/<batch>/index.parquet`, written by `pipelines.ingest.delivered`).
+RAW_INDEX = "index.parquet"
 
 
 def engine_config(settings: HubSettings, *, memory_limit: str | None = None) -> dict:

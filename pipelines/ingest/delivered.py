@@ -24,13 +24,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from catalog.lake import fsync_path
+from catalog.lake import RAW_INDEX, fsync_path
 
-__all__ = ["INDEX", "INDEX_SCHEMA", "KEPT", "codec_of", "delivered_text", "discard", "find_kept",
-           "keep", "keep_files", "kept_path", "line_chunks", "line_spans"]
+__all__ = ["INDEX", "INDEX_SCHEMA", "KEPT", "WHITE_SPACE", "codec_of", "delivered_text", "discard",
+           "find_kept", "keep", "keep_files", "kept_path", "line_chunks", "line_spans"]
 
 KEPT = "delivered"  # lake/delivered/<sha256>: every delivered file, once
-INDEX = "index.parquet"  # lake/raw/<table>/<batch>/index.parquet
+INDEX = RAW_INDEX
 # The values one file shares (batch, file, hashes) are dictionary-encoded: a few bytes a row.
 _SHARED = pa.dictionary(pa.int32(), pa.string())
 INDEX_SCHEMA = pa.schema([
@@ -117,9 +117,9 @@ def _bom(encoding: str) -> bytes:
 
 
 # What RE2's `\s` matches (`readers.common.blank_filtered`): a line of these only is blank.
-_SPACE = b" \t\n\r\x0c"
+WHITE_SPACE = b" \t\n\r\x0c"
 _WHITE = np.zeros(256, dtype=bool)
-_WHITE[list(_SPACE)] = True
+_WHITE[list(WHITE_SPACE)] = True
 
 
 def line_spans(path: Path, encoding: str, chunk_bytes: int
@@ -183,7 +183,7 @@ def _spans(data: bytes, skip: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     first = a[np.minimum(starts, n - 1)] if n else np.zeros(0, dtype=np.uint8)
     blank = lengths == 0
     for i in np.flatnonzero(~blank & _WHITE[first]):
-        blank[i] = not data[starts[i]:stops[i]].strip(_SPACE)
+        blank[i] = not data[starts[i]:stops[i]].strip(WHITE_SPACE)
     return starts, lengths, blank
 
 

@@ -7,7 +7,7 @@ fail a rule, and fetched by offset for the (few) rows found duplicate afterwards
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import duckdb
@@ -20,7 +20,7 @@ from pipelines.ingest.readers import csv, jsonl
 from pipelines.ingest.readers.common import RawResult, blank_filtered
 from pipelines.ingest.readers.text import line_table, lines_of, read_ahead
 
-__all__ = ["delivered_chunks", "is_indexed", "text_of"]
+__all__ = ["delivered_chunks", "index_sql", "into_table", "is_indexed", "text_of"]
 
 
 def is_indexed(raw_dir: Path) -> bool:
@@ -29,7 +29,8 @@ def is_indexed(raw_dir: Path) -> bool:
     return (raw_dir / INDEX).exists()
 
 
-def _index(raw_dir: Path) -> str:
+def index_sql(raw_dir: Path) -> str:
+    """The batch's index of lines, as SQL (with each row's place in it)."""
     return f"read_parquet({sql_str(str(raw_dir / INDEX))}, file_row_number = true)"
 
 
@@ -41,7 +42,7 @@ def delivered_chunks(con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir
     text), valid until the next chunk is asked for."""
     files = con.execute(
         f"SELECT _file, any_value(_batch_id), any_value(_sha256), any_value(_file_sha256) "
-        f"FROM {_index(raw_dir)} GROUP BY _file ORDER BY min(file_row_number)").fetchall()
+        f"FROM {index_sql(raw_dir)} GROUP BY _file ORDER BY min(file_row_number)").fetchall()
     for rel, batch_id, sha256, file_sha256 in files:
         lineage = (f"{sql_str(batch_id)} AS _batch_id, {sql_str(rel)} AS _file, "
                    f"line_no AS _record_no, {sql_str(sha256)} AS _sha256")
@@ -64,12 +65,24 @@ def delivered_chunks(con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir
                 con.unregister("chunk")
 
 
+def into_table(con: duckdb.DuckDBPyConnection, table: str, queries: Iterable[str]) -> bool:
+    """The rows of each query (the chunks of `delivered_chunks`, as each is asked for) into
+    temporary table `table`, made by the first: whether there was any."""
+    created = False
+    for query in queries:
+        con.execute(f"INSERT INTO {table} {query}" if created
+                    else f"CREATE OR REPLACE TEMP TABLE {table} AS {query}")
+        created = True
+    return created
+
+
 def text_of(con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Path,
             wanted: str) -> pa.Table:
-    """`_file`, `_record_no` and `_record` (the delivered line) of the records `wanted` (a
-    table or query with `_file` and `_record_no`), read from the kept files by offset."""
+    """`_file`, `_record_no`, `_file_sha256` and `_record` (the delivered line) of the records
+    `wanted` (a table or query with `_file` and `_record_no`), read from the kept files by
+    offset."""
     spans = con.execute(
-        f"SELECT _file, _record_no, _file_sha256, _offset, _length FROM {_index(raw_dir)} "
+        f"SELECT _file, _record_no, _file_sha256, _offset, _length FROM {index_sql(raw_dir)} "
         f"SEMI JOIN {wanted} w USING (_file, _record_no)").fetchall()
     kept: dict[str, Path] = {}
     for _, _, sha, _, _ in spans:
@@ -78,4 +91,5 @@ def text_of(con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Path,
     texts = delivered_text(resource.encoding, [(kept[s], o, n) for _, _, s, o, n in spans])
     return pa.table({"_file": pa.array([r[0] for r in spans], pa.string()),
                      "_record_no": pa.array([r[1] for r in spans], pa.int64()),
+                     "_file_sha256": pa.array([r[2] for r in spans], pa.string()),
                      "_record": pa.array(texts, pa.string())})

@@ -10,9 +10,8 @@ from pathlib import Path
 
 from catalog import BatchRecord, HubSettings, Resource
 from catalog.lake import connect
-from pipelines.ingest.delivered import INDEX, delivered_text, find_kept
 from pipelines.ingest.fields import sql_str
-from pipelines.ingest.onepass import is_indexed
+from pipelines.ingest.onepass import index_sql, is_indexed, text_of
 
 __all__ = ["DeliveredRecord", "delivered_records"]
 
@@ -35,25 +34,22 @@ def delivered_records(settings: HubSettings, resource: Resource, batch: BatchRec
     """The records at `record_no` of a batch that was read (one per file of the batch that has
     one there, or of `file` only); [] when there is none (a blank line, the header, the end)."""
     raw_dir = Path(batch.raw_path or "")
-    wanted = "_record_no = ?" + (" AND _file = ?" if file is not None else "")
-    params = [record_no, *([file] if file is not None else [])]
+    wanted = f"_record_no = {int(record_no)}" + (
+        f" AND _file = {sql_str(file)}" if file is not None else "")
     with connect(settings) as con:
         if is_indexed(raw_dir):
-            rows = con.execute(
-                f"SELECT _file, _file_sha256, _offset, _length FROM "
-                f"read_parquet({sql_str(str(raw_dir / INDEX))}) WHERE {wanted} ORDER BY _file",
-                params).fetchall()
-            texts = delivered_text(resource.encoding, [
-                (find_kept(raw_dir, sha), offset, length) for _, sha, offset, length in rows])
-            found = [(name, sha, text) for (name, sha, _, _), text in zip(rows, texts, strict=True)]
+            found = text_of(con, resource, raw_dir, f"(SELECT _file, _record_no FROM "
+                                                    f"{index_sql(raw_dir)} WHERE {wanted})")
+            rows = zip(*(found.column(c).to_pylist() for c in ("_file", "_file_sha256", "_record")),
+                       strict=True)
         else:
-            found = [(name, batch.sha256, text) for name, text in con.execute(
+            rows = [(name, batch.sha256, text) for name, text in con.execute(
                 f"SELECT _file, _record FROM read_parquet({sql_str(str(raw_dir / '*.parquet'))}) "
-                f"WHERE {wanted} ORDER BY _file", params).fetchall()]
+                f"WHERE {wanted} ORDER BY _file").fetchall()]
         rules: dict[str, list[str]] = {}
         if batch.quarantine_path and Path(batch.quarantine_path).exists():
             rules = dict(con.execute(
                 f"SELECT _file, _rules FROM read_parquet({sql_str(batch.quarantine_path)}) "
-                f"WHERE {wanted}", params).fetchall())
+                f"WHERE {wanted}").fetchall())
     return [DeliveredRecord(batch.batch_id, name, record_no, sha, text, rules.get(name, []))
-            for name, sha, text in found]
+            for name, sha, text in rows]

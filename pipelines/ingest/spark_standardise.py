@@ -24,7 +24,7 @@ from catalog import DataItem, Resource
 from catalog.lake import PASS_COUNTS
 from catalog.originals import stored_original_sql
 from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
-from pipelines.ingest.onepass import delivered_chunks, is_indexed
+from pipelines.ingest.onepass import delivered_chunks, into_table, is_indexed
 from pipelines.ingest.standardise import StandardiseResult, standardised_sql
 from pipelines.spark_engine import SparkEngine
 
@@ -46,11 +46,7 @@ def decode_batch(con: duckdb.DuckDBPyConnection, resource: Resource, raw_dir: Pa
         con.execute(f"COPY ({delivered_fields_sql(resource, raw, layout)}) "
                     f"TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy)")
         return out
-    created = False
-    for chunk in delivered_chunks(con, resource, raw_dir, layout, chunk_bytes):
-        con.execute(f"INSERT INTO hub_decoded {chunk}" if created
-                    else f"CREATE OR REPLACE TEMP TABLE hub_decoded AS {chunk}")
-        created = True
+    into_table(con, "hub_decoded", delivered_chunks(con, resource, raw_dir, layout, chunk_bytes))
     try:
         con.execute(f"COPY hub_decoded TO {sql_str(str(out))} (FORMAT parquet, COMPRESSION snappy)")
     finally:

@@ -20,7 +20,7 @@ from catalog.lake import PASS_COUNTS
 from catalog.originals import stored_original_sql
 from catalog.sqlfunctions import expand_sql, standardise_sql
 from pipelines.ingest.fields import delivered_fields_sql, ident, sql_str
-from pipelines.ingest.onepass import delivered_chunks, is_indexed, text_of
+from pipelines.ingest.onepass import delivered_chunks, into_table, is_indexed, text_of
 
 __all__ = ["StandardiseResult", "standardise_batch", "standardised_sql"]
 
@@ -141,12 +141,8 @@ def standardise_batch(
                 f"AS _record FROM ({standardised_sql(items, fields, lineage)})")
 
     if is_indexed(raw_dir):
-        created = False
-        for chunk in delivered_chunks(con, resource, raw_dir, layout, chunk_bytes):
-            con.execute(f"INSERT INTO std {kept_failing(chunk)}" if created else
-                        f"CREATE OR REPLACE TEMP TABLE std AS {kept_failing(chunk)}")
-            created = True
-        if not created:
+        chunks = delivered_chunks(con, resource, raw_dir, layout, chunk_bytes)
+        if not into_table(con, "std", map(kept_failing, chunks)):
             raise RuntimeError(f"{resource.code}: {raw_dir} indexes no record")
     else:
         raw = f"read_parquet({sql_str(f'{raw_dir}/*.parquet')})"

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from catalog import Resource
 from catalog.i18n import Lazy, _
+from pipelines.ingest.delivered import WHITE_SPACE
 from pipelines.ingest.fields import sql_str
 from pipelines.ingest.landing import Delivery, in_both
 
@@ -124,7 +125,7 @@ def csv_header(resource: Resource, header_line: str) -> dict[str, int]:
 
 # Lines that can be blank begin with what RE2's `\s` matches, or are empty: only those are
 # matched against the pattern (a regular expression over every line cost more than decoding).
-_SPACES = pa.array([" ", "\t", "\n", "\r", "\x0c"])
+_SPACES = pa.array(list(WHITE_SPACE.decode()))
 
 
 def blank_filtered(table: pa.Table, result: RawResult) -> pa.Table:
